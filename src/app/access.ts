@@ -1,0 +1,56 @@
+import type { WorkflowType } from '../domain/catalog.js';
+import { forbidden, notFound } from '../domain/error.js';
+import { canModify, canRead, type Groups } from '../domain/principal.js';
+import { getTracked, type TrackedRow } from '../store/tracked.js';
+import type { Unit } from './unit.js';
+
+export const groupsOf = (row: TrackedRow): Groups => ({
+  read: JSON.parse(row.read_groups),
+  modify: JSON.parse(row.modify_groups),
+});
+
+/** The row when the caller may read it; 404 otherwise, so unreadable objects do not reveal they exist. */
+export async function readable(
+  unit: Unit,
+  type: WorkflowType,
+  id: number,
+  options: { includeDeleted?: boolean } = {},
+): Promise<TrackedRow> {
+  const row = await getTracked(unit.db, type, id, options);
+  if (!row || !canRead(unit.who, groupsOf(row))) throw notFound(type, id);
+  return row;
+}
+
+/** The row when the caller may change it: 404 when unreadable, 403 when readable only. */
+export async function modifiable(
+  unit: Unit,
+  type: WorkflowType,
+  id: number,
+  options: { includeDeleted?: boolean } = {},
+): Promise<TrackedRow> {
+  const row = await readable(unit, type, id, options);
+  assertModify(unit, type, row);
+  return row;
+}
+
+export function assertModify(unit: Unit, type: string, row: TrackedRow) {
+  if (!canModify(unit.who, groupsOf(row))) {
+    throw forbidden(`${unit.who.username} may read ${type} ${row.id} but not change it`);
+  }
+}
+
+/** The groups a new object gets: those asked for, else those of its parent, else the configured default. */
+export function groupsForNew(unit: Unit, asked: Partial<Groups> | undefined, parent?: Groups): Groups {
+  const fallback = parent ?? unit.app.config.defaultGroups;
+  return {
+    read: dedupe(asked?.read ?? fallback.read),
+    modify: dedupe(asked?.modify ?? fallback.modify),
+  };
+}
+
+export const dedupe = <T>(values: readonly T[]): T[] => [...new Set(values)];
+
+export const groupColumns = (groups: Groups) => ({
+  read_groups: JSON.stringify(groups.read),
+  modify_groups: JSON.stringify(groups.modify),
+});

@@ -1,0 +1,176 @@
+import type { Groups, Principal } from '../domain/principal.js';
+import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
+import { ensureLabels, linkLabels } from '../store/label.js';
+import { insertTracked, insertTrackedMany, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import { dedupe, groupColumns, groupsForNew } from './access.js';
+import type { App } from './context.js';
+import { inTransaction, type Unit } from './unit.js';
+
+export interface AlertgroupInput {
+  message_id?: string;
+  subject: string;
+  data: Record<string, unknown>[];
+  columns?: string[];
+  tag?: string[];
+  source?: string[];
+  groups?: Partial<Groups>;
+  owner?: string;
+}
+
+export interface IngestResult {
+  id: number;
+  alerts: number[];
+  /** False when the message_id was already known and the existing alertgroup is returned. */
+  created: boolean;
+}
+
+/** Bounds the size of one multi-row insert, well under SQLite's and PostgreSQL's parameter limits. */
+const ALERT_INSERT_CHUNK = 500;
+
+/** Column names: those given, then any key the rows have that they miss, in first-seen order. */
+export function alertgroupColumns(data: readonly Record<string, unknown>[], given: readonly string[] = []): string[] {
+  const columns = new Set(given);
+  for (const row of data) for (const key of Object.keys(row)) columns.add(key);
+  return [...columns];
+}
+
+/** Stores an alertgroup and one alert per data row, or returns the one already stored under its message_id. */
+export async function ingestAlertgroup(app: App, who: Principal, input: AlertgroupInput): Promise<IngestResult> {
+  const existing = input.message_id ? await existingByMessageId(app, input.message_id) : undefined;
+  if (existing) return existing;
+  try {
+    return await inTransaction(app, who, (unit) => insertAlertgroup(unit, input));
+  } catch (err) {
+    // Two detection systems racing with one message_id: the loser answers with the winner's alertgroup.
+    const raced = input.message_id && isUniqueViolation(err) ? await existingByMessageId(app, input.message_id) : undefined;
+    if (raced) return raced;
+    throw err;
+  }
+}
+
+async function existingByMessageId(app: App, messageId: string): Promise<IngestResult | undefined> {
+  const row = await app.store.db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId).executeTakeFirst();
+  if (!row) return undefined;
+  const alerts = await app.store.db.selectFrom('alert').select('id').where('alertgroup_id', '=', row.id).orderBy('id').execute();
+  return { id: row.id, alerts: alerts.map((a) => a.id), created: false };
+}
+
+async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<IngestResult> {
+  const { now } = unit;
+  const groups = groupColumns(groupsForNew(unit, input.groups));
+  const owner = input.owner ?? unit.who.username;
+  const tags = dedupe(input.tag ?? []);
+  const sources = dedupe(input.source ?? []);
+  const columns = alertgroupColumns(input.data, input.columns);
+  const id = await insertTracked(unit.db, 'alertgroup', {
+    message_id: input.message_id ?? null,
+    subject: input.subject,
+    columns: JSON.stringify(columns),
+    status: input.data.length > 0 ? 'open' : 'closed',
+    owner,
+    created: now,
+    updated: now,
+    alert_count: input.data.length,
+    open_count: input.data.length,
+    closed_count: 0,
+    promoted_count: 0,
+    ...groups,
+  });
+  const alerts: number[] = [];
+  for (let i = 0; i < input.data.length; i += ALERT_INSERT_CHUNK) {
+    const chunk = input.data.slice(i, i + ALERT_INSERT_CHUNK).map((row) => ({
+      alertgroup_id: id,
+      data: JSON.stringify(row),
+      status: 'open',
+      owner,
+      created: now,
+      updated: now,
+      ...groups,
+    }));
+    alerts.push(...(await insertTrackedMany(unit.db, 'alert', chunk)));
+  }
+  for (const [kind, names] of [['tag', tags], ['source', sources]] as const) {
+    const ids = await ensureLabels(unit.db, kind, names, now);
+    await linkLabels(unit.db, kind, 'alertgroup', [id], [...ids.values()]);
+  }
+  unit.record('alertgroup', id, 'create', {
+    subject: input.subject,
+    message_id: input.message_id ?? null,
+    alert_count: alerts.length,
+    tag: tags,
+    source: sources,
+  });
+  for (const alertId of alerts) unit.record('alert', alertId, 'create', { alertgroup: id });
+  return { id, alerts, created: true };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * Re-derives an alertgroup's counts and status from its alerts, logging a status change.
+ * Called in the same transaction as any change to its alerts.
+ */
+export async function refreshAlertgroup(unit: Unit, alertgroupId: number): Promise<void> {
+  const rows = await unit.db
+    .selectFrom('alert')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('alertgroup_id', '=', alertgroupId)
+    .where('deleted_at', 'is', null)
+    .groupBy('status')
+    .execute();
+  const counts = { open: 0, closed: 0, promoted: 0 };
+  for (const r of rows) if (r.status in counts) counts[r.status as keyof typeof counts] = Number(r.n);
+  const group = await unit.db.selectFrom('alertgroup').select(['status', 'open_count', 'closed_count', 'promoted_count', 'alert_count']).where('id', '=', alertgroupId).executeTakeFirstOrThrow();
+  const status = alertgroupStatus(counts);
+  const alertCount = counts.open + counts.closed + counts.promoted;
+  if (
+    status === group.status &&
+    counts.open === group.open_count &&
+    counts.closed === group.closed_count &&
+    counts.promoted === group.promoted_count &&
+    alertCount === group.alert_count
+  ) {
+    return;
+  }
+  await updateTracked(unit.db, 'alertgroup', alertgroupId, {
+    status,
+    open_count: counts.open,
+    closed_count: counts.closed,
+    promoted_count: counts.promoted,
+    alert_count: alertCount,
+    updated: unit.now,
+  });
+  if (status !== group.status) unit.record('alertgroup', alertgroupId, 'update', { status: [group.status, status] });
+}
+
+/** Sets an alert's status by hand (close or reopen). */
+export async function setAlertStatus(unit: Unit, alert: TrackedRow, status: SettableStatus): Promise<void> {
+  if (alert.status === status) return;
+  await updateTracked(unit.db, 'alert', alert.id, { status, updated: unit.now });
+  unit.record('alert', alert.id, 'update', { status: [alert.status, status] });
+  await refreshAlertgroup(unit, alert.alertgroup_id);
+}
+
+/**
+ * Closing an alertgroup closes its open alerts; reopening reopens its closed ones.
+ * Promoted alerts keep their promotion either way.
+ */
+export async function setAlertgroupStatus(unit: Unit, group: TrackedRow, status: SettableStatus): Promise<void> {
+  const from = status === 'closed' ? 'open' : 'closed';
+  const changed = await unit.db
+    .selectFrom('alert')
+    .select('id')
+    .where('alertgroup_id', '=', group.id)
+    .where('status', '=', from)
+    .where('deleted_at', 'is', null)
+    .execute();
+  if (changed.length === 0) return;
+  await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', group.id, { status, updated: unit.now }, (eb) =>
+    eb.and([eb('status', '=', from), eb('deleted_at', 'is', null)]),
+  );
+  for (const a of changed) unit.record('alert', a.id, 'update', { status: [from, status] });
+  await refreshAlertgroup(unit, group.id);
+}

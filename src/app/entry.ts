@@ -1,0 +1,150 @@
+import type { EntryTargetType } from '../domain/catalog.js';
+import { badInput, conflict, forbidden } from '../domain/error.js';
+import type { Groups, Principal } from '../domain/principal.js';
+import { canModify } from '../domain/principal.js';
+import { sanitizeEntryHtml } from '../domain/sanitize.js';
+import type { EntryClass } from '../domain/status.js';
+import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import { groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
+import type { App } from './context.js';
+import { inTransaction, type Unit } from './unit.js';
+import { presentOne, type Record_ } from './view.js';
+
+export interface EntryInput {
+  target_type: EntryTargetType;
+  target_id: number;
+  body: string;
+  parent?: number;
+  class?: EntryClass;
+  groups?: Partial<Groups>;
+}
+
+export type TaskAction = 'take' | 'complete' | 'open';
+
+/** Writes an entry on an object the caller may change; its groups default to the object's. */
+export async function addEntry(app: App, who: Principal, input: EntryInput): Promise<Record_> {
+  return inTransaction(app, who, async (unit) => {
+    const target = await modifiable(unit, input.target_type, input.target_id);
+    if (input.parent !== undefined) {
+      const parent = await getTracked(unit.db, 'entry', input.parent);
+      if (!parent || parent.target_type !== input.target_type || parent.target_id !== input.target_id) {
+        throw badInput('parent', `entry ${input.parent} is not an entry on ${input.target_type} ${input.target_id}`);
+      }
+    }
+    const entryClass = input.class ?? 'entry';
+    if (entryClass === 'summary') await demoteSummaries(unit, input.target_type, input.target_id);
+    const body = sanitizeEntryHtml(input.body);
+    const id = await insertTracked(unit.db, 'entry', {
+      target_type: input.target_type,
+      target_id: input.target_id,
+      parent_id: input.parent ?? null,
+      body,
+      class: entryClass,
+      ...taskColumns(entryClass === 'task' ? 'open' : null, null, unit.now),
+      status: 'open',
+      owner: who.username,
+      created: unit.now,
+      updated: unit.now,
+      ...groupColumns(groupsForNew(unit, input.groups, groupsOf(target))),
+    });
+    await updateTracked(unit.db, input.target_type, input.target_id, { updated: unit.now });
+    unit.record('entry', id, 'create', {
+      target: { type: input.target_type, id: input.target_id },
+      parent: input.parent ?? null,
+      class: entryClass,
+    });
+    return presentOne(unit, 'entry', (await getTracked(unit.db, 'entry', id))!);
+  });
+}
+
+const taskColumns = (status: string | null, who: string | null, when: number) => ({
+  task_status: status,
+  task_who: who,
+  task_when: status ? when : null,
+});
+
+/** Its creator may always edit an entry; others need the entry's modify groups. */
+export async function editableEntry(unit: Unit, id: number, options: { includeDeleted?: boolean } = {}): Promise<TrackedRow> {
+  const row = await readable(unit, 'entry', id, options);
+  if (row.owner !== unit.who.username && !canModify(unit.who, groupsOf(row))) {
+    throw forbidden(`${unit.who.username} may read entry ${id} but not change it`);
+  }
+  return row;
+}
+
+/** An object has one summary: promoting an entry to it demotes the previous one. */
+async function demoteSummaries(unit: Unit, targetType: string, targetId: number, except?: number) {
+  const previous = await unit.db
+    .selectFrom('entry')
+    .select('id')
+    .where('target_type', '=', targetType)
+    .where('target_id', '=', targetId)
+    .where('class', '=', 'summary')
+    .where('deleted_at', 'is', null)
+    .execute();
+  for (const p of previous) {
+    if (p.id === except) continue;
+    await updateTracked(unit.db, 'entry', p.id, { class: 'entry', updated: unit.now });
+    unit.record('entry', p.id, 'update', { class: ['summary', 'entry'] });
+  }
+}
+
+/** Changes what an entry is: a plain entry, the summary of its object, or a task. Returns the diff. */
+export async function setEntryClass(unit: Unit, row: TrackedRow, entryClass: EntryClass): Promise<Record_> {
+  if (row.class === entryClass) return {};
+  if (row.parent_id !== null && entryClass === 'summary') throw badInput('class', 'a reply cannot be the summary');
+  if (entryClass === 'summary') await demoteSummaries(unit, row.target_type, row.target_id, row.id);
+  const task = entryClass === 'task' ? taskColumns('open', null, unit.now) : taskColumns(null, null, unit.now);
+  await updateTracked(unit.db, 'entry', row.id, { class: entryClass, ...task, updated: unit.now });
+  return { class: [row.class, entryClass] };
+}
+
+/**
+ * Tasks are taken, never assigned: taking makes the caller the task's owner. Completing a task
+ * nobody took takes it too; a task someone else holds must be taken before it is completed.
+ */
+export async function actOnTask(unit: Unit, row: TrackedRow, action: TaskAction): Promise<void> {
+  if (row.class !== 'task') throw conflict(`entry ${row.id} is not a task; set "class": "task" first`, 'task');
+  const me = unit.who.username;
+  const before = { status: row.task_status, who: row.task_who };
+  let after: { status: string; who: string | null };
+  if (action === 'take') {
+    if (row.task_status === 'completed') throw conflict(`task ${row.id} is completed; reopen it first`, 'task');
+    after = { status: 'assigned', who: me };
+  } else if (action === 'complete') {
+    if (row.task_status === 'completed') return;
+    if (row.task_status === 'assigned' && row.task_who !== me) {
+      throw conflict(`task ${row.id} is taken by ${row.task_who}; take it before completing it`, 'task');
+    }
+    after = { status: 'completed', who: me };
+  } else {
+    after = { status: 'open', who: null };
+  }
+  if (before.status === after.status && before.who === after.who) return;
+  await updateTracked(unit.db, 'entry', row.id, {
+    ...taskColumns(after.status, after.who, unit.now),
+    ...(after.who ? { owner: after.who } : {}),
+    updated: unit.now,
+  });
+  unit.record('entry', row.id, action === 'open' ? 'reopen' : action, {
+    task: [before, after],
+    ...(after.who && after.who !== row.owner ? { owner: [row.owner, after.who] } : {}),
+  });
+}
+
+export async function editEntryBody(unit: Unit, row: TrackedRow, html: string): Promise<Record_> {
+  const body = sanitizeEntryHtml(html);
+  if (body === row.body) return {};
+  await updateTracked(unit.db, 'entry', row.id, { body, updated: unit.now });
+  return { body: [row.body, body] };
+}
+
+/** Soft-deletes or restores the entries written on an object together with it. */
+export async function cascadeEntries(unit: Unit, targetType: string, targetId: number, deletedAt: number | null, restoreStamp?: number) {
+  await updateTrackedWhere(unit.db, 'entry', 'target_id', targetId, { deleted_at: deletedAt }, (eb) =>
+    eb.and([
+      eb('target_type', '=', targetType),
+      restoreStamp === undefined ? eb('deleted_at', 'is', null) : eb('deleted_at', '=', restoreStamp),
+    ]),
+  );
+}

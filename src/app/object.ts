@@ -1,0 +1,236 @@
+import type { WorkflowType } from '../domain/catalog.js';
+import { badInput, conflict } from '../domain/error.js';
+import type { Groups, Principal } from '../domain/principal.js';
+import type { EntryClass, SettableStatus } from '../domain/status.js';
+import { changesOf } from '../store/change.js';
+import { ensureLabels, labelsOf, linkLabels, unlinkAllLabels } from '../store/label.js';
+import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
+import { refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
+import type { App } from './context.js';
+import { actOnTask, cascadeEntries, editEntryBody, editableEntry, setEntryClass, type TaskAction } from './entry.js';
+import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
+import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
+import { inTransaction, reader, type Unit } from './unit.js';
+import { presentOne, type Record_ } from './view.js';
+
+/** Reporting fields of an incident, set by hand. */
+export const INCIDENT_FIELDS = ['type', 'category', 'sensitivity', 'occurred', 'discovered', 'reported', 'closed'] as const;
+
+/** Plain columns a PUT may set, per type. */
+const PLAIN_FIELDS: Record<WorkflowType, readonly string[]> = {
+  alertgroup: ['subject', 'owner'],
+  alert: ['owner'],
+  event: ['subject', 'owner'],
+  incident: ['subject', 'owner', ...INCIDENT_FIELDS],
+  entry: [],
+};
+
+export interface Patch {
+  rev?: number;
+  undelete?: boolean;
+  status?: SettableStatus;
+  promote?: 'new' | number;
+  tag?: string[];
+  source?: string[];
+  groups?: Partial<Groups>;
+  body?: string;
+  class?: EntryClass;
+  task?: TaskAction;
+  [plain: string]: unknown;
+}
+
+export interface CaseInput {
+  subject?: string;
+  status?: SettableStatus;
+  owner?: string;
+  tag?: string[];
+  source?: string[];
+  groups?: Partial<Groups>;
+  promote_from?: { alert?: number[]; event?: number[] };
+  [incidentField: string]: unknown;
+}
+
+const fetchAccess = (unit: Unit, type: WorkflowType, id: number, includeDeleted = false) =>
+  type === 'entry' ? editableEntry(unit, id, { includeDeleted }) : modifiable(unit, type, id, { includeDeleted });
+
+const reload = async (unit: Unit, type: WorkflowType, id: number) =>
+  presentOne(unit, type, (await getTracked(unit.db, type, id, { includeDeleted: true }))!);
+
+/** One object the caller may read. Opening an alertgroup, event or incident counts as a view. */
+export async function getObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<Record_> {
+  const unit = reader(app, who);
+  const row = await readable(unit, type, id);
+  if ('view_count' in row) {
+    await app.store.db.updateTable(type as 'event').set((eb) => ({ view_count: eb('view_count', '+', 1) })).where('id', '=', id).execute();
+    row.view_count += 1;
+  }
+  return presentOne(unit, type, row);
+}
+
+/** Creates an event or incident by hand, or by promoting alerts (events) into a new one. */
+export async function createCase(app: App, who: Principal, type: 'event' | 'incident', input: CaseInput): Promise<Record_> {
+  return inTransaction(app, who, async (unit) => {
+    const childType: Promotable = type === 'event' ? 'alert' : 'event';
+    const extra = Object.fromEntries(INCIDENT_FIELDS.filter((f) => type === 'incident' && input[f] !== undefined).map((f) => [f, input[f]]));
+    const fromIds = input.promote_from?.[childType];
+    const wrongKind = Object.keys(input.promote_from ?? {}).find((k) => k !== childType);
+    if (wrongKind) throw badInput(`promote_from.${wrongKind}`, `a ${type} is promoted from ${childType}s, not ${wrongKind}s`);
+    let id: number;
+    if (fromIds && fromIds.length > 0) {
+      const rows = await promotableRows(unit, childType, fromIds);
+      id = await promote(unit, childType, rows, 'new', { ...input, extra });
+    } else {
+      if (!input.subject) throw badInput('subject', `a ${type} needs a subject`);
+      const groups = groupsForNew(unit, input.groups);
+      id = await insertTracked(unit.db, type, {
+        subject: input.subject,
+        status: input.status ?? 'open',
+        owner: input.owner ?? who.username,
+        created: unit.now,
+        updated: unit.now,
+        ...groupColumns(groups),
+        ...extra,
+      });
+      await setLabels(unit, type, id, 'tag', input.tag ?? []);
+      await setLabels(unit, type, id, 'source', input.source ?? []);
+      unit.record(type, id, 'create', { subject: input.subject, tag: input.tag ?? [], source: input.source ?? [], groups, ...extra });
+    }
+    return reload(unit, type, id);
+  });
+}
+
+async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: 'tag' | 'source', names: readonly string[]) {
+  await unlinkAllLabels(unit.db, kind, type, id);
+  const ids = await ensureLabels(unit.db, kind, dedupe(names), unit.now);
+  await linkLabels(unit.db, kind, type, [id], [...ids.values()]);
+}
+
+/** Applies a partial update: fields, labels, groups, status, promotion, entry class and task. */
+export async function updateObject(app: App, who: Principal, type: WorkflowType, id: number, patch: Patch): Promise<Record_> {
+  return inTransaction(app, who, async (unit) => {
+    let row = await fetchAccess(unit, type, id, patch.undelete === true);
+    if (patch.rev !== undefined && patch.rev !== row.rev) {
+      throw conflict(`${type} ${id} was changed by someone else (revision ${row.rev}, yours ${patch.rev}); reload it`, 'rev');
+    }
+    if (patch.undelete && row.deleted_at !== null) {
+      await restore(unit, type, row);
+      row = (await getTracked(unit.db, type, id))!;
+    }
+    const diff: Record_ = {};
+    const set: Record_ = {};
+    for (const field of PLAIN_FIELDS[type]) {
+      if (patch[field] !== undefined && patch[field] !== row[field]) {
+        set[field] = patch[field];
+        diff[field] = [row[field], patch[field]];
+      }
+    }
+    if (patch.groups) Object.assign(diff, await changeGroups(unit, type, row, patch.groups, set));
+    if (Object.keys(set).length > 0) await updateTracked(unit.db, type, id, { ...set, updated: unit.now });
+    for (const kind of ['tag', 'source'] as const) {
+      const names = patch[kind];
+      if (!names) continue;
+      const before = (await labelsOf(unit.db, kind, type, [id])).get(id) ?? [];
+      const after = dedupe(names).sort();
+      if (before.join('\n') === after.join('\n')) continue;
+      await setLabels(unit, type, id, kind, after);
+      diff[kind] = [before, after];
+      if (Object.keys(set).length === 0) await updateTracked(unit.db, type, id, { updated: unit.now });
+    }
+    if (type === 'entry') {
+      if (patch.body !== undefined) Object.assign(diff, await editEntryBody(unit, row, patch.body));
+      if (patch.class !== undefined) Object.assign(diff, await setEntryClass(unit, row, patch.class));
+    }
+    if (Object.keys(diff).length > 0) unit.record(type, id, 'update', diff);
+    if (patch.status !== undefined) await changeStatus(unit, type, (await getTracked(unit.db, type, id))!, patch.status);
+    if (type === 'entry' && patch.task !== undefined) await actOnTask(unit, (await getTracked(unit.db, type, id))!, patch.task);
+    if (patch.promote !== undefined) {
+      if (!(type in PROMOTES_TO)) throw badInput('promote', `a ${type} cannot be promoted`);
+      await promote(unit, type as Promotable, [(await getTracked(unit.db, type, id))!], patch.promote);
+    }
+    return reload(unit, type, id);
+  });
+}
+
+async function changeStatus(unit: Unit, type: WorkflowType, row: TrackedRow, status: SettableStatus) {
+  if (type === 'alert') return setAlertStatus(unit, row, status);
+  if (type === 'alertgroup') return setAlertgroupStatus(unit, row, status);
+  if (type === 'entry') throw badInput('status', 'an entry has no status of its own; use "class" or "task"');
+  if (row.status === status) return;
+  const set: Record_ = { status, updated: unit.now };
+  const diff: Record_ = { status: [row.status, status] };
+  if (type === 'incident' && status === 'closed' && row.closed === null) {
+    set.closed = unit.now;
+    diff.closed = [null, unit.now];
+  }
+  await updateTracked(unit.db, type, row.id, set);
+  unit.record(type, row.id, 'update', diff);
+}
+
+/**
+ * New groups for an object. An alertgroup's alerts share its groups, and entries that had the
+ * object's old groups follow it, so that nobody loses sight of part of an object.
+ */
+async function changeGroups(unit: Unit, type: WorkflowType, row: TrackedRow, asked: Partial<Groups>, set: Record_) {
+  const before = groupsOf(row);
+  const after = { read: dedupe(asked.read ?? before.read), modify: dedupe(asked.modify ?? before.modify) };
+  if (JSON.stringify(before) === JSON.stringify(after)) return {};
+  Object.assign(set, groupColumns(after));
+  if (type === 'alertgroup') await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', row.id, groupColumns(after));
+  if (type !== 'entry') {
+    await updateTrackedWhere(unit.db, 'entry', 'target_id', row.id, groupColumns(after), (eb) =>
+      eb.and([
+        eb('target_type', '=', type),
+        eb('read_groups', '=', row.read_groups),
+        eb('modify_groups', '=', row.modify_groups),
+      ]),
+    );
+  }
+  return { groups: [before, after] };
+}
+
+/** Soft delete: the rows stay, hidden, with what was deleted along with them. */
+export async function deleteObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<void> {
+  await inTransaction(app, who, async (unit) => {
+    const row = await fetchAccess(unit, type, id);
+    await updateTracked(unit.db, type, id, { deleted_at: unit.now, updated: unit.now });
+    if (type === 'alertgroup') {
+      await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
+    }
+    await cascadeEntries(unit, type, id, unit.now);
+    if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
+    unit.record(type, id, 'delete');
+  });
+}
+
+/** Undelete brings back the object and what was deleted with it (same deletion time). */
+async function restore(unit: Unit, type: WorkflowType, row: TrackedRow) {
+  const stamp = row.deleted_at!;
+  if (type === 'alert') {
+    const group = await getTracked(unit.db, 'alertgroup', row.alertgroup_id);
+    if (!group) throw conflict(`alert ${row.id} belongs to deleted alertgroup ${row.alertgroup_id}; undelete that instead`, 'undelete');
+  }
+  if (type === 'entry' && !(await getTracked(unit.db, row.target_type, row.target_id))) {
+    throw conflict(`entry ${row.id} is on deleted ${row.target_type} ${row.target_id}; undelete that instead`, 'undelete');
+  }
+  await updateTracked(unit.db, type, row.id, { deleted_at: null, updated: unit.now });
+  if (type === 'alertgroup') {
+    await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
+  }
+  await cascadeEntries(unit, type, row.id, null, stamp);
+  if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
+  unit.record(type, row.id, 'undelete');
+}
+
+/** The audit trail of one object, oldest first unless `sort=-seq`. */
+export async function history(app: App, who: Principal, type: WorkflowType, id: number, q: RawQuery): Promise<ListEnvelope> {
+  const unit = reader(app, who);
+  await readable(unit, type, id, { includeDeleted: true });
+  const { sort, ...rest } = q;
+  if (sort !== undefined && sort !== 'seq' && sort !== '-seq') throw badInput('sort', 'history sorts by seq or -seq');
+  const { rows, total } = await changesOf(unit.db, type, id, { ...parsePage(rest), desc: sort === '-seq' });
+  return envelope(
+    rows.map((c) => ({ seq: c.seq, when: c.at, who: c.who, action: c.action, type: c.type, id: c.target_id, diff: c.diff })),
+    total,
+  );
+}

@@ -1,0 +1,103 @@
+import { conflict } from '../domain/error.js';
+import type { Groups } from '../domain/principal.js';
+import { ensureLabels, labelsOf, linkLabels } from '../store/label.js';
+import { getTrackedMany, insertTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
+import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable } from './access.js';
+import { refreshAlertgroup } from './alertgroup.js';
+import type { Unit } from './unit.js';
+
+/** What each promotable type is promoted to. */
+export const PROMOTES_TO = { alert: 'event', event: 'incident' } as const;
+export type Promotable = keyof typeof PROMOTES_TO;
+
+export interface NewParentFields {
+  subject?: string;
+  owner?: string;
+  status?: string;
+  tag?: string[];
+  source?: string[];
+  groups?: Partial<Groups>;
+  extra?: Record<string, unknown>;
+}
+
+/** Loads the objects to promote, each of which the caller must be allowed to change. */
+export async function promotableRows(unit: Unit, type: Promotable, ids: readonly number[]): Promise<TrackedRow[]> {
+  const unique = dedupe(ids);
+  const rows = [];
+  for (const id of unique) rows.push(await modifiable(unit, type, id));
+  return rows;
+}
+
+/**
+ * Promotes alerts to an event, or events to an incident: a new one (`target` "new") or an existing one.
+ * Each promoted object links to its parent and takes status `promoted`. Returns the parent's id.
+ */
+export async function promote(
+  unit: Unit,
+  type: Promotable,
+  rows: TrackedRow[],
+  target: 'new' | number,
+  fields: NewParentFields = {},
+): Promise<number> {
+  const parentType = PROMOTES_TO[type];
+  for (const row of rows) {
+    if (row.promotion_id !== null && row.promotion_id !== target) {
+      throw conflict(`${type} ${row.id} is already promoted to ${parentType} ${row.promotion_id}`, 'promote');
+    }
+  }
+  const fresh = rows.filter((r) => r.promotion_id === null);
+  let parentId: number;
+  if (target === 'new') {
+    parentId = await createParent(unit, type, rows, fields);
+  } else {
+    const parent = await modifiable(unit, parentType, target);
+    parentId = parent.id;
+    if (fresh.length > 0) {
+      await updateTracked(unit.db, parentType, parentId, { updated: unit.now });
+      unit.record(parentType, parentId, 'update', { promoted_from: { [type]: fresh.map((r) => r.id) } });
+    }
+  }
+  for (const row of fresh) {
+    await updateTracked(unit.db, type, row.id, { status: 'promoted', promotion_id: parentId, updated: unit.now });
+    unit.record(type, row.id, 'promote', { to: { type: parentType, id: parentId }, status: [row.status, 'promoted'] });
+  }
+  if (type === 'alert') {
+    for (const groupId of dedupe(fresh.map((r) => r.alertgroup_id as number))) await refreshAlertgroup(unit, groupId);
+  }
+  return parentId;
+}
+
+/** A new event or incident, taking its subject, labels and groups from what is promoted into it. */
+async function createParent(unit: Unit, type: Promotable, rows: TrackedRow[], fields: NewParentFields): Promise<number> {
+  const parentType = PROMOTES_TO[type];
+  const ids = rows.map((r) => r.id);
+  // Alerts carry their labels and subject on their alertgroup; events carry their own.
+  const origin = type === 'alert' ? await getTrackedMany(unit.db, 'alertgroup', dedupe(rows.map((r) => r.alertgroup_id))) : rows;
+  const originType = type === 'alert' ? 'alertgroup' : type;
+  const originIds = origin.map((r) => r.id);
+  const inherited = async (kind: 'tag' | 'source') => {
+    const own = await labelsOf(unit.db, kind, type, ids);
+    const fromOrigin = type === 'alert' ? await labelsOf(unit.db, kind, originType, originIds) : new Map<number, string[]>();
+    return dedupe([...fromOrigin.values(), ...own.values()].flat());
+  };
+  const tags = fields.tag ?? (await inherited('tag'));
+  const sources = fields.source ?? (await inherited('source'));
+  const first = origin[0] ?? rows[0];
+  const subject = fields.subject ?? first.subject ?? `${parentType} from ${type} ${ids.join(', ')}`;
+  const groups = groupsForNew(unit, fields.groups, groupsOf(first));
+  const id = await insertTracked(unit.db, parentType, {
+    subject,
+    status: fields.status ?? 'open',
+    owner: fields.owner ?? unit.who.username,
+    created: unit.now,
+    updated: unit.now,
+    ...groupColumns(groups),
+    ...fields.extra,
+  });
+  for (const [kind, names] of [['tag', tags], ['source', sources]] as const) {
+    const labelIds = await ensureLabels(unit.db, kind, names, unit.now);
+    await linkLabels(unit.db, kind, parentType, [id], [...labelIds.values()]);
+  }
+  unit.record(parentType, id, 'create', { subject, tag: tags, source: sources, groups, promoted_from: { [type]: ids }, ...fields.extra });
+  return id;
+}

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isPostgresUrl } from './store/index.js';
+
+export interface Config {
+  dataDir: string;
+  databaseUrl: string;
+  port: number;
+  host: string;
+  /** Sets the `admin` password on first start; when absent one is generated and printed once. */
+  adminPassword?: string;
+  /** Groups given to new objects when the request names none. */
+  defaultGroups: { read: string[]; modify: string[] };
+  /** Members of this group may do everything. */
+  adminGroup: string;
+  sessionHours: number;
+  logLevel: string;
+  /** Trust X-Forwarded-* headers from a reverse proxy (for client address and https detection). */
+  trustProxy: boolean;
+}
+
+/** Settings a config file may hold, with the environment variable that overrides each. */
+const SETTINGS = {
+  data_dir: 'SCOT_DATA_DIR',
+  database_url: 'SCOT_DATABASE_URL',
+  port: 'SCOT_PORT',
+  host: 'SCOT_HOST',
+  admin_password: 'SCOT_ADMIN_PASSWORD',
+  default_groups: 'SCOT_DEFAULT_GROUPS',
+  admin_group: 'SCOT_ADMIN_GROUP',
+  session_hours: 'SCOT_SESSION_HOURS',
+  log_level: 'SCOT_LOG_LEVEL',
+  trust_proxy: 'SCOT_TRUST_PROXY',
+} as const;
+type Setting = keyof typeof SETTINGS;
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads the config file (SCOT_CONFIG, else `scot.config.json` in the working folder when present),
+ * then lets the environment override it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const file = env.SCOT_CONFIG ?? (fs.existsSync('scot.config.json') ? 'scot.config.json' : undefined);
+  const fromFile: Partial<Record<Setting, unknown>> = file ? readConfigFile(file) : {};
+  const raw = (key: Setting): unknown => env[SETTINGS[key]] ?? fromFile[key];
+  const text = (key: Setting, fallback: string) => {
+    const v = raw(key);
+    if (v === undefined || v === '') return fallback;
+    if (typeof v !== 'string') throw new ConfigError(`${key} must be a string`);
+    return v;
+  };
+  const integer = (key: Setting, fallback: number, min: number, max: number) => {
+    const v = raw(key);
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${key} (${SETTINGS[key]}) must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+    return n;
+  };
+
+  const dataDir = path.resolve(text('data_dir', './data'));
+  const databaseUrl = text('database_url', path.join(dataDir, 'scot.sqlite'));
+  if (!isPostgresUrl(databaseUrl) && /^[a-z]+:\/\//i.test(databaseUrl) && !databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(`database_url (SCOT_DATABASE_URL) must be a postgres:// URL or a SQLite file path, got ${databaseUrl}`);
+  }
+  const groups = raw('default_groups');
+  let defaultGroups = { read: ['ir'], modify: ['ir'] };
+  if (typeof groups === 'string' && groups !== '') {
+    const names = groups.split(',').map((g) => g.trim()).filter(Boolean);
+    defaultGroups = { read: names, modify: names };
+  } else if (groups && typeof groups === 'object') {
+    const g = groups as { read?: unknown; modify?: unknown };
+    if (!isStringList(g.read) || !isStringList(g.modify)) {
+      throw new ConfigError('default_groups must be {"read": [names], "modify": [names]} or a comma-separated list');
+    }
+    defaultGroups = { read: g.read, modify: g.modify };
+  } else if (groups !== undefined && groups !== '') {
+    throw new ConfigError('default_groups must be {"read": [names], "modify": [names]} or a comma-separated list');
+  }
+  const adminPassword = raw('admin_password');
+  const trustProxy = raw('trust_proxy');
+  return {
+    dataDir,
+    databaseUrl,
+    port: integer('port', 8080, 0, 65535),
+    host: text('host', '0.0.0.0'),
+    adminPassword: typeof adminPassword === 'string' && adminPassword !== '' ? adminPassword : undefined,
+    defaultGroups,
+    adminGroup: text('admin_group', 'admin'),
+    sessionHours: integer('session_hours', 24 * 7, 1, 24 * 365),
+    logLevel: text('log_level', 'info'),
+    trustProxy: trustProxy === true || trustProxy === 'true' || trustProxy === '1',
+  };
+}
+
+function readConfigFile(file: string): Partial<Record<Setting, unknown>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!(key in SETTINGS)) throw new ConfigError(`config file ${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(', ')})`);
+  }
+  return parsed as Partial<Record<Setting, unknown>>;
+}
+
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');

@@ -1,0 +1,84 @@
+/**
+ * The object types of SCOT and what the API may filter and sort them by.
+ * Pure data: the store turns it into SQL, the HTTP layer into query validation.
+ */
+export const WORKFLOW_TYPES = ['alertgroup', 'alert', 'event', 'incident', 'entry'] as const;
+export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
+
+/** Objects an entry may be written on. */
+export const ENTRY_TARGET_TYPES = ['alertgroup', 'alert', 'event', 'incident'] as const;
+export type EntryTargetType = (typeof ENTRY_TARGET_TYPES)[number];
+
+export const LABEL_KINDS = ['tag', 'source'] as const;
+export type LabelKind = (typeof LABEL_KINDS)[number];
+
+export const ADMIN_TYPES = ['tag', 'source', 'user', 'group', 'apikey'] as const;
+export type AdminType = (typeof ADMIN_TYPES)[number];
+
+export const OBJECT_TYPES = [...WORKFLOW_TYPES, ...ADMIN_TYPES] as const;
+export type ObjectType = (typeof OBJECT_TYPES)[number];
+
+export const isWorkflowType = (t: string): t is WorkflowType => (WORKFLOW_TYPES as readonly string[]).includes(t);
+export const isEntryTargetType = (t: string): t is EntryTargetType =>
+  (ENTRY_TARGET_TYPES as readonly string[]).includes(t);
+export const isObjectType = (t: string): t is ObjectType => (OBJECT_TYPES as readonly string[]).includes(t);
+
+/**
+ * How a list query may filter on a field:
+ * - `exact`: one value or several separated by commas (any of them),
+ * - `contains`: case-insensitive substring,
+ * - `int`: one id or several separated by commas,
+ * - `time`: `<from>,<to>` in epoch seconds, either side may be empty.
+ */
+export type FilterKind = 'exact' | 'contains' | 'int' | 'time';
+
+export interface ListField {
+  column: string;
+  filter: FilterKind;
+}
+
+const common: Record<string, ListField> = {
+  id: { column: 'id', filter: 'int' },
+  status: { column: 'status', filter: 'exact' },
+  owner: { column: 'owner', filter: 'exact' },
+  created: { column: 'created', filter: 'time' },
+  updated: { column: 'updated', filter: 'time' },
+};
+
+export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
+  alertgroup: {
+    ...common,
+    subject: { column: 'subject', filter: 'contains' },
+    message_id: { column: 'message_id', filter: 'exact' },
+    alert_count: { column: 'alert_count', filter: 'int' },
+    open_count: { column: 'open_count', filter: 'int' },
+  },
+  alert: {
+    ...common,
+    alertgroup: { column: 'alertgroup_id', filter: 'int' },
+    promotion_id: { column: 'promotion_id', filter: 'int' },
+  },
+  event: {
+    ...common,
+    subject: { column: 'subject', filter: 'contains' },
+    promotion_id: { column: 'promotion_id', filter: 'int' },
+  },
+  incident: {
+    ...common,
+    subject: { column: 'subject', filter: 'contains' },
+    type: { column: 'type', filter: 'exact' },
+    category: { column: 'category', filter: 'exact' },
+    sensitivity: { column: 'sensitivity', filter: 'exact' },
+  },
+  entry: {
+    ...common,
+    target_type: { column: 'target_type', filter: 'exact' },
+    target_id: { column: 'target_id', filter: 'int' },
+    parent: { column: 'parent_id', filter: 'int' },
+    class: { column: 'class', filter: 'exact' },
+    task_status: { column: 'task_status', filter: 'exact' },
+  },
+};
+
+/** Filters every workflow type understands besides its own fields. */
+export const LABEL_FILTERS = ['tag', 'source'] as const;

@@ -1,0 +1,47 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../domain/error.js';
+
+interface ValidationIssue {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/** `/data/0/name` → `data.0.name`; missing and extra properties name themselves. */
+function fieldOf(issue: ValidationIssue): string {
+  const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const own = (issue.params.missingProperty ?? issue.params.additionalProperty) as string | undefined;
+  return [path, own].filter(Boolean).join('.') || '(body)';
+}
+
+function messageOf(issue: ValidationIssue, field: string, where: string): string {
+  switch (issue.keyword) {
+    case 'required':
+      return `${field} is required`;
+    case 'additionalProperties':
+      return `${field} is not a known field${where === 'body' ? '' : ` of the ${where}`}`;
+    case 'enum':
+      return `${field} must be one of ${(issue.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${field} ${issue.message ?? 'is invalid'}`;
+  }
+}
+
+/** Every error becomes `{"error": ..., "field": ...}`; only unexpected ones are 5xx and logged. */
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    return reply.status(error.statusCode).send({ error: error.message, ...(error.field ? { field: error.field } : {}) });
+  }
+  if (error.validation && error.validation.length > 0) {
+    const issue = error.validation[0] as ValidationIssue;
+    const field = fieldOf(issue);
+    return reply.status(400).send({ error: messageOf(issue, field, error.validationContext ?? 'body'), field });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return reply.status(status).send({ error: error.message.replace(/^FST_\w+: /, '') });
+  }
+  request.log.error({ err: error }, 'request failed');
+  return reply.status(500).send({ error: 'internal error; the server log has the details' });
+}

@@ -1,0 +1,134 @@
+import type { FastifyInstance } from 'fastify';
+import { LABEL_KINDS } from '../../domain/catalog.js';
+import { AppError, conflict, notFound } from '../../domain/error.js';
+import { apikeysOf, createApikey, revokeApikey } from '../../app/auth.js';
+import type { App } from '../../app/context.js';
+import { envelope, parsePage } from '../../app/list.js';
+import { verifyPassword } from '../../app/secret.js';
+import {
+  changeGroup, createGroup, createUser, groupsPage, presentGroup, presentUser, removeGroup, updateUserAccount, usersPage,
+} from '../../app/user.js';
+import { deleteLabel, ensureLabels, getLabel, labelByName, listLabels, updateLabel } from '../../store/label.js';
+import { userById } from '../../store/user.js';
+import { admin, principal } from '../auth.js';
+import { idParam, queryOf } from '../params.js';
+import * as schema from '../schema.js';
+
+/** Tags, sources, users, groups and API keys. Reading is open to every user; changing is mostly for admins. */
+export function adminRoutes(server: FastifyInstance, app: App) {
+  const db = app.store.db;
+
+  for (const kind of LABEL_KINDS) {
+    server.get(`/${kind}`, async (request) => {
+      principal(request);
+      const q = queryOf(request);
+      const { rows, total } = await listLabels(db, kind, { ...parsePage(q), name: typeof q.name === 'string' ? q.name : undefined });
+      return envelope(rows as unknown as Record<string, unknown>[], total);
+    });
+    server.get(`/${kind}/:id`, async (request) => {
+      principal(request);
+      const id = idParam(request);
+      return (await getLabel(db, kind, id)) ?? Promise.reject(notFound(kind, id));
+    });
+    server.post(`/${kind}`, { schema: { body: schema.labelCreate } }, async (request, reply) => {
+      principal(request);
+      const { name, description } = request.body as { name: string; description?: string };
+      if (await labelByName(db, kind, name)) throw conflict(`${kind} ${name} already exists`, 'name');
+      const id = (await ensureLabels(db, kind, [name], app.now())).get(name)!;
+      if (description) await updateLabel(db, kind, id, { description });
+      reply.status(201);
+      return getLabel(db, kind, id);
+    });
+    server.put(`/${kind}/:id`, { schema: { body: schema.labelUpdate } }, async (request) => {
+      principal(request);
+      const id = idParam(request);
+      const patch = request.body as { name?: string; description?: string };
+      if (!(await getLabel(db, kind, id))) throw notFound(kind, id);
+      const clash = patch.name ? await labelByName(db, kind, patch.name) : undefined;
+      if (clash && clash.id !== id) throw conflict(`${kind} ${patch.name} already exists`, 'name');
+      await updateLabel(db, kind, id, patch);
+      return getLabel(db, kind, id);
+    });
+    server.delete(`/${kind}/:id`, async (request) => {
+      admin(request);
+      const id = idParam(request);
+      if (!(await getLabel(db, kind, id))) throw notFound(kind, id);
+      await deleteLabel(db, kind, id);
+      return { id, status: 'ok', action: 'delete' };
+    });
+  }
+
+  server.get('/user', async (request) => {
+    principal(request);
+    const { records, total } = await usersPage(app, parsePage(queryOf(request)));
+    return envelope(records, total);
+  });
+  server.get('/user/:id', async (request) => {
+    principal(request);
+    return presentUser(app, idParam(request));
+  });
+  server.post('/user', { schema: { body: schema.userCreate } }, async (request, reply) => {
+    admin(request);
+    reply.status(201);
+    return createUser(app, request.body as schema.UserBody);
+  });
+  server.put('/user/:id', { schema: { body: schema.userUpdate } }, async (request) => {
+    const who = principal(request);
+    const id = idParam(request);
+    const patch = request.body as schema.UserBody & { old_password?: string; disabled?: boolean };
+    if (!who.admin) {
+      // Users may change their own name and password (proving the old one), nothing else.
+      if (id !== who.userId) throw new AppError(403, 'only admins change other users');
+      if (patch.groups !== undefined || patch.disabled !== undefined) throw new AppError(403, 'only admins change groups or disable users');
+      if (patch.password !== undefined) {
+        const me = await userById(db, id);
+        if (!(await verifyPassword(patch.old_password ?? '', me?.password_hash ?? null))) {
+          throw new AppError(403, 'old_password is wrong', 'old_password');
+        }
+      }
+    }
+    const { old_password: _old, ...rest } = patch;
+    return updateUserAccount(app, id, rest);
+  });
+
+  server.get('/group', async (request) => {
+    principal(request);
+    const { records, total } = await groupsPage(app, parsePage(queryOf(request)));
+    return envelope(records, total);
+  });
+  server.get('/group/:id', async (request) => {
+    principal(request);
+    return presentGroup(app, idParam(request));
+  });
+  server.post('/group', { schema: { body: schema.groupCreate } }, async (request, reply) => {
+    admin(request);
+    reply.status(201);
+    return createGroup(app, request.body as { name: string; description?: string });
+  });
+  server.put('/group/:id', { schema: { body: schema.groupUpdate } }, async (request) => {
+    admin(request);
+    return changeGroup(app, idParam(request), request.body as { description?: string });
+  });
+  server.delete('/group/:id', async (request) => {
+    admin(request);
+    const id = idParam(request);
+    await removeGroup(app, id);
+    return { id, status: 'ok', action: 'delete' };
+  });
+
+  server.get('/apikey', async (request) => {
+    const rows = await apikeysOf(app, principal(request));
+    return envelope(rows, rows.length);
+  });
+  server.post('/apikey', { schema: { body: schema.apikeyCreate } }, async (request, reply) => {
+    const who = principal(request);
+    const body = request.body as { user?: string; name?: string };
+    reply.status(201);
+    return createApikey(app, who, body.user ?? who.username, body.name ?? 'api');
+  });
+  server.delete('/apikey/:id', async (request) => {
+    const id = idParam(request);
+    await revokeApikey(app, principal(request), id);
+    return { id, status: 'ok', action: 'revoke' };
+  });
+}

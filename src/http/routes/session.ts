@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import { login, logout } from '../../app/auth.js';
+import type { App } from '../../app/context.js';
+import { presentUser } from '../../app/user.js';
+import { principal, SESSION_COOKIE, setSessionCookie } from '../auth.js';
+import * as schema from '../schema.js';
+
+/** Health, sign in and out, and who the caller is. */
+export function sessionRoutes(server: FastifyInstance, app: App) {
+  server.get('/health', { config: { public: true } }, async () => ({ status: 'ok' }));
+
+  server.post(
+    '/login',
+    {
+      schema: { body: schema.login },
+      config: { public: true, rateLimit: { max: 20, timeWindow: '1 minute' } },
+    },
+    async (request, reply) => {
+      const { username, password } = request.body as { username: string; password: string };
+      const session = await login(app, username, password);
+      setSessionCookie(request, reply, session.token, session.expires - app.now());
+      return { status: 'ok', username: session.principal.username, groups: session.principal.groups, expires: session.expires };
+    },
+  );
+
+  server.post('/logout', { config: { public: true } }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await logout(app, token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { status: 'ok' };
+  });
+
+  server.get('/whoami', async (request) => {
+    const who = principal(request);
+    return { ...(await presentUser(app, who.userId)), admin: who.admin };
+  });
+}

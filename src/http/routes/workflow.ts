@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import { ENTRY_TARGET_TYPES, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
+import { badInput } from '../../domain/error.js';
+import { readable } from '../../app/access.js';
+import { ingestAlertgroup, type AlertgroupInput } from '../../app/alertgroup.js';
+import type { App } from '../../app/context.js';
+import { addEntry, type EntryInput } from '../../app/entry.js';
+import { envelope, listObjects } from '../../app/list.js';
+import { createCase, deleteObject, getObject, history, updateObject, type CaseInput, type Patch } from '../../app/object.js';
+import { reader } from '../../app/unit.js';
+import { labelsOf } from '../../store/label.js';
+import { principal } from '../auth.js';
+import { idParam, queryOf } from '../params.js';
+import * as schema from '../schema.js';
+
+/** Sub-collections listing objects of another type that point at the parent. */
+const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string }>> = {
+  alertgroup: { sub: 'alert', column: 'alertgroup_id' },
+  event: { sub: 'alert', column: 'promotion_id' },
+  incident: { sub: 'event', column: 'promotion_id' },
+  entry: { sub: 'entry', column: 'parent_id' },
+};
+
+/** List, get, update, delete, history and sub-collections of alertgroups, alerts, events, incidents, entries. */
+export function workflowRoutes(server: FastifyInstance, app: App) {
+  for (const type of WORKFLOW_TYPES) {
+    server.get(`/${type}`, async (request) => listObjects(reader(app, principal(request)), type, queryOf(request)));
+
+    server.get(`/${type}/:id`, async (request) => getObject(app, principal(request), type, idParam(request)));
+
+    server.put(`/${type}/:id`, { schema: { body: schema.updates[type] } }, async (request) =>
+      updateObject(app, principal(request), type, idParam(request), request.body as Patch),
+    );
+
+    server.delete(`/${type}/:id`, async (request) => {
+      const id = idParam(request);
+      await deleteObject(app, principal(request), type, id);
+      return { id, status: 'ok', action: 'delete' };
+    });
+
+    server.get(`/${type}/:id/history`, async (request) =>
+      history(app, principal(request), type, idParam(request), queryOf(request)),
+    );
+
+    for (const kind of ['tag', 'source'] as const) {
+      server.get(`/${type}/:id/${kind}`, async (request) => {
+        const unit = reader(app, principal(request));
+        const row = await readable(unit, type, idParam(request));
+        const names = (await labelsOf(unit.db, kind, type, [row.id])).get(row.id) ?? [];
+        return envelope(names.map((n) => ({ name: n })), names.length);
+      });
+    }
+
+    if ((ENTRY_TARGET_TYPES as readonly string[]).includes(type)) {
+      server.get(`/${type}/:id/entry`, async (request) => {
+        const unit = reader(app, principal(request));
+        const row = await readable(unit, type, idParam(request));
+        const q = { sort: 'id', limit: String(1000), ...queryOf(request) };
+        return listObjects(unit, 'entry', q, [
+          { column: 'target_type', kind: 'exact', values: [type] },
+          { column: 'target_id', kind: 'int', values: [String(row.id)] },
+        ]);
+      });
+    }
+
+    const child = CHILDREN[type];
+    if (child) {
+      const { sub, column } = child;
+      server.get(`/${type}/:id/${sub}`, async (request) => {
+        const unit = reader(app, principal(request));
+        const row = await readable(unit, type, idParam(request));
+        return listObjects(unit, sub, { sort: 'id', ...queryOf(request) }, [{ column, kind: 'int', values: [String(row.id)] }]);
+      });
+    }
+  }
+
+  server.post('/alertgroup', { schema: { body: schema.alertgroupCreate } }, async (request, reply) => {
+    const result = await ingestAlertgroup(app, principal(request), request.body as AlertgroupInput);
+    reply.status(result.created ? 201 : 200);
+    return { id: result.id, alerts: result.alerts, status: 'ok', ...(result.created ? {} : { duplicate: true }) };
+  });
+
+  server.post('/alert', async () => {
+    throw badInput('(body)', 'alerts are created by posting an alertgroup (POST /scot/api/v2/alertgroup)');
+  });
+
+  for (const type of ['event', 'incident'] as const) {
+    const body = type === 'event' ? schema.eventCreate : schema.incidentCreate;
+    server.post(`/${type}`, { schema: { body } }, async (request, reply) => {
+      reply.status(201);
+      return createCase(app, principal(request), type, request.body as CaseInput);
+    });
+  }
+
+  server.post('/entry', { schema: { body: schema.entryCreate } }, async (request, reply) => {
+    reply.status(201);
+    return addEntry(app, principal(request), request.body as EntryInput);
+  });
+}

@@ -1,0 +1,23 @@
+import pg from 'pg';
+import { PostgresDialect, sql, type Expression, type RawBuilder } from 'kysely';
+import type { DialectRules } from './rules.js';
+import { escapeLike } from './sqlite.js';
+
+// int8 (counts, bigint times, sequences) as JS numbers: every value SCOT stores fits in 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function postgresDialect(url: string) {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  return { dialect: new PostgresDialect({ pool }), pool };
+}
+
+export const postgresRules: DialectRules = {
+  kind: 'postgres',
+  jsonArrayHasAny(column: Expression<string>, values: readonly string[]): RawBuilder<boolean> {
+    if (values.length === 0) return sql<boolean>`false`;
+    return sql<boolean>`(${column})::jsonb ?| array[${sql.join(values)}]::text[]`;
+  },
+  containsText(column: Expression<string>, needle: string): RawBuilder<boolean> {
+    return sql<boolean>`${column} ilike ${'%' + escapeLike(needle) + '%'} escape '\\'`;
+  },
+};

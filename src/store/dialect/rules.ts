@@ -1,0 +1,12 @@
+import type { Expression, RawBuilder } from 'kysely';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** The few SQL fragments that differ between SQLite and PostgreSQL. Everything else is shared. */
+export interface DialectRules {
+  kind: StoreKind;
+  /** True when the JSON array of strings in `column` holds any of `values`. */
+  jsonArrayHasAny(column: Expression<string>, values: readonly string[]): RawBuilder<boolean>;
+  /** Case-insensitive substring match. */
+  containsText(column: Expression<string>, needle: string): RawBuilder<boolean>;
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { DialectRules, StoreKind } from './dialect/rules.js';
+import { sqliteDialect, sqliteRules } from './dialect/sqlite.js';
+import { postgresDialect, postgresRules } from './dialect/postgres.js';
+import { migrateToLatest } from './migrate.js';
+
+export type Executor = Kysely<Database>;
+
+/** An open database: the query builder, the dialect's rules, and how to close it. */
+export interface Store {
+  db: Executor;
+  rules: DialectRules;
+  kind: StoreKind;
+  /** Where the database lives, for messages (never the password of a URL). */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+/**
+ * Opens `databaseUrl` (a `postgres://` URL, or a SQLite file path, optionally `sqlite:`-prefixed)
+ * and brings its schema up to date unless told not to.
+ */
+export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
+  let store: Store;
+  if (isPostgresUrl(databaseUrl)) {
+    const { dialect } = postgresDialect(databaseUrl);
+    const db = new Kysely<Database>({ dialect });
+    store = { db, rules: postgresRules, kind: 'postgres', describe: redactUrl(databaseUrl), close: () => db.destroy() };
+  } else {
+    const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const { dialect } = sqliteDialect(file);
+    const db = new Kysely<Database>({ dialect });
+    store = { db, rules: sqliteRules, kind: 'sqlite', describe: path.resolve(file), close: () => db.destroy() };
+  }
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(store.db, store.kind);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
+}

@@ -1,0 +1,26 @@
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import type { StoreKind } from './dialect/rules.js';
+import * as initial from './migrations/0001_initial.js';
+
+/** Versioned migrations, applied in name order; the same list serves both backends. */
+const MIGRATIONS = { '0001_initial': initial };
+
+function migrator(db: Kysely<any>, kind: StoreKind): Migrator {
+  const provider = {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return Object.fromEntries(
+        Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (d: Kysely<any>) => m.up(d, kind) }]),
+      );
+    },
+  };
+  return new Migrator({ db, provider, migrationTableName: 'schema_migration', migrationLockTableName: 'schema_migration_lock' });
+}
+
+/** Brings the schema up to date; safe to run any number of times. Returns the names applied now. */
+export async function migrateToLatest(db: Kysely<any>, kind: StoreKind): Promise<string[]> {
+  const result: MigrationResultSet = await migrator(db, kind).migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).at(-1)!;

@@ -1,0 +1,148 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes as stored. Times are epoch seconds; JSON columns are text holding JSON,
+ * so the same rows and queries serve SQLite and PostgreSQL.
+ */
+interface Tracked {
+  id: Generated<number>;
+  status: string;
+  owner: string;
+  created: number;
+  updated: number;
+  deleted_at: number | null;
+  rev: Generated<number>;
+  read_groups: string;
+  modify_groups: string;
+}
+
+export interface AlertgroupTable extends Tracked {
+  message_id: string | null;
+  subject: string;
+  columns: string;
+  alert_count: number;
+  open_count: number;
+  closed_count: number;
+  promoted_count: number;
+  view_count: Generated<number>;
+}
+
+export interface AlertTable extends Tracked {
+  alertgroup_id: number;
+  data: string;
+  promotion_id: number | null;
+}
+
+export interface EventTable extends Tracked {
+  subject: string;
+  promotion_id: number | null;
+  view_count: Generated<number>;
+}
+
+export interface IncidentTable extends Tracked {
+  subject: string;
+  type: string | null;
+  category: string | null;
+  sensitivity: string | null;
+  occurred: number | null;
+  discovered: number | null;
+  reported: number | null;
+  closed: number | null;
+  view_count: Generated<number>;
+}
+
+export interface EntryTable extends Tracked {
+  target_type: string;
+  target_id: number;
+  parent_id: number | null;
+  body: string;
+  class: string;
+  task_status: string | null;
+  task_who: string | null;
+  task_when: number | null;
+}
+
+export interface LabelTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  created: number;
+}
+
+export interface LabelLinkTable {
+  label_id: number;
+  target_type: string;
+  target_id: number;
+}
+
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  fullname: string;
+  password_hash: string | null;
+  disabled: number;
+  created: number;
+  updated: number;
+  last_login: number | null;
+}
+
+export interface GroupTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  created: number;
+}
+
+export interface UserGroupTable {
+  user_id: number;
+  group_id: number;
+}
+
+export interface ApikeyTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  created: number;
+  last_used: number | null;
+  revoked_at: number | null;
+}
+
+export interface SessionTable {
+  token_hash: string;
+  user_id: number;
+  created: number;
+  expires: number;
+  last_seen: number;
+}
+
+export interface ChangeTable {
+  seq: Generated<number>;
+  at: number;
+  who: string;
+  type: string;
+  target_id: number;
+  action: string;
+  diff: string;
+}
+
+export interface Database {
+  alertgroup: AlertgroupTable;
+  alert: AlertTable;
+  event: EventTable;
+  incident: IncidentTable;
+  entry: EntryTable;
+  tag: LabelTable;
+  source: LabelTable;
+  tag_link: LabelLinkTable;
+  source_link: LabelLinkTable;
+  user: UserTable;
+  group: GroupTable;
+  user_group: UserGroupTable;
+  apikey: ApikeyTable;
+  session: SessionTable;
+  change: ChangeTable;
+}
+
+export type TrackedTable = 'alertgroup' | 'alert' | 'event' | 'incident' | 'entry';

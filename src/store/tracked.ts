@@ -1,0 +1,220 @@
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { FilterKind } from '../domain/catalog.js';
+import type { LabelKind, WorkflowType } from '../domain/catalog.js';
+import type { DialectRules } from './dialect/rules.js';
+import type { Executor } from './index.js';
+
+/** A row of any tracked table, as stored. */
+export type TrackedRow = Record<string, any> & {
+  id: number;
+  status: string;
+  owner: string;
+  created: number;
+  updated: number;
+  deleted_at: number | null;
+  rev: number;
+  read_groups: string;
+  modify_groups: string;
+};
+
+export interface FieldFilter {
+  column: string;
+  kind: FilterKind;
+  values: string[];
+}
+
+export interface ListQuery {
+  filters: FieldFilter[];
+  labels: { kind: LabelKind; names: string[] }[];
+  sort: { column: string; desc: boolean }[];
+  limit: number;
+  offset: number;
+  /** Only rows readable by these groups; null means no restriction (admin). */
+  readableBy: readonly string[] | null;
+  deleted: boolean;
+}
+
+type AnyDb = Kysely<any>;
+type Where = ExpressionBuilder<any, any>;
+
+function filterExpression(eb: Where, rules: DialectRules, type: string, f: FieldFilter): Expression<SqlBool> {
+  const ref = eb.ref(`${type}.${f.column}`);
+  switch (f.kind) {
+    case 'exact':
+      return eb(ref, 'in', f.values);
+    case 'int':
+      return eb(ref, 'in', f.values.map(Number));
+    case 'contains':
+      return eb.or(f.values.map((v) => rules.containsText(ref, v)));
+    case 'time': {
+      const [from, to] = f.values;
+      const parts: Expression<SqlBool>[] = [];
+      if (from) parts.push(eb(ref, '>=', Number(from)));
+      if (to) parts.push(eb(ref, '<=', Number(to)));
+      return eb.and(parts);
+    }
+  }
+}
+
+function whereClause(rules: DialectRules, type: WorkflowType, q: ListQuery) {
+  return (eb: Where) => {
+    const parts: Expression<SqlBool>[] = [
+      q.deleted ? eb(`${type}.deleted_at`, 'is not', null) : eb(`${type}.deleted_at`, 'is', null),
+    ];
+    if (q.readableBy) {
+      parts.push(
+        eb.or([
+          rules.jsonArrayHasAny(eb.ref(`${type}.read_groups`), q.readableBy),
+          rules.jsonArrayHasAny(eb.ref(`${type}.modify_groups`), q.readableBy),
+        ]),
+      );
+    }
+    for (const f of q.filters) parts.push(filterExpression(eb, rules, type, f));
+    for (const label of q.labels) {
+      parts.push(
+        eb.exists(
+          eb
+            .selectFrom(`${label.kind}_link as l`)
+            .innerJoin(`${label.kind} as t`, 't.id', 'l.label_id')
+            .select(sql.lit(1).as('one'))
+            .where('l.target_type', '=', type)
+            .whereRef('l.target_id', '=', `${type}.id`)
+            .where('t.name', 'in', label.names),
+        ),
+      );
+    }
+    return eb.and(parts);
+  };
+}
+
+/** One page of rows matching the query, and how many match in all. */
+export async function listTracked(
+  db: Executor,
+  rules: DialectRules,
+  type: WorkflowType,
+  q: ListQuery,
+): Promise<{ rows: TrackedRow[]; total: number }> {
+  const adb = db as AnyDb;
+  const where = whereClause(rules, type, q);
+  let select = adb.selectFrom(type).selectAll().where(where);
+  for (const s of q.sort) select = select.orderBy(`${type}.${s.column}`, s.desc ? 'desc' : 'asc');
+  if (!q.sort.some((s) => s.column === 'id')) select = select.orderBy(`${type}.id`, 'desc');
+  const rows = (await select.limit(q.limit).offset(q.offset).execute()) as TrackedRow[];
+  const total =
+    q.offset === 0 && rows.length < q.limit
+      ? rows.length
+      : Number(
+          (await adb.selectFrom(type).select((eb) => eb.fn.countAll().as('n')).where(where).executeTakeFirstOrThrow()).n,
+        );
+  return { rows, total };
+}
+
+export async function getTracked(
+  db: Executor,
+  type: WorkflowType,
+  id: number,
+  options: { includeDeleted?: boolean } = {},
+): Promise<TrackedRow | undefined> {
+  let q = (db as AnyDb).selectFrom(type).selectAll().where('id', '=', id);
+  if (!options.includeDeleted) q = q.where('deleted_at', 'is', null);
+  return (await q.executeTakeFirst()) as TrackedRow | undefined;
+}
+
+export async function getTrackedMany(db: Executor, type: WorkflowType, ids: readonly number[]): Promise<TrackedRow[]> {
+  if (ids.length === 0) return [];
+  return (await (db as AnyDb)
+    .selectFrom(type)
+    .selectAll()
+    .where('id', 'in', ids)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .execute()) as TrackedRow[];
+}
+
+export async function insertTracked(db: Executor, type: WorkflowType, values: Record<string, unknown>): Promise<number> {
+  const row = await (db as AnyDb).insertInto(type).values(values).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function insertTrackedMany(
+  db: Executor,
+  type: WorkflowType,
+  values: Record<string, unknown>[],
+): Promise<number[]> {
+  if (values.length === 0) return [];
+  const rows = await (db as AnyDb).insertInto(type).values(values).returning('id').execute();
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+}
+
+/** Updates one row and bumps its revision. Returns false when the row is gone. */
+export async function updateTracked(
+  db: Executor,
+  type: WorkflowType,
+  id: number,
+  values: Record<string, unknown>,
+): Promise<boolean> {
+  const result = await (db as AnyDb)
+    .updateTable(type)
+    .set({ ...values, rev: sql`rev + 1` })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function updateTrackedWhere(
+  db: Executor,
+  type: WorkflowType,
+  column: string,
+  value: number,
+  values: Record<string, unknown>,
+  extra?: (eb: Where) => Expression<SqlBool>,
+): Promise<void> {
+  let q = (db as AnyDb)
+    .updateTable(type)
+    .set({ ...values, rev: sql`rev + 1` })
+    .where(column, '=', value);
+  if (extra) q = q.where(extra);
+  await q.execute();
+}
+
+/** Counts of rows per `column` value among `ids`, e.g. entries per target. */
+export async function countBy(
+  db: Executor,
+  type: WorkflowType,
+  column: string,
+  ids: readonly number[],
+  scope: Record<string, string> = {},
+): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  let q = (db as AnyDb)
+    .selectFrom(type)
+    .select([column, (eb: Where) => eb.fn.countAll().as('n')])
+    .where(column, 'in', ids)
+    .where('deleted_at', 'is', null);
+  for (const [k, v] of Object.entries(scope)) q = q.where(k, '=', v);
+  const rows = await q.groupBy(column).execute();
+  return new Map(rows.map((r: any) => [Number(r[column]), Number(r.n)]));
+}
+
+/** Ids of rows whose `column` points at one of `ids`, grouped by that column (e.g. alerts per event). */
+export async function idsBy(
+  db: Executor,
+  type: WorkflowType,
+  column: string,
+  ids: readonly number[],
+): Promise<Map<number, number[]>> {
+  const result = new Map<number, number[]>();
+  if (ids.length === 0) return result;
+  const rows = await (db as AnyDb)
+    .selectFrom(type)
+    .select(['id', column])
+    .where(column, 'in', ids)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  for (const r of rows as any[]) {
+    const key = Number(r[column]);
+    (result.get(key) ?? result.set(key, []).get(key)!).push(Number(r.id));
+  }
+  return result;
+}
