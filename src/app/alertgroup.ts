@@ -1,10 +1,12 @@
 import type { Groups, Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
-import { ensureLabels, linkLabels } from '../store/label.js';
+import { attachLabels } from './label.js';
 import { insertTracked, insertTrackedMany, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew } from './access.js';
 import type { App } from './context.js';
-import { inTransaction, type Unit } from './unit.js';
+import { GroupCommit } from './group-commit.js';
+import type { Unit } from './unit.js';
+import type { Executor } from '../store/index.js';
 
 export interface AlertgroupInput {
   message_id?: string;
@@ -34,28 +36,43 @@ export function alertgroupColumns(data: readonly Record<string, unknown>[], give
   return [...columns];
 }
 
-/** Stores an alertgroup and one alert per data row, or returns the one already stored under its message_id. */
+/** Rows one shared ingest transaction takes at most, so a huge alertgroup does not stall many small ones. */
+const MAX_ROWS_PER_COMMIT = 2000;
+
+const committers = new WeakMap<App, GroupCommit<AlertgroupInput, IngestResult>>();
+
+function committer(app: App) {
+  let c = committers.get(app);
+  if (!c) committers.set(app, (c = new GroupCommit(app, insertAlertgroup, MAX_ROWS_PER_COMMIT, (input) => input.data.length)));
+  return c;
+}
+
+/**
+ * Stores an alertgroup and one alert per data row, or returns the one already stored under its
+ * message_id. It resolves only once committed: an accepted alert is never lost.
+ */
 export async function ingestAlertgroup(app: App, who: Principal, input: AlertgroupInput): Promise<IngestResult> {
-  const existing = input.message_id ? await existingByMessageId(app, input.message_id) : undefined;
-  if (existing) return existing;
   try {
-    return await inTransaction(app, who, (unit) => insertAlertgroup(unit, input));
+    return await committer(app).run(who, input);
   } catch (err) {
-    // Two detection systems racing with one message_id: the loser answers with the winner's alertgroup.
-    const raced = input.message_id && isUniqueViolation(err) ? await existingByMessageId(app, input.message_id) : undefined;
+    // Two API nodes racing with one message_id: the loser answers with the winner's alertgroup.
+    const raced = input.message_id && isUniqueViolation(err) ? await existingByMessageId(app.store.db, input.message_id) : undefined;
     if (raced) return raced;
     throw err;
   }
 }
 
-async function existingByMessageId(app: App, messageId: string): Promise<IngestResult | undefined> {
-  const row = await app.store.db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId).executeTakeFirst();
+async function existingByMessageId(db: Executor, messageId: string): Promise<IngestResult | undefined> {
+  const row = await db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId).executeTakeFirst();
   if (!row) return undefined;
-  const alerts = await app.store.db.selectFrom('alert').select('id').where('alertgroup_id', '=', row.id).orderBy('id').execute();
+  const alerts = await db.selectFrom('alert').select('id').where('alertgroup_id', '=', row.id).orderBy('id').execute();
   return { id: row.id, alerts: alerts.map((a) => a.id), created: false };
 }
 
 async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<IngestResult> {
+  // Checked inside the transaction: a message_id seen before, even earlier in this same batch, is not stored twice.
+  const existing = input.message_id ? await existingByMessageId(unit.db, input.message_id) : undefined;
+  if (existing) return existing;
   const { now } = unit;
   const groups = groupColumns(groupsForNew(unit, input.groups));
   const owner = input.owner ?? unit.who.username;
@@ -89,18 +106,16 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
     }));
     alerts.push(...(await insertTrackedMany(unit.db, 'alert', chunk)));
   }
-  for (const [kind, names] of [['tag', tags], ['source', sources]] as const) {
-    const ids = await ensureLabels(unit.db, kind, names, now);
-    await linkLabels(unit.db, kind, 'alertgroup', [id], [...ids.values()]);
-  }
+  await attachLabels(unit, 'alertgroup', [id], { tag: tags, source: sources });
+  // One change for the whole batch: it names the alerts it created, and their histories share it.
   unit.record('alertgroup', id, 'create', {
     subject: input.subject,
     message_id: input.message_id ?? null,
     alert_count: alerts.length,
+    alerts,
     tag: tags,
     source: sources,
   });
-  for (const alertId of alerts) unit.record('alert', alertId, 'create', { alertgroup: id });
   return { id, alerts, created: true };
 }
 

@@ -71,7 +71,10 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
   for (const name of Object.keys(q)) {
     if (PAGING.includes(name)) continue;
     if ((LABEL_FILTERS as readonly string[]).includes(name)) {
-      labels.push({ kind: name as 'tag' | 'source', names: listParam(q, name) });
+      const names = listParam(q, name);
+      // Like any other filter it needs a value; an empty name list would also be `in ()`, which PostgreSQL refuses.
+      if (names.length === 0) throw badInput(name, `${name} needs a value`);
+      labels.push({ kind: name as 'tag' | 'source', names });
       continue;
     }
     const field = fields[name];

@@ -3,12 +3,13 @@ import { badInput, conflict } from '../domain/error.js';
 import type { Groups, Principal } from '../domain/principal.js';
 import type { EntryClass, SettableStatus } from '../domain/status.js';
 import { changesOf } from '../store/change.js';
-import { ensureLabels, labelsOf, linkLabels, unlinkAllLabels } from '../store/label.js';
+import { labelsOf, unlinkAllLabels } from '../store/label.js';
+import { attachLabels } from './label.js';
 import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import { refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
 import type { App } from './context.js';
-import { actOnTask, cascadeEntries, editEntryBody, editableEntry, setEntryClass, type TaskAction } from './entry.js';
+import { actOnTask, cascadeEntries, editEntryBody, editableEntry, setEntryClass, updateAlertEntries, type TaskAction } from './entry.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
 import { inTransaction, reader, type Unit } from './unit.js';
@@ -102,8 +103,7 @@ export async function createCase(app: App, who: Principal, type: 'event' | 'inci
 
 async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: 'tag' | 'source', names: readonly string[]) {
   await unlinkAllLabels(unit.db, kind, type, id);
-  const ids = await ensureLabels(unit.db, kind, dedupe(names), unit.now);
-  await linkLabels(unit.db, kind, type, [id], [...ids.values()]);
+  await attachLabels(unit, type, [id], { [kind]: dedupe(names) });
 }
 
 /** Applies a partial update: fields, labels, groups, status, promotion, entry class and task. */
@@ -176,7 +176,12 @@ async function changeGroups(unit: Unit, type: WorkflowType, row: TrackedRow, ask
   const after = { read: dedupe(asked.read ?? before.read), modify: dedupe(asked.modify ?? before.modify) };
   if (JSON.stringify(before) === JSON.stringify(after)) return {};
   Object.assign(set, groupColumns(after));
-  if (type === 'alertgroup') await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', row.id, groupColumns(after));
+  if (type === 'alertgroup') {
+    await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', row.id, groupColumns(after));
+    await updateAlertEntries(unit, row.id, groupColumns(after), (eb) =>
+      eb.and([eb('read_groups', '=', row.read_groups), eb('modify_groups', '=', row.modify_groups)]),
+    );
+  }
   if (type !== 'entry') {
     await updateTrackedWhere(unit.db, 'entry', 'target_id', row.id, groupColumns(after), (eb) =>
       eb.and([
@@ -196,6 +201,7 @@ export async function deleteObject(app: App, who: Principal, type: WorkflowType,
     await updateTracked(unit.db, type, id, { deleted_at: unit.now, updated: unit.now });
     if (type === 'alertgroup') {
       await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
+      await updateAlertEntries(unit, id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
     }
     await cascadeEntries(unit, type, id, unit.now);
     if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
@@ -216,6 +222,7 @@ async function restore(unit: Unit, type: WorkflowType, row: TrackedRow) {
   await updateTracked(unit.db, type, row.id, { deleted_at: null, updated: unit.now });
   if (type === 'alertgroup') {
     await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
+    await updateAlertEntries(unit, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
   }
   await cascadeEntries(unit, type, row.id, null, stamp);
   if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
@@ -225,12 +232,18 @@ async function restore(unit: Unit, type: WorkflowType, row: TrackedRow) {
 /** The audit trail of one object, oldest first unless `sort=-seq`. */
 export async function history(app: App, who: Principal, type: WorkflowType, id: number, q: RawQuery): Promise<ListEnvelope> {
   const unit = reader(app, who);
-  await readable(unit, type, id, { includeDeleted: true });
+  const row = await readable(unit, type, id, { includeDeleted: true });
   const { sort, ...rest } = q;
   if (sort !== undefined && sort !== 'seq' && sort !== '-seq') throw badInput('sort', 'history sorts by seq or -seq');
-  const { rows, total } = await changesOf(unit.db, type, id, { ...parsePage(rest), desc: sort === '-seq' });
+  // Alerts are created by their alertgroup's `create` change, which the alerts' histories share.
+  const createdBy = type === 'alert' ? { type: 'alertgroup', target_id: row.alertgroup_id } : undefined;
+  const { rows, total } = await changesOf(unit.db, type, id, { ...parsePage(rest), desc: sort === '-seq' }, createdBy);
   return envelope(
-    rows.map((c) => ({ seq: c.seq, when: c.at, who: c.who, action: c.action, type: c.type, id: c.target_id, diff: c.diff })),
+    rows.map((c) =>
+      c.type === type
+        ? { seq: c.seq, when: c.at, who: c.who, action: c.action, type: c.type, id: c.target_id, diff: c.diff }
+        : { seq: c.seq, when: c.at, who: c.who, action: 'create', type, id, diff: { alertgroup: c.target_id } },
+    ),
     total,
   );
 }

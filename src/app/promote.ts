@@ -1,6 +1,7 @@
 import { conflict } from '../domain/error.js';
 import type { Groups } from '../domain/principal.js';
-import { ensureLabels, labelsOf, linkLabels } from '../store/label.js';
+import { labelsOf } from '../store/label.js';
+import { attachLabels } from './label.js';
 import { getTrackedMany, insertTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable } from './access.js';
 import { refreshAlertgroup } from './alertgroup.js';
@@ -94,10 +95,7 @@ async function createParent(unit: Unit, type: Promotable, rows: TrackedRow[], fi
     ...groupColumns(groups),
     ...fields.extra,
   });
-  for (const [kind, names] of [['tag', tags], ['source', sources]] as const) {
-    const labelIds = await ensureLabels(unit.db, kind, names, unit.now);
-    await linkLabels(unit.db, kind, parentType, [id], [...labelIds.values()]);
-  }
+  await attachLabels(unit, parentType, [id], { tag: tags, source: sources });
   unit.record(parentType, id, 'create', { subject, tag: tags, source: sources, groups, promoted_from: { [type]: ids }, ...fields.extra });
   return id;
 }

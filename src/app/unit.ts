@@ -3,10 +3,12 @@ import { appendChanges, type ChangeRecord, type NewChange } from '../store/chang
 import type { Executor } from '../store/index.js';
 import type { DialectRules } from '../store/dialect/rules.js';
 import type { App } from './context.js';
+import { forgetLabels, isForeignKeyViolation } from './label.js';
 
 /** One transaction of a use case: its queries, who acts, when, and the changes it will log. */
 export class Unit {
   readonly changes: NewChange[] = [];
+  readonly committed: (() => void)[] = [];
 
   constructor(
     readonly db: Executor,
@@ -15,6 +17,11 @@ export class Unit {
     readonly now: number,
     readonly app: App,
   ) {}
+
+  /** Runs `effect` once the transaction has committed, never if it rolls back. */
+  afterCommit(effect: () => void) {
+    this.committed.push(effect);
+  }
 
   record(type: string, id: number, action: string, diff: unknown = {}) {
     this.changes.push({ at: this.now, who: this.who.username, type, target_id: id, action, diff });
@@ -26,15 +33,39 @@ export class Unit {
  * transaction; the feed hears of them only once they are committed.
  */
 export async function inTransaction<T>(app: App, who: Principal, work: (unit: Unit) => Promise<T>): Promise<T> {
+  const once = () =>
+    transact(app, async (tx, now) => {
+      const unit = new Unit(tx, app.store.rules, who, now, app);
+      return { result: await work(unit), units: [unit] };
+    });
+  try {
+    return await once();
+  } catch (err) {
+    if (!isForeignKeyViolation(err)) throw err;
+    // A label id remembered here but deleted by another process: forget them all and retry once.
+    forgetLabels(app.store);
+    return once();
+  }
+}
+
+/**
+ * One transaction for the work of any number of units: their changes are appended before the
+ * commit; their after-commit effects and feed notices run once it succeeded.
+ */
+export async function transact<T>(
+  app: App,
+  body: (tx: Executor, now: number) => Promise<{ result: T; units: Unit[] }>,
+): Promise<T> {
   const now = app.now();
-  const { result, committed } = await app.store.db.transaction().execute(async (tx) => {
-    const unit = new Unit(tx, app.store.rules, who, now, app);
-    const result = await work(unit);
-    const seqs = await appendChanges(tx, unit.changes);
-    const committed: ChangeRecord[] = unit.changes.map((c, i) => ({ ...c, seq: seqs[i] }));
-    return { result, committed };
+  const { result, units, changes } = await app.store.db.transaction().execute(async (tx) => {
+    const { result, units } = await body(tx, now);
+    const all = units.flatMap((u) => u.changes);
+    const seqs = await appendChanges(tx, all);
+    const changes: ChangeRecord[] = all.map((c, i) => ({ ...c, seq: seqs[i] }));
+    return { result, units, changes };
   });
-  if (app.feed.listenerCount('change') > 0) for (const c of committed) app.feed.emit('change', c);
+  for (const unit of units) for (const effect of unit.committed) effect();
+  if (app.feed.listenerCount('change') > 0) for (const c of changes) app.feed.emit('change', c);
   return result;
 }
 

@@ -19,24 +19,45 @@ export interface ChangeRecord {
   diff: unknown;
 }
 
+/**
+ * Rows per insert into the change log: 6 values a row stays far below the bind-parameter limits
+ * (SQLite 32,766, PostgreSQL 65,535) that one statement for, say, closing 12,000 alerts would exceed.
+ */
+const CHANGE_INSERT_CHUNK = 1000;
+
 /** Appends to the change log; the caller's transaction makes the append atomic with the change itself. */
 export async function appendChanges(db: Executor, changes: readonly NewChange[]): Promise<number[]> {
-  if (changes.length === 0) return [];
-  const rows = await db
-    .insertInto('change')
-    .values(changes.map((c) => ({ ...c, diff: JSON.stringify(c.diff ?? {}) })))
-    .returning('seq')
-    .execute();
-  return rows.map((r) => Number(r.seq));
+  const seqs: number[] = [];
+  for (let i = 0; i < changes.length; i += CHANGE_INSERT_CHUNK) {
+    const rows = await db
+      .insertInto('change')
+      .values(changes.slice(i, i + CHANGE_INSERT_CHUNK).map((c) => ({ ...c, diff: JSON.stringify(c.diff ?? {}) })))
+      .returning('seq')
+      .execute();
+    seqs.push(...rows.map((r) => Number(r.seq)));
+  }
+  return seqs;
 }
 
+/**
+ * The changes of one object, paged by seq. `createdBy` names a change that created the object
+ * along with others (an alertgroup's `create` creates its alerts) and belongs to its history too.
+ */
 export async function changesOf(
   db: Executor,
   type: string,
   targetId: number,
   page: { limit: number; offset: number; desc: boolean },
+  createdBy?: { type: string; target_id: number },
 ): Promise<{ rows: ChangeRecord[]; total: number }> {
-  const base = db.selectFrom('change').where('type', '=', type).where('target_id', '=', targetId);
+  const base = db.selectFrom('change').where((eb) => {
+    const own = eb.and([eb('type', '=', type), eb('target_id', '=', targetId)]);
+    if (!createdBy) return own;
+    return eb.or([
+      own,
+      eb.and([eb('type', '=', createdBy.type), eb('target_id', '=', createdBy.target_id), eb('action', '=', 'create')]),
+    ]);
+  });
   const rows = await base
     .selectAll()
     .orderBy('seq', page.desc ? 'desc' : 'asc')

@@ -8,7 +8,8 @@ import { verifyPassword } from '../../app/secret.js';
 import {
   changeGroup, createGroup, createUser, groupsPage, presentGroup, presentUser, removeGroup, updateUserAccount, usersPage,
 } from '../../app/user.js';
-import { deleteLabel, ensureLabels, getLabel, labelByName, listLabels, updateLabel } from '../../store/label.js';
+import { removeLabel, renameLabel } from '../../app/label.js';
+import { ensureLabels, getLabel, labelByName, listLabels, updateLabel } from '../../store/label.js';
 import { userById } from '../../store/user.js';
 import { admin, principal } from '../auth.js';
 import { idParam, queryOf } from '../params.js';
@@ -46,14 +47,14 @@ export function adminRoutes(server: FastifyInstance, app: App) {
       if (!(await getLabel(db, kind, id))) throw notFound(kind, id);
       const clash = patch.name ? await labelByName(db, kind, patch.name) : undefined;
       if (clash && clash.id !== id) throw conflict(`${kind} ${patch.name} already exists`, 'name');
-      await updateLabel(db, kind, id, patch);
+      await renameLabel(app.store, kind, id, patch);
       return getLabel(db, kind, id);
     });
     server.delete(`/${kind}/:id`, async (request) => {
       admin(request);
       const id = idParam(request);
       if (!(await getLabel(db, kind, id))) throw notFound(kind, id);
-      await deleteLabel(db, kind, id);
+      await removeLabel(app.store, kind, id);
       return { id, status: 'ok', action: 'delete' };
     });
   }

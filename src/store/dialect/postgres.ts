@@ -8,6 +8,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export function postgresDialect(url: string) {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server ends (restart, failover, pg_terminate_backend) is dropped by the
+  // pool and replaced on next use; unheard, its 'error' event would crash the whole process.
+  pool.on('error', () => {});
   return { dialect: new PostgresDialect({ pool }), pool };
 }
 
