@@ -43,7 +43,11 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const file = env.SCOT_CONFIG ?? (fs.existsSync('scot.config.json') ? 'scot.config.json' : undefined);
   const fromFile: Partial<Record<Setting, unknown>> = file ? readConfigFile(file) : {};
-  const raw = (key: Setting): unknown => env[SETTINGS[key]] ?? fromFile[key];
+  // An empty variable counts as unset (as every reader below treats ''), so it must not hide the file's value.
+  const raw = (key: Setting): unknown => {
+    const fromEnv = env[SETTINGS[key]];
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile[key];
+  };
   const text = (key: Setting, fallback: string) => {
     const v = raw(key);
     if (v === undefined || v === '') return fallback;

@@ -5,7 +5,7 @@ import { insertTracked, insertTrackedMany, updateTracked, updateTrackedWhere, ty
 import { dedupe, groupColumns, groupsForNew } from './access.js';
 import type { App } from './context.js';
 import { GroupCommit } from './group-commit.js';
-import type { Unit } from './unit.js';
+import { inTransaction, type Unit } from './unit.js';
 import type { Executor } from '../store/index.js';
 
 export interface AlertgroupInput {
@@ -53,7 +53,11 @@ function committer(app: App) {
  */
 export async function ingestAlertgroup(app: App, who: Principal, input: AlertgroupInput): Promise<IngestResult> {
   try {
-    return await committer(app).run(who, input);
+    // SQLite has one writer, so concurrent ingests gain by sharing its commits; PostgreSQL gains
+    // more from running them side by side on its connection pool.
+    return app.store.kind === 'sqlite'
+      ? await committer(app).run(who, input)
+      : await inTransaction(app, who, (unit) => insertAlertgroup(unit, input));
   } catch (err) {
     // Two API nodes racing with one message_id: the loser answers with the winner's alertgroup.
     const raced = input.message_id && isUniqueViolation(err) ? await existingByMessageId(app.store.db, input.message_id) : undefined;

@@ -7,7 +7,7 @@ import {
 import { groupsOfUsers, userById, userByName, updateUser } from '../store/user.js';
 import type { App } from './context.js';
 import { generatePassword, hashPassword, newToken, tokenHash, verifyPassword } from './secret.js';
-import { createUser } from './user.js';
+import { checkPassword, createUser } from './user.js';
 
 /**
  * Who a credential belongs to, remembered briefly so that a detection system posting thousands of
@@ -122,6 +122,8 @@ export async function apikeysOf(app: App, who: Principal) {
 export async function setPassword(app: App, username: string, password: string) {
   const user = await userByName(app.store.db, username);
   if (!user) throw badInput('username', `no user named ${username}`);
+  // The same rule as the API: `scot user passwd` with empty stdin must not leave an empty password.
+  checkPassword(password);
   await updateUser(app.store.db, user.id, { password_hash: await hashPassword(password), updated: app.now() });
   await deleteSessionsOf(app.store.db, user.id);
   forgetCredentials(user.id);

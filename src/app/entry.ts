@@ -140,15 +140,33 @@ export async function editEntryBody(unit: Unit, row: TrackedRow, html: string): 
   return { body: [row.body, body] };
 }
 
-/** Soft-deletes or restores the entries written on an object together with it. */
-export async function cascadeEntries(unit: Unit, targetType: string, targetId: number, deletedAt: number | null, restoreStamp?: number) {
-  await updateTrackedWhere(unit.db, 'entry', 'target_id', targetId, { deleted_at: deletedAt }, (eb) =>
+/**
+ * Soft-deletes (`deletedAt` set) or restores (null, matching the deletion time `restoreStamp`)
+ * the entries whose `column` points at `id`: those on a deleted object, or replies to a deleted entry.
+ */
+async function cascadeDeletion(
+  unit: Unit,
+  column: 'target_id' | 'parent_id',
+  id: number,
+  deletedAt: number | null,
+  restoreStamp: number | undefined,
+  targetType?: string,
+) {
+  await updateTrackedWhere(unit.db, 'entry', column, id, { deleted_at: deletedAt }, (eb) =>
     eb.and([
-      eb('target_type', '=', targetType),
+      ...(targetType ? [eb('target_type', '=', targetType)] : []),
       restoreStamp === undefined ? eb('deleted_at', 'is', null) : eb('deleted_at', '=', restoreStamp),
     ]),
   );
 }
+
+/** The entries written on an object go and come back with it. */
+export const cascadeEntries = (unit: Unit, targetType: string, targetId: number, deletedAt: number | null, restoreStamp?: number) =>
+  cascadeDeletion(unit, 'target_id', targetId, deletedAt, restoreStamp, targetType);
+
+/** Replies go and come back with the entry they answer. */
+export const cascadeReplies = (unit: Unit, entryId: number, deletedAt: number | null, restoreStamp?: number) =>
+  cascadeDeletion(unit, 'parent_id', entryId, deletedAt, restoreStamp);
 
 /**
  * Updates the entries written on an alertgroup's alerts that match `where`. The alerts are deleted,
@@ -169,3 +187,4 @@ export async function updateAlertEntries(
     .where(where)
     .execute();
 }
+

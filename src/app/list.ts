@@ -81,7 +81,11 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
     if (!field) {
       throw badInput(name, `cannot filter ${type} by "${name}"; filters: ${[...Object.keys(fields), ...LABEL_FILTERS].join(', ')}`);
     }
-    const values = field.filter === 'time' ? String(single(q, name) ?? '').split(',') : listParam(q, name);
+    // Text searched for may itself hold commas; only lists of values are split on them.
+    const values =
+      field.filter === 'time' ? String(single(q, name) ?? '').split(',')
+      : field.filter === 'contains' ? [single(q, name) ?? ''].filter((v) => v !== '')
+      : listParam(q, name);
     if (field.filter === 'time') {
       if (values.length > 2 || values.some((v) => v !== '' && !Number.isFinite(Number(v)))) {
         throw badInput(name, `${name} must be <from>,<to> in epoch seconds`);

@@ -9,7 +9,7 @@ import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type Trac
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import { refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
 import type { App } from './context.js';
-import { actOnTask, cascadeEntries, editEntryBody, editableEntry, setEntryClass, updateAlertEntries, type TaskAction } from './entry.js';
+import { actOnTask, cascadeEntries, cascadeReplies, editEntryBody, editableEntry, setEntryClass, updateAlertEntries, type TaskAction } from './entry.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
 import { inTransaction, reader, type Unit } from './unit.js';
@@ -204,6 +204,7 @@ export async function deleteObject(app: App, who: Principal, type: WorkflowType,
       await updateAlertEntries(unit, id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
     }
     await cascadeEntries(unit, type, id, unit.now);
+    if (type === 'entry') await cascadeReplies(unit, id, unit.now);
     if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
     unit.record(type, id, 'delete');
   });
@@ -225,6 +226,7 @@ async function restore(unit: Unit, type: WorkflowType, row: TrackedRow) {
     await updateAlertEntries(unit, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
   }
   await cascadeEntries(unit, type, row.id, null, stamp);
+  if (type === 'entry') await cascadeReplies(unit, row.id, null, stamp);
   if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
   unit.record(type, row.id, 'undelete');
 }

@@ -30,7 +30,6 @@ const collect = (value: string, previous: string[]) => [...previous, ...value.sp
 
 const program = new Command('scot')
   .description('SCOT incident-response management: server and admin commands')
-  .showHelpAfterError()
   .exitOverride();
 
 program

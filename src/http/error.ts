@@ -40,7 +40,9 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return reply.status(status).send({ error: error.message.replace(/^FST_\w+: /, '') });
+    // A body that cannot be parsed (bad JSON, empty, too large, wrong type) is at fault as a whole.
+    const field = error.code?.startsWith('FST_ERR_CTP_') ? { field: '(body)' } : {};
+    return reply.status(status).send({ error: error.message.replace(/^FST_\w+: /, ''), ...field });
   }
   request.log.error({ err: error }, 'request failed');
   return reply.status(500).send({ error: 'internal error; the server log has the details' });

@@ -9,14 +9,8 @@ export interface NewChange {
   diff: unknown;
 }
 
-export interface ChangeRecord {
+export interface ChangeRecord extends NewChange {
   seq: number;
-  at: number;
-  who: string;
-  type: string;
-  target_id: number;
-  action: string;
-  diff: unknown;
 }
 
 /**

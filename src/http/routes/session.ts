@@ -23,7 +23,8 @@ export function sessionRoutes(server: FastifyInstance, app: App) {
     },
   );
 
-  server.post('/logout', { config: { public: true } }, async (request, reply) => {
+  // Not public: only health and login are (API.md); a caller whose session is gone gets 401 like anywhere else.
+  server.post('/logout', async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await logout(app, token);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_LIMIT, listParam, MAX_LIMIT, parseListQuery, parsePage, type RawQuery } from '../../src/app/list.js';
+import type { WorkflowType } from '../../src/domain/catalog.js';
+import { AppError } from '../../src/domain/error.js';
+
+/** Asserts that parsing fails with a 400 naming `field`. */
+function refuses(type: WorkflowType, q: RawQuery, field: string) {
+  assert.throws(
+    () => parseListQuery(type, q),
+    (err: unknown) => err instanceof AppError && err.statusCode === 400 && err.field === field,
+    `${JSON.stringify(q)} should be refused on ${field}`,
+  );
+}
+
+describe('parseListQuery', () => {
+  it('defaults to the newest first, one page, not deleted', () => {
+    assert.deepEqual(parseListQuery('event', {}), {
+      filters: [],
+      labels: [],
+      sort: [{ column: 'id', desc: true }],
+      limit: DEFAULT_LIMIT,
+      offset: 0,
+      deleted: false,
+      columns: undefined,
+    });
+  });
+
+  it('turns fields into filters on their columns', () => {
+    const q = parseListQuery('alert', { status: 'open,closed', alertgroup: '3', created: '100,200', owner: ['a', 'b'] });
+    assert.deepEqual(q.filters, [
+      { column: 'status', kind: 'exact', values: ['open', 'closed'] },
+      { column: 'alertgroup_id', kind: 'int', values: ['3'] },
+      { column: 'created', kind: 'time', values: ['100', '200'] },
+      { column: 'owner', kind: 'exact', values: ['a', 'b'] },
+    ]);
+    assert.deepEqual(parseListQuery('event', { subject: 'a%b' }).filters, [{ column: 'subject', kind: 'contains', values: ['a%b'] }]);
+    assert.deepEqual(parseListQuery('event', { created: ',200' }).filters, [{ column: 'created', kind: 'time', values: ['', '200'] }]);
+  });
+
+  it('reads tag and source filters in every form', () => {
+    assert.deepEqual(parseListQuery('event', { tag: 'a, b', source: '["x","y"]' }).labels, [
+      { kind: 'tag', names: ['a', 'b'] },
+      { kind: 'source', names: ['x', 'y'] },
+    ]);
+    assert.deepEqual(parseListQuery('incident', { tag: ['a', 'b,c'] }).labels, [{ kind: 'tag', names: ['a', 'b', 'c'] }]);
+  });
+
+  it('sorts by several fields, in the plain and the JSON form', () => {
+    assert.deepEqual(parseListQuery('event', { sort: '-created,+subject,id' }).sort, [
+      { column: 'created', desc: true },
+      { column: 'subject', desc: false },
+      { column: 'id', desc: false },
+    ]);
+    assert.deepEqual(parseListQuery('entry', { sort: '{"parent":-1,"id":1}' }).sort, [
+      { column: 'parent_id', desc: true },
+      { column: 'id', desc: false },
+    ]);
+  });
+
+  it('reads paging, columns and deleted', () => {
+    const q = parseListQuery('event', { limit: '1000', offset: '20', columns: 'subject,tag', deleted: '1' });
+    assert.deepEqual([q.limit, q.offset, q.columns, q.deleted], [MAX_LIMIT, 20, ['subject', 'tag'], true]);
+    assert.equal(parseListQuery('event', { deleted: 'false' }).deleted, false);
+    assert.equal(parseListQuery('event', { limit: '' }).limit, DEFAULT_LIMIT);
+  });
+
+  it('refuses unknown fields, naming them', () => {
+    refuses('event', { colour: 'red' }, 'colour');
+    refuses('alert', { subject: 'x' }, 'subject');
+    refuses('event', { alertgroup: '1' }, 'alertgroup');
+  });
+
+  it('refuses bad paging', () => {
+    refuses('event', { limit: '0' }, 'limit');
+    refuses('event', { limit: String(MAX_LIMIT + 1) }, 'limit');
+    refuses('event', { limit: '10.5' }, 'limit');
+    refuses('event', { limit: 'ten' }, 'limit');
+    refuses('event', { limit: ['10', '20'] }, 'limit');
+    refuses('event', { offset: '-1' }, 'offset');
+  });
+
+  it('refuses bad filter values', () => {
+    refuses('event', { id: '1,x' }, 'id');
+    refuses('event', { id: '-1' }, 'id');
+    refuses('event', { status: '' }, 'status');
+    refuses('event', { owner: ',' }, 'owner');
+    refuses('event', { created: 'yesterday' }, 'created');
+    refuses('event', { created: '1,2,3' }, 'created');
+    refuses('event', { created: ['1', '2'] }, 'created');
+    refuses('event', { tag: '[not json' }, 'tag');
+    refuses('event', { tag: '' }, 'tag');
+    refuses('event', { source: '[]' }, 'source');
+  });
+
+  it('refuses bad sorts and deleted flags', () => {
+    refuses('event', { sort: 'nonsense' }, 'sort');
+    refuses('event', { sort: '{"created":' }, 'sort');
+    refuses('event', { sort: '{"data":1}' }, 'sort');
+    refuses('event', { sort: ['id', 'created'] }, 'sort');
+    refuses('event', { deleted: 'yes' }, 'deleted');
+  });
+});
+
+describe('listParam and parsePage', () => {
+  it('splits, trims and drops empty values', () => {
+    assert.deepEqual(listParam({ a: ' x , ,y ' }, 'a'), ['x', 'y']);
+    assert.deepEqual(listParam({ a: '[1, "two"]' }, 'a'), ['1', 'two']);
+    assert.deepEqual(listParam({}, 'a'), []);
+  });
+
+  it('pages with defaults', () => {
+    assert.deepEqual(parsePage({}), { limit: DEFAULT_LIMIT, offset: 0 });
+    assert.deepEqual(parsePage({ limit: '5', offset: '10' }), { limit: 5, offset: 10 });
+  });
+});

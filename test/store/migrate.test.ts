@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ingestAlertgroup } from '../../src/app/alertgroup.js';
+import { createApp } from '../../src/app/context.js';
+import { getObject } from '../../src/app/object.js';
+import { openStore } from '../../src/store/index.js';
+import { LATEST_SCHEMA_VERSION, migrateToLatest } from '../../src/store/migrate.js';
+import { backends } from '../helpers/backend.js';
+import { ADMIN, testConfig } from '../helpers/store.js';
+
+const TABLES = [
+  'alertgroup', 'alert', 'event', 'incident', 'entry', 'tag', 'source', 'tag_link', 'source_link',
+  'user', 'group', 'user_group', 'apikey', 'session', 'change',
+] as const;
+
+const appliedNames = async (db: any): Promise<string[]> =>
+  (await db.selectFrom('schema_migration').select('name').orderBy('name').execute()).map((r: { name: string }) => r.name);
+
+for (const backend of await backends()) {
+  describe(backend.name, { skip: backend.skip }, () => {
+    let database: Awaited<ReturnType<typeof backend.create>>;
+    before(async () => {
+      database = await backend.create();
+    });
+    after(async () => {
+      await database?.dispose();
+    });
+
+    it('a fresh database gets every migration, once', async () => {
+      const store = await openStore(database.url, { migrate: false });
+      try {
+        assert.deepEqual(await migrateToLatest(store.db, store.kind), ['0001_initial']);
+        assert.deepEqual(await appliedNames(store.db), [LATEST_SCHEMA_VERSION]);
+        assert.deepEqual(await migrateToLatest(store.db, store.kind), [], 'a second run applies nothing');
+        assert.deepEqual(await appliedNames(store.db), [LATEST_SCHEMA_VERSION]);
+        for (const table of TABLES) {
+          const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+          assert.equal(Number(row.n), 0, `${table} exists and is empty`);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('reopening a migrated database keeps its data and applies nothing', async () => {
+      const config = testConfig(database.dataDir, database.url);
+      let first = await openStore(database.url);
+      let alertgroupId: number;
+      try {
+        const result = await ingestAlertgroup(createApp(first, config), ADMIN, { subject: 'kept across restarts', data: [{ ip: '10.0.0.1' }] });
+        alertgroupId = result.id;
+      } finally {
+        await first.close();
+      }
+      first = await openStore(database.url);
+      try {
+        assert.deepEqual(await migrateToLatest(first.db, first.kind), []);
+        const record = await getObject(createApp(first, config), ADMIN, 'alertgroup', alertgroupId);
+        assert.equal(record.subject, 'kept across restarts');
+        assert.equal(record.alert_count, 1);
+        assert.deepEqual(await appliedNames(first.db), [LATEST_SCHEMA_VERSION]);
+      } finally {
+        await first.close();
+      }
+    });
+
+    it('opening without migrating leaves the schema as it is', async () => {
+      const fresh = await backend.create();
+      try {
+        const store = await openStore(fresh.url, { migrate: false });
+        try {
+          await assert.rejects(store.db.selectFrom('alertgroup').selectAll().execute(), 'no tables before migrating');
+        } finally {
+          await store.close();
+        }
+        const migrated = await openStore(fresh.url);
+        try {
+          assert.deepEqual(await appliedNames(migrated.db), [LATEST_SCHEMA_VERSION]);
+        } finally {
+          await migrated.close();
+        }
+      } finally {
+        await fresh.dispose();
+      }
+    });
+  });
+}
