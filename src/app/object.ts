@@ -82,7 +82,7 @@ export async function createCase(app: App, who: Principal, type: 'event' | 'inci
       const rows = await promotableRows(unit, childType, fromIds);
       id = await promote(unit, childType, rows, 'new', { ...input, extra });
     } else {
-      if (!input.subject) throw badInput('subject', `a ${type} needs a subject`);
+      if (!input.subject) throw badInput('subject', `${type === 'event' ? 'an event' : 'an incident'} needs a subject`);
       const groups = groupsForNew(unit, input.groups);
       id = await insertTracked(unit.db, type, {
         subject: input.subject,

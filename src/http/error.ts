@@ -6,7 +6,12 @@ interface ValidationIssue {
   keyword: string;
   params: Record<string, unknown>;
   message?: string;
+  /** The failing schema (Ajv's `verbose` option). */
+  schema?: unknown;
 }
+
+const describeSchema = (schema: { type?: string; enum?: unknown[] }) =>
+  schema.enum ? schema.enum.map((v) => JSON.stringify(v)).join(' or ') : schema.type === 'integer' ? 'a positive whole number' : `a ${schema.type}`;
 
 /** `/data/0/name` → `data.0.name`; missing and extra properties name themselves. */
 function fieldOf(issue: ValidationIssue): string {
@@ -21,6 +26,8 @@ function messageOf(issue: ValidationIssue, field: string, where: string): string
       return `${field} is required`;
     case 'additionalProperties':
       return `${field} is not a known field${where === 'body' ? '' : ` of the ${where}`}`;
+    case 'anyOf':
+      return `${field} must be ${(issue.schema as { type?: string; enum?: unknown[] }[]).map(describeSchema).join(' or ')}`;
     case 'enum':
       return `${field} must be one of ${(issue.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     default:
@@ -34,7 +41,9 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     return reply.status(error.statusCode).send({ error: error.message, ...(error.field ? { field: error.field } : {}) });
   }
   if (error.validation && error.validation.length > 0) {
-    const issue = error.validation[0] as ValidationIssue;
+    // An `anyOf` names every allowed form; the failure of its first branch alone would mislead.
+    const issues = error.validation as ValidationIssue[];
+    const issue = issues.find((i) => i.keyword === 'anyOf') ?? issues[0];
     const field = fieldOf(issue);
     return reply.status(400).send({ error: messageOf(issue, field, error.validationContext ?? 'body'), field });
   }

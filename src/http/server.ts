@@ -24,7 +24,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     trustProxy: app.config.trustProxy,
     // Alertgroups from busy detection systems can carry thousands of rows.
     bodyLimit: 64 * 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
   });
   server.setErrorHandler(handleError);
   server.setNotFoundHandler((request, reply) => {

@@ -1,4 +1,4 @@
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { FilterKind } from '../domain/catalog.js';
 import type { LabelKind, WorkflowType } from '../domain/catalog.js';
 import type { DialectRules } from './dialect/rules.js';
@@ -136,14 +136,32 @@ export async function insertTracked(db: Executor, type: WorkflowType, values: Re
   return Number(row.id);
 }
 
+/** SQL of multi-row inserts by dialect, table, columns and row count; see insertTrackedMany. */
+const insertStatements = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Inserts rows that all have the same columns, returning their ids in order. Building a query of
+ * hundreds of values through the query builder costs more than running it, so the SQL is built
+ * once per shape and only the parameters are new each time.
+ */
 export async function insertTrackedMany(
   db: Executor,
   type: WorkflowType,
   values: Record<string, unknown>[],
 ): Promise<number[]> {
   if (values.length === 0) return [];
-  const rows = await (db as AnyDb).insertInto(type).values(values).returning('id').execute();
-  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const adapter = db.getExecutor().adapter;
+  const cache = insertStatements.get(adapter) ?? insertStatements.set(adapter, new Map()).get(adapter)!;
+  const columns = Object.keys(values[0]);
+  const shape = `${type}(${columns.join(',')})x${values.length}`;
+  let text = cache.get(shape);
+  if (!text) {
+    text = (db as AnyDb).insertInto(type).values(values).returning('id').compile().sql;
+    if (cache.size < 1000) cache.set(shape, text);
+  }
+  const parameters = values.flatMap((row) => columns.map((c) => row[c]));
+  const result = await db.executeQuery<{ id: number }>(CompiledQuery.raw(text, parameters));
+  return result.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
 /** Updates one row and bumps its revision. Returns false when the row is gone. */

@@ -15,6 +15,8 @@ export function sqliteDialect(file: string) {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // 64 MiB of page cache (the default is 2 MiB): the indexes that ingest touches stay in memory.
+  db.pragma('cache_size = -65536');
   const statements = new Map<string, BetterSqlite3.Statement>();
   const database = {
     close: () => db.close(),

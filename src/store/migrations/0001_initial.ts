@@ -1,4 +1,4 @@
-import type { CreateTableBuilder, Kysely } from 'kysely';
+import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
 import type { StoreKind } from '../dialect/rules.js';
 
 type Table = CreateTableBuilder<string, never>;
@@ -9,6 +9,8 @@ export async function up(db: Kysely<unknown>, kind: StoreKind): Promise<void> {
     kind === 'postgres'
       ? table.addColumn('id', serial, (c) => c.primaryKey())
       : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+  // Link tables are all key: on SQLite, without a rowid, each row is stored once instead of twice.
+  const withoutRowid = (table: Table) => (kind === 'sqlite' ? table.modifyEnd(sql`without rowid`) : table);
   const tracked = (table: Table) =>
     withId(table)
       .addColumn('status', 'text', (c) => c.notNull())
@@ -84,6 +86,7 @@ export async function up(db: Kysely<unknown>, kind: StoreKind): Promise<void> {
       .addColumn('target_type', 'text', (c) => c.notNull())
       .addColumn('target_id', 'integer', (c) => c.notNull())
       .addPrimaryKeyConstraint(`${kindOfLabel}_link_pk`, ['label_id', 'target_type', 'target_id'])
+      .$call(withoutRowid)
       .execute();
     await db.schema
       .createIndex(`${kindOfLabel}_link_target`)
@@ -113,6 +116,7 @@ export async function up(db: Kysely<unknown>, kind: StoreKind): Promise<void> {
     .addColumn('user_id', 'integer', (c) => c.notNull().references('user.id').onDelete('cascade'))
     .addColumn('group_id', 'integer', (c) => c.notNull().references('group.id').onDelete('cascade'))
     .addPrimaryKeyConstraint('user_group_pk', ['user_id', 'group_id'])
+    .$call(withoutRowid)
     .execute();
 
   await withId(db.schema.createTable('apikey'))

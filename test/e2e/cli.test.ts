@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/backend.js';
+import { expectError, expectStatus } from '../helpers/e2e.js';
+import { Client } from '../helpers/server.js';
+
+/** The checkout, where a user runs `scot` from. */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Node's arguments for `scot` run from source in the checkout. */
+const CLI = ['--import', 'tsx', path.join('src', 'cli', 'main.ts')];
+/** The server remembers credentials this long; another process's revocation is heard within it. */
+const CREDENTIAL_CACHE_MS = 10_000;
+
+/** A port nobody listens on now: the system picks one for a probe that is closed again. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** This process's environment without any SCOT setting, plus `settings`: what a user's shell would hold. */
+function userEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('SCOT_') && name !== 'NODE_TEST_CONTEXT');
+  return { ...Object.fromEntries(inherited), ...settings };
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one `scot` command to its end, with `stdin` piped in (not a terminal). */
+function scot(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+/** `scot <args>` that must succeed; its stdout. */
+async function scotOk(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<string> {
+  const run = await scot(env, args, stdin);
+  assert.equal(run.code, 0, `scot ${args.join(' ')} failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** `scot <args>` that must fail the way the operating contract says: non-zero, one line on stderr. */
+async function scotFails(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<string> {
+  const run = await scot(env, args, stdin);
+  assert.notEqual(run.code, 0, `scot ${args.join(' ')} succeeded: ${run.stdout}`);
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `scot ${args.join(' ')} wrote ${lines.length} lines on stderr:\n${run.stderr}`);
+  assert.ok(lines[0].trim().length > 0, `scot ${args.join(' ')} failed silently`);
+  return lines[0];
+}
+
+/** A running `scot serve`, whose output the test reads as it comes. */
+class Served {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, [...CLI, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d) => (this.stdout += d));
+    this.child.stderr!.on('data', (d) => (this.stderr += d));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get running() {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The first match of `pattern` in stdout, waiting for it to be printed. */
+  async waitFor(pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const match = pattern.exec(this.stdout);
+      if (match) return match;
+      if (!this.running) throw new Error(`scot serve exited before printing ${pattern}:\n${this.stdout}\n${this.stderr}`);
+      if (Date.now() > deadline) throw new Error(`scot serve did not print ${pattern} in ${ms} ms:\n${this.stdout}\n${this.stderr}`);
+      await sleep(50);
+    }
+  }
+
+  /** Sends SIGTERM and waits for the exit; a server that does not stop is killed and reported. */
+  async stop(ms = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.running) return this.exited;
+    this.child.kill('SIGTERM');
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+    const outcome = await Promise.race([this.exited, timer]);
+    if (outcome !== 'timeout') return outcome;
+    this.child.kill('SIGKILL');
+    await this.exited;
+    throw new Error(`scot serve did not stop within ${ms} ms of SIGTERM`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `request` answers 401; how long that took. */
+async function refusedWithin(request: () => Promise<{ status: number }>, ms: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const { status } = await request();
+    if (status === 401) return Date.now() - start;
+    assert.equal(status, 200, 'the credential is either still accepted or refused');
+    if (Date.now() - start > ms) assert.fail(`still accepted after ${ms} ms`);
+    await sleep(250);
+  }
+}
+
+async function signIn(base: string, username: string, password: string) {
+  return new Client(base).post('/login', { username, password });
+}
+
+describe('scot command line (SQLite)', { timeout: 180_000 }, () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let server: Served | undefined;
+  let port: number;
+  let base: string;
+  let adminPassword: string;
+  let adminKey: string;
+
+  before(async () => {
+    dataDir = tempDir('scot-cli-');
+    port = await freePort();
+    // No SCOT_ADMIN_PASSWORD: the first start must generate one and print it.
+    env = userEnv({ SCOT_DATA_DIR: dataDir, SCOT_PORT: String(port), SCOT_HOST: '127.0.0.1' });
+    server = new Served(env);
+  });
+
+  after(async () => {
+    try {
+      await server?.stop();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('serve prints its URL and a generated admin password that signs in', async () => {
+    base = (await server!.waitFor(/SCOT is listening on (\S+)/))[1];
+    assert.equal(base, `http://127.0.0.1:${port}/scot/api/v2`);
+    adminPassword = (await server!.waitFor(/created user "admin" with password: (\S+)/))[1];
+    assert.ok(adminPassword.length >= 16, 'a generated password is long');
+    assert.ok(fs.existsSync(path.join(dataDir, 'scot.sqlite')), 'the database lives in SCOT_DATA_DIR');
+
+    assert.deepEqual(expectStatus(await new Client(base).get('/health'), 200), { status: 'ok' });
+    expectStatus(await signIn(base, 'admin', adminPassword), 200);
+    expectError(await signIn(base, 'admin', 'not-the-password'), 401);
+  });
+
+  it('apikey create prints the key alone on the last line, and the key works', async () => {
+    const stdout = await scotOk(env, ['apikey', 'create', '--user', 'admin', '--name', 'x']);
+    adminKey = stdout.trimEnd().split('\n').at(-1)!;
+    assert.match(adminKey, /^scot_[A-Za-z0-9_-]{20,}$/);
+    const me = expectStatus(await new Client(base, { key: adminKey }).get('/whoami'), 200);
+    assert.deepEqual([me.username, me.admin], ['admin', true]);
+    const listed = (await scotOk(env, ['apikey', 'list'])).trim().split('\n').map((line) => line.split('\t'));
+    assert.ok(listed.some(([, user, name, prefix, state]) => user === 'admin' && name === 'x' && adminKey.startsWith(prefix.replace('…', '')) && state === 'active'));
+  });
+
+  it('user add reads the password from stdin; user list shows the user', async () => {
+    const stdout = await scotOk(env, ['user', 'add', 'bob', '--group', 'ir'], 'bob-password-1\n');
+    assert.match(stdout, /created user bob/);
+    const session = await signIn(base, 'bob', 'bob-password-1');
+    expectStatus(session, 200);
+    assert.deepEqual(session.body.groups, ['ir']);
+
+    const users = (await scotOk(env, ['user', 'list'])).trim().split('\n').map((line) => line.split('\t'));
+    assert.deepEqual(users.find(([name]) => name === 'bob')?.slice(0, 3), ['bob', 'active', 'ir']);
+    assert.ok(users.some(([name, state, groups]) => name === 'admin' && state === 'active' && groups.split(',').includes('admin')));
+    assert.match(await scotFails(env, ['user', 'add', 'bob', '--group', 'ir'], 'bob-password-1\n'), /already exists/);
+  });
+
+  it('user passwd sets the password read from stdin and refuses a short one', async () => {
+    await scotOk(env, ['user', 'passwd', 'bob'], 'bob-password-2\n');
+    expectError(await signIn(base, 'bob', 'bob-password-1'), 401);
+    expectStatus(await signIn(base, 'bob', 'bob-password-2'), 200);
+
+    assert.match(await scotFails(env, ['user', 'passwd', 'bob'], 'short\n'), /at least 8/);
+    assert.match(await scotFails(env, ['user', 'passwd', 'bob'], ''), /at least 8/);
+    expectStatus(await signIn(base, 'bob', 'bob-password-2'), 200);
+    expectError(await signIn(base, 'bob', ''), 401);
+  });
+
+  it('user disable and apikey revoke refuse at once for sign-in, and for keys within the cache time', async () => {
+    const bobKey = (await scotOk(env, ['apikey', 'create', '--user', 'bob'])).trimEnd().split('\n').at(-1)!;
+    const asBob = new Client(base, { key: bobKey });
+    const asAdmin = new Client(base, { key: adminKey });
+    // Used now, so that the server has both keys in its credential cache.
+    expectStatus(await asBob.get('/whoami'), 200);
+    expectStatus(await asAdmin.get('/whoami'), 200);
+
+    assert.match(await scotOk(env, ['user', 'disable', 'bob']), /bob disabled/);
+    expectError(await signIn(base, 'bob', 'bob-password-2'), 401);
+    const keys = (await scotOk(env, ['apikey', 'list'])).trim().split('\n').map((line) => line.split('\t'));
+    const id = keys.find(([, user, name]) => user === 'admin' && name === 'x')![0];
+    assert.match(await scotOk(env, ['apikey', 'revoke', id]), new RegExp(`API key ${id} revoked`));
+
+    await Promise.all([
+      refusedWithin(() => asBob.get('/whoami'), CREDENTIAL_CACHE_MS + 2_000),
+      refusedWithin(() => asAdmin.get('/whoami'), CREDENTIAL_CACHE_MS + 2_000),
+    ]);
+    const users = (await scotOk(env, ['user', 'list'])).trim().split('\n').map((line) => line.split('\t'));
+    assert.equal(users.find(([name]) => name === 'bob')?.[1], 'disabled');
+    assert.match(await scotFails(env, ['apikey', 'revoke', id]), /already revoked/);
+  });
+
+  it('migrate reports the schema up to date', async () => {
+    assert.match(await scotOk(env, ['migrate']), /schema is up to date/);
+  });
+
+  it('bad usage exits non-zero with a one-line message on stderr', async () => {
+    const cases: [string[], RegExp, string?][] = [
+      [['user', 'add'], /username/],
+      [['apikey', 'revoke', 'abc'], /abc/],
+      [['apikey', 'revoke', '999'], /999 not found/],
+      [['apikey', 'create'], /--user/],
+      [['apikey', 'create', '--user', 'nobody'], /nobody/],
+      [['user', 'passwd', 'nobody'], /nobody/, 'long-enough-password\n'],
+      [['no-such-command'], /no-such-command/],
+    ];
+    // Independent of one another: run side by side.
+    const messages = await Promise.all(cases.map(([args, , stdin]) => scotFails(env, args, stdin)));
+    cases.forEach(([args, expected], i) => assert.match(messages[i], expected, `scot ${args.join(' ')}`));
+  });
+
+  it('stops on SIGTERM, and a restart keeps the data without a new password', async () => {
+    assert.deepEqual(await server!.stop(), { code: 0, signal: null });
+    await assert.rejects(fetch(`${base}/health`), 'nothing listens after the stop');
+
+    server = new Served(env);
+    await server.waitFor(/SCOT is listening on/);
+    expectStatus(await signIn(base, 'admin', adminPassword), 200);
+    expectError(await signIn(base, 'bob', 'bob-password-2'), 401);
+    assert.doesNotMatch(server.stdout, /password:/);
+    assert.deepEqual(await server.stop(), { code: 0, signal: null });
+  });
+});
