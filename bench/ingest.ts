@@ -1,7 +1,7 @@
 /**
  * Ingest benchmark: posts alertgroups over HTTP with keep-alive and prints alerts/s and latency.
  *
- *   npm run bench:ingest -- [--duration 20] [--connections 16] [--rows 10] [--database-url postgres://...]
+ *   npm run bench:ingest -- [--duration 20] [--connections 32] [--rows 10] [--database-url postgres://...]
  *   npm run bench:ingest -- --url http://host:8080 --key <api key>      (an already running server)
  *
  * Without --url it builds nothing: it starts `dist/cli/main.js serve` (run `npm run build` first)
@@ -19,7 +19,7 @@ const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '16' },
+    connections: { type: 'string', default: '32' },
     rows: { type: 'string', default: '10' },
     'database-url': { type: 'string' },
     url: { type: 'string' },

@@ -1,5 +1,6 @@
 import type { LabelKind } from '../domain/catalog.js';
 import type { Executor } from './index.js';
+import { rowParameters, runShaped } from './shaped.js';
 
 /** Tags and sources: named labels linked to any object. */
 
@@ -28,11 +29,16 @@ export async function linkLabels(
   const rows = targetIds.flatMap((target_id) =>
     labelIds.map((label_id) => ({ label_id, target_type: targetType, target_id })),
   );
-  await db
-    .insertInto(`${kind}_link`)
-    .values(rows)
-    .onConflict((oc) => oc.columns(['label_id', 'target_type', 'target_id']).doNothing())
-    .execute();
+  await runShaped(
+    db,
+    `link ${kind}x${rows.length}`,
+    () =>
+      db
+        .insertInto(`${kind}_link`)
+        .values(rows)
+        .onConflict((oc) => oc.columns(['label_id', 'target_type', 'target_id']).doNothing()),
+    rowParameters(rows).parameters,
+  );
 }
 
 export async function unlinkAllLabels(db: Executor, kind: LabelKind, targetType: string, targetId: number) {

@@ -1,8 +1,9 @@
-import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { FilterKind } from '../domain/catalog.js';
 import type { LabelKind, WorkflowType } from '../domain/catalog.js';
 import type { DialectRules } from './dialect/rules.js';
 import type { Executor } from './index.js';
+import { rowParameters, runShaped } from './shaped.js';
 
 /** A row of any tracked table, as stored. */
 export type TrackedRow = Record<string, any> & {
@@ -132,36 +133,24 @@ export async function getTrackedMany(db: Executor, type: WorkflowType, ids: read
 }
 
 export async function insertTracked(db: Executor, type: WorkflowType, values: Record<string, unknown>): Promise<number> {
-  const row = await (db as AnyDb).insertInto(type).values(values).returning('id').executeTakeFirstOrThrow();
-  return Number(row.id);
+  return (await insertTrackedMany(db, type, [values]))[0];
 }
 
-/** SQL of multi-row inserts by dialect, table, columns and row count; see insertTrackedMany. */
-const insertStatements = new WeakMap<object, Map<string, string>>();
-
-/**
- * Inserts rows that all have the same columns, returning their ids in order. Building a query of
- * hundreds of values through the query builder costs more than running it, so the SQL is built
- * once per shape and only the parameters are new each time.
- */
+/** Inserts rows that all have the same columns, returning their ids in order. */
 export async function insertTrackedMany(
   db: Executor,
   type: WorkflowType,
   values: Record<string, unknown>[],
 ): Promise<number[]> {
   if (values.length === 0) return [];
-  const adapter = db.getExecutor().adapter;
-  const cache = insertStatements.get(adapter) ?? insertStatements.set(adapter, new Map()).get(adapter)!;
-  const columns = Object.keys(values[0]);
-  const shape = `${type}(${columns.join(',')})x${values.length}`;
-  let text = cache.get(shape);
-  if (!text) {
-    text = (db as AnyDb).insertInto(type).values(values).returning('id').compile().sql;
-    if (cache.size < 1000) cache.set(shape, text);
-  }
-  const parameters = values.flatMap((row) => columns.map((c) => row[c]));
-  const result = await db.executeQuery<{ id: number }>(CompiledQuery.raw(text, parameters));
-  return result.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const { columns, parameters } = rowParameters(values);
+  const rows = await runShaped<{ id: number }>(
+    db,
+    `insert ${type}(${columns.join(',')})x${values.length}`,
+    () => (db as AnyDb).insertInto(type).values(values).returning('id'),
+    parameters,
+  );
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
 /** Updates one row and bumps its revision. Returns false when the row is gone. */

@@ -1,0 +1,47 @@
+import { CompiledQuery, type Compilable } from 'kysely';
+import type { Executor } from './index.js';
+
+/** SQL text by dialect and shape; see runShaped. */
+const texts = new WeakMap<object, Map<string, string>>();
+const MAX_SHAPES = 1000;
+
+/**
+ * Runs a query whose SQL depends only on its `shape` (table, columns, row count), with new
+ * parameters. On the ingest path building queries of many values through the query builder
+ * cost more than running them; this builds each shape once per dialect and then only binds.
+ * `parameters` must be in the order the built query binds them: row by row, column by column.
+ */
+export async function runShaped<R>(
+  db: Executor,
+  shape: string,
+  build: () => Compilable<unknown>,
+  parameters: readonly unknown[],
+): Promise<R[]> {
+  const adapter = db.getExecutor().adapter;
+  const cache = texts.get(adapter) ?? texts.set(adapter, new Map()).get(adapter)!;
+  let text = cache.get(shape);
+  if (!text) {
+    const compiled = build().compile();
+    if (compiled.parameters.length !== parameters.length) {
+      throw new Error(`shaped query ${shape} binds ${compiled.parameters.length} parameters, given ${parameters.length}`);
+    }
+    text = compiled.sql;
+    if (cache.size < MAX_SHAPES) cache.set(shape, text);
+  }
+  return (await db.executeQuery<R>(CompiledQuery.raw(text, [...parameters]))).rows;
+}
+
+/**
+ * The parameters of rows that all have the keys of the first, in insert order. An undefined value
+ * is refused: the query builder leaves such a column out, so the shape would not match.
+ */
+export function rowParameters(rows: readonly Record<string, unknown>[]): { columns: string[]; parameters: unknown[] } {
+  const columns = Object.keys(rows[0]);
+  const parameters = rows.flatMap((row) =>
+    columns.map((c) => {
+      if (row[c] === undefined) throw new Error(`column ${c} is undefined; use null`);
+      return row[c];
+    }),
+  );
+  return { columns, parameters };
+}
