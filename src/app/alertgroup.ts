@@ -1,12 +1,12 @@
 import type { Groups, Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
-import { attachLabels } from './label.js';
+import type { Executor } from '../store/index.js';
 import { insertTracked, insertTrackedMany, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew } from './access.js';
 import type { App } from './context.js';
 import { GroupCommit } from './group-commit.js';
+import { attachLabels } from './label.js';
 import { inTransaction, type Unit } from './unit.js';
-import type { Executor } from '../store/index.js';
 
 export interface AlertgroupInput {
   message_id?: string;
@@ -111,7 +111,7 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
     alerts.push(...(await insertTrackedMany(unit.db, 'alert', chunk)));
   }
   await attachLabels(unit, 'alertgroup', [id], { tag: tags, source: sources });
-  // One change for the whole batch: it names the alerts it created, and their histories share it.
+  // One change for the alertgroup and all its alerts: it names them, and their histories share it.
   unit.record('alertgroup', id, 'create', {
     subject: input.subject,
     message_id: input.message_id ?? null,

@@ -205,6 +205,28 @@ for (const backend of await backends()) {
       assert.equal(retry.created, true);
     });
 
+    it('one failing alertgroup among concurrent ones harms none of the others', async () => {
+      const { app } = fixture();
+      const before = await countRows(app, 'alertgroup');
+      const good = (n: number): AlertgroupInput => ({ subject: `good ${n}`, message_id: `<good-${n}@x>`, data: [{ n }], tag: ['shared'] });
+      // Sent together, they share one transaction on SQLite (group commit); the bad one rolls back to its savepoint.
+      const outcomes = await Promise.allSettled([
+        ingestAlertgroup(app, analyst, good(1)),
+        ingestAlertgroup(app, analyst, { subject: 'bad', message_id: '<bad@x>', data: [{ n: 1n }], tag: ['bad-only'] }),
+        ingestAlertgroup(app, analyst, good(2)),
+        ingestAlertgroup(app, analyst, good(1)),
+      ]);
+      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const [first, , second, again] = outcomes.map((o) => (o.status === 'fulfilled' ? o.value : undefined));
+      assert.equal(first!.created, true);
+      assert.equal(second!.created, true);
+      assert.deepEqual(again, { ...first!, created: false });
+      assert.equal(await countRows(app, 'alertgroup'), before + 2);
+      assert.equal(await app.store.db.selectFrom('tag').select('id').where('name', '=', 'bad-only').executeTakeFirst(), undefined);
+      const created = await app.store.db.selectFrom('change').select('target_id').where('type', '=', 'alertgroup').where('action', '=', 'create').execute();
+      assert.deepEqual(created.map((c) => c.target_id).filter((id) => id === first!.id || id === second!.id).sort(), [first!.id, second!.id].sort());
+    });
+
     it('stores a large alertgroup across several insert chunks', async () => {
       const { app } = fixture();
       const data = Array.from({ length: 1200 }, (_, n) => ({ n, host: `host-${n}`, note: n % 7 === 0 ? 'sevens ✓' : null }));
