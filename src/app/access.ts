@@ -33,7 +33,7 @@ export async function modifiable(
   return row;
 }
 
-export function assertModify(unit: Unit, type: string, row: TrackedRow) {
+function assertModify(unit: Unit, type: string, row: TrackedRow) {
   if (!canModify(unit.who, groupsOf(row))) {
     throw forbidden(`${unit.who.username} may read ${type} ${row.id} but not change it`);
   }

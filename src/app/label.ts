@@ -1,4 +1,4 @@
-import type { LabelKind } from '../domain/catalog.js';
+import { LABEL_KINDS, type LabelKind } from '../domain/catalog.js';
 import { deleteLabel, ensureLabels, linkLabels, updateLabel } from '../store/label.js';
 import type { Store } from '../store/index.js';
 import type { Unit } from './unit.js';
@@ -36,7 +36,7 @@ export async function attachLabels(
   targetIds: readonly number[],
   labels: Partial<Record<LabelKind, readonly string[]>>,
 ) {
-  for (const kind of ['tag', 'source'] as const) {
+  for (const kind of LABEL_KINDS) {
     const names = labels[kind];
     if (!names || names.length === 0) continue;
     await linkLabels(unit.db, kind, targetType, targetIds, await labelIds(unit, kind, names));

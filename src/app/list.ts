@@ -1,4 +1,4 @@
-import { LIST_FIELDS, LABEL_FILTERS, type WorkflowType } from '../domain/catalog.js';
+import { LABEL_KINDS, LIST_FIELDS, type LabelKind, type WorkflowType } from '../domain/catalog.js';
 import { badInput } from '../domain/error.js';
 import { listTracked, type FieldFilter, type ListQuery } from '../store/tracked.js';
 import { present, type Record_ } from './view.js';
@@ -70,16 +70,16 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
   const labels: ListQuery['labels'] = [];
   for (const name of Object.keys(q)) {
     if (PAGING.includes(name)) continue;
-    if ((LABEL_FILTERS as readonly string[]).includes(name)) {
+    if ((LABEL_KINDS as readonly string[]).includes(name)) {
       const names = listParam(q, name);
       // Like any other filter it needs a value; an empty name list would also be `in ()`, which PostgreSQL refuses.
       if (names.length === 0) throw badInput(name, `${name} needs a value`);
-      labels.push({ kind: name as 'tag' | 'source', names });
+      labels.push({ kind: name as LabelKind, names });
       continue;
     }
     const field = fields[name];
     if (!field) {
-      throw badInput(name, `cannot filter ${type} by "${name}"; filters: ${[...Object.keys(fields), ...LABEL_FILTERS].join(', ')}`);
+      throw badInput(name, `cannot filter ${type} by "${name}"; filters: ${[...Object.keys(fields), ...LABEL_KINDS].join(', ')}`);
     }
     // Text searched for may itself hold commas; only lists of values are split on them.
     const values =

@@ -1,4 +1,4 @@
-import type { WorkflowType } from '../domain/catalog.js';
+import { LABEL_KINDS, type LabelKind, type WorkflowType } from '../domain/catalog.js';
 import { badInput, conflict } from '../domain/error.js';
 import type { Groups, Principal } from '../domain/principal.js';
 import type { EntryClass, SettableStatus } from '../domain/status.js';
@@ -101,7 +101,7 @@ export async function createCase(app: App, who: Principal, type: 'event' | 'inci
   });
 }
 
-async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: 'tag' | 'source', names: readonly string[]) {
+async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: LabelKind, names: readonly string[]) {
   await unlinkAllLabels(unit.db, kind, type, id);
   await attachLabels(unit, type, [id], { [kind]: dedupe(names) });
 }
@@ -126,8 +126,8 @@ export async function updateObject(app: App, who: Principal, type: WorkflowType,
       }
     }
     if (patch.groups) Object.assign(diff, await changeGroups(unit, type, row, patch.groups, set));
-    if (Object.keys(set).length > 0) await updateTracked(unit.db, type, id, { ...set, updated: unit.now });
-    for (const kind of ['tag', 'source'] as const) {
+    let relabelled = false;
+    for (const kind of LABEL_KINDS) {
       const names = patch[kind];
       if (!names) continue;
       const before = (await labelsOf(unit.db, kind, type, [id])).get(id) ?? [];
@@ -135,8 +135,9 @@ export async function updateObject(app: App, who: Principal, type: WorkflowType,
       if (before.join('\n') === after.join('\n')) continue;
       await setLabels(unit, type, id, kind, after);
       diff[kind] = [before, after];
-      if (Object.keys(set).length === 0) await updateTracked(unit.db, type, id, { updated: unit.now });
+      relabelled = true;
     }
+    if (Object.keys(set).length > 0 || relabelled) await updateTracked(unit.db, type, id, { ...set, updated: unit.now });
     if (type === 'entry') {
       if (patch.body !== undefined) Object.assign(diff, await editEntryBody(unit, row, patch.body));
       if (patch.class !== undefined) Object.assign(diff, await setEntryClass(unit, row, patch.class));

@@ -9,19 +9,9 @@ export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
 export const ENTRY_TARGET_TYPES = ['alertgroup', 'alert', 'event', 'incident'] as const;
 export type EntryTargetType = (typeof ENTRY_TARGET_TYPES)[number];
 
+/** Labels on any object; every workflow list also filters by them (`tag=phishing`). */
 export const LABEL_KINDS = ['tag', 'source'] as const;
 export type LabelKind = (typeof LABEL_KINDS)[number];
-
-export const ADMIN_TYPES = ['tag', 'source', 'user', 'group', 'apikey'] as const;
-export type AdminType = (typeof ADMIN_TYPES)[number];
-
-export const OBJECT_TYPES = [...WORKFLOW_TYPES, ...ADMIN_TYPES] as const;
-export type ObjectType = (typeof OBJECT_TYPES)[number];
-
-export const isWorkflowType = (t: string): t is WorkflowType => (WORKFLOW_TYPES as readonly string[]).includes(t);
-export const isEntryTargetType = (t: string): t is EntryTargetType =>
-  (ENTRY_TARGET_TYPES as readonly string[]).includes(t);
-export const isObjectType = (t: string): t is ObjectType => (OBJECT_TYPES as readonly string[]).includes(t);
 
 /**
  * How a list query may filter on a field:
@@ -79,6 +69,3 @@ export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
     task_status: { column: 'task_status', filter: 'exact' },
   },
 };
-
-/** Filters every workflow type understands besides its own fields. */
-export const LABEL_FILTERS = ['tag', 'source'] as const;

@@ -19,8 +19,5 @@ export function alertgroupStatus(counts: AlertCounts): AlertStatus {
   return 'closed';
 }
 
-export const TASK_STATUSES = ['open', 'assigned', 'completed'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-
 export const ENTRY_CLASSES = ['entry', 'summary', 'task'] as const;
 export type EntryClass = (typeof ENTRY_CLASSES)[number];

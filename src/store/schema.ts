@@ -144,5 +144,3 @@ export interface Database {
   session: SessionTable;
   change: ChangeTable;
 }
-
-export type TrackedTable = 'alertgroup' | 'alert' | 'event' | 'incident' | 'entry';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
-import type { App } from '../../src/app/context.js';
 import { addEntry } from '../../src/app/entry.js';
 import { listObjects, type RawQuery } from '../../src/app/list.js';
 import { createCase, deleteObject, updateObject, type CaseInput } from '../../src/app/object.js';

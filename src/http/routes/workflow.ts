@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ENTRY_TARGET_TYPES, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
+import { ENTRY_TARGET_TYPES, LABEL_KINDS, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
 import { badInput } from '../../domain/error.js';
 import { readable } from '../../app/access.js';
 import { ingestAlertgroup, type AlertgroupInput } from '../../app/alertgroup.js';
@@ -42,7 +42,7 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
       history(app, principal(request), type, idParam(request), queryOf(request)),
     );
 
-    for (const kind of ['tag', 'source'] as const) {
+    for (const kind of LABEL_KINDS) {
       server.get(`/${type}/:id/${kind}`, async (request) => {
         const unit = reader(app, principal(request));
         const row = await readable(unit, type, idParam(request));
