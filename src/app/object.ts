@@ -154,6 +154,12 @@ export async function updateObject(app: App, who: Principal, type: WorkflowType,
 }
 
 async function changeStatus(unit: Unit, type: WorkflowType, row: TrackedRow, status: SettableStatus) {
+  // A promoted alert or event lives on in what it was promoted to; reopening or closing it there
+  // would leave it linked yet counted as open or closed.
+  if (row.status === 'promoted' && row.promotion_id !== null && row.promotion_id !== undefined) {
+    const parent = PROMOTES_TO[type as Promotable];
+    throw conflict(`${type} ${row.id} is promoted to ${parent} ${row.promotion_id}; change the ${parent} instead`, 'status');
+  }
   if (type === 'alert') return setAlertStatus(unit, row, status);
   if (type === 'alertgroup') return setAlertgroupStatus(unit, row, status);
   if (type === 'entry') throw badInput('status', 'an entry has no status of its own; use "class" or "task"');

@@ -292,6 +292,21 @@ for (const backend of await backends()) {
         assert.equal(expectStatus(await scot().admin.get(`/user/${other.id}`), 200).disabled, false);
       });
 
+      it('lets anyone create and describe tags and sources, but only admins rename or delete them', async () => {
+        const tagger = await scot().user('tagger', ['ir']);
+        for (const kind of ['tag', 'source']) {
+          const label = expectStatus(await tagger.post(`/${kind}`, { name: `${kind}-one` }), 201);
+          const described = expectStatus(await tagger.put(`/${kind}/${label.id}`, { description: 'seen in phishing' }), 200);
+          assert.equal(described.description, 'seen in phishing');
+          expectError(await tagger.put(`/${kind}/${label.id}`, { name: `${kind}-renamed` }), 403);
+          expectError(await tagger.del(`/${kind}/${label.id}`), 403);
+          assert.equal(expectStatus(await tagger.get(`/${kind}/${label.id}`), 200).name, `${kind}-one`);
+          assert.equal(expectStatus(await scot().admin.put(`/${kind}/${label.id}`, { name: `${kind}-renamed` }), 200).name, `${kind}-renamed`);
+          expectStatus(await scot().admin.del(`/${kind}/${label.id}`), 200);
+          expectError(await tagger.get(`/${kind}/${label.id}`), 404);
+        }
+      });
+
       it('lets users change their own password by giving the old one', async () => {
         const key = await scot().user('pat', ['ir'], 'pat-password-1');
         const session = await scot().login('pat', 'pat-password-1');

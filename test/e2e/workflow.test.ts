@@ -325,6 +325,10 @@ for (const backend of await backends()) {
         assert.equal(reopened.status, 'open');
         assert.deepEqual(await statuses(), ['promoted', 'open', 'open']);
 
+        const refused = expectError(await scot().admin.put(`/alert/${alerts[0]}`, { status: 'open' }), 409, 'status');
+        assert.match(refused.error, /promoted to event/);
+        assert.deepEqual(await statuses(), ['promoted', 'open', 'open']);
+
         const plain = await postAlertgroup(scot().admin);
         assert.equal(expectStatus(await scot().admin.put(`/alertgroup/${plain.id}`, { status: 'closed' }), 200).status, 'closed');
         for (const alertId of plain.alerts) assert.equal(expectStatus(await scot().admin.get(`/alert/${alertId}`), 200).status, 'closed');
