@@ -1,5 +1,7 @@
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Groups, Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
+import { isUniqueViolation } from '../store/dialect/errors.js';
 import type { Executor } from '../store/index.js';
 import { insertTracked, insertTrackedMany, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew } from './access.js';
@@ -123,11 +125,6 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
   return { id, alerts, created: true };
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
 /**
  * Re-derives an alertgroup's counts and status from its alerts, logging a status change.
  * Called in the same transaction as any change to its alerts.
@@ -192,4 +189,25 @@ export async function setAlertgroupStatus(unit: Unit, group: TrackedRow, status:
   );
   for (const a of changed) unit.record('alert', a.id, 'update', { status: [from, status] });
   await refreshAlertgroup(unit, group.id);
+}
+
+/**
+ * What happens to an alertgroup as a whole (deleted, restored, regrouped) happens to its alerts and
+ * to the entries written on them, those matching `where`; otherwise they would stay listed, or
+ * readable by the old groups, while their alertgroup is gone or moved.
+ */
+export async function cascadeToAlerts(
+  unit: Unit,
+  alertgroupId: number,
+  values: Record<string, unknown>,
+  where: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>,
+) {
+  await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', alertgroupId, values, where);
+  await unit.db
+    .updateTable('entry')
+    .set({ ...values, rev: sql`rev + 1` })
+    .where('target_type', '=', 'alert')
+    .where('target_id', 'in', unit.db.selectFrom('alert').select('alert.id').where('alert.alertgroup_id', '=', alertgroupId))
+    .where(where)
+    .execute();
 }

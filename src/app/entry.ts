@@ -1,4 +1,3 @@
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { EntryTargetType } from '../domain/catalog.js';
 import { badInput, conflict, forbidden } from '../domain/error.js';
 import type { Groups, Principal } from '../domain/principal.js';
@@ -167,24 +166,3 @@ export const cascadeEntries = (unit: Unit, targetType: string, targetId: number,
 /** Replies go and come back with the entry they answer. */
 export const cascadeReplies = (unit: Unit, entryId: number, deletedAt: number | null, restoreStamp?: number) =>
   cascadeDeletion(unit, 'parent_id', entryId, deletedAt, restoreStamp);
-
-/**
- * Updates the entries written on an alertgroup's alerts that match `where`. The alerts are deleted,
- * restored and regrouped together with their alertgroup; the entries on them must follow too, or
- * they would stay listed (and readable by the old groups) while their alerts are gone or moved.
- */
-export async function updateAlertEntries(
-  unit: Unit,
-  alertgroupId: number,
-  values: Record<string, unknown>,
-  where: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>,
-) {
-  await unit.db
-    .updateTable('entry')
-    .set({ ...values, rev: sql`rev + 1` })
-    .where('target_type', '=', 'alert')
-    .where('target_id', 'in', unit.db.selectFrom('alert').select('alert.id').where('alert.alertgroup_id', '=', alertgroupId))
-    .where(where)
-    .execute();
-}
-

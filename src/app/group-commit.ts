@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Principal } from '../domain/principal.js';
 import type { App } from './context.js';
-import { forgetLabels, isForeignKeyViolation } from './label.js';
+import { retryOnStaleLabel } from './label.js';
 import { transact, Unit } from './unit.js';
 
 type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
@@ -87,24 +87,26 @@ export class GroupCommit<I, O> {
   }
 
   private async inSavepoint(tx: Unit['db'], unit: Unit, input: I): Promise<Outcome<O>> {
-    for (let attempt = 0; ; attempt++) {
-      await sql`savepoint group_commit`.execute(tx);
-      try {
-        const value = await this.work(unit, input);
-        await sql`release savepoint group_commit`.execute(tx);
-        return { ok: true, value };
-      } catch (error) {
-        await sql`rollback to savepoint group_commit`.execute(tx);
-        await sql`release savepoint group_commit`.execute(tx);
-        unit.changes.length = 0;
-        unit.committed.length = 0;
-        // A remembered label deleted by another process: forget the labels and try once more.
-        if (attempt === 0 && isForeignKeyViolation(error)) {
-          forgetLabels(this.app.store);
-          continue;
-        }
-        return { ok: false, error };
-      }
+    try {
+      return { ok: true, value: await retryOnStaleLabel(this.app.store, () => this.savepoint(tx, unit, input)) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** The work on one input; when it fails, its queries, changes and effects are undone. */
+  private async savepoint(tx: Unit['db'], unit: Unit, input: I): Promise<O> {
+    await sql`savepoint group_commit`.execute(tx);
+    try {
+      const value = await this.work(unit, input);
+      await sql`release savepoint group_commit`.execute(tx);
+      return value;
+    } catch (error) {
+      await sql`rollback to savepoint group_commit`.execute(tx);
+      await sql`release savepoint group_commit`.execute(tx);
+      unit.changes.length = 0;
+      unit.committed.length = 0;
+      throw error;
     }
   }
 }

@@ -1,12 +1,13 @@
 import { LABEL_KINDS, type LabelKind } from '../domain/catalog.js';
 import { deleteLabel, ensureLabels, linkLabels, updateLabel } from '../store/label.js';
+import { isForeignKeyViolation } from '../store/dialect/errors.js';
 import type { Store } from '../store/index.js';
 import type { Unit } from './unit.js';
 
 /**
  * Label ids by name, remembered per store: detection systems send the same few tags with every
  * alertgroup, and looking them up each time doubled the cost of ingest. A label deleted by another
- * process makes the link insert fail its foreign key; `forgetLabels` and one retry mend that.
+ * process makes the link insert fail its foreign key; `retryOnStaleLabel` mends that.
  */
 const known = new WeakMap<Store, Record<LabelKind, Map<string, number>>>();
 
@@ -16,8 +17,22 @@ function cacheOf(store: Store) {
   return cache;
 }
 
-export function forgetLabels(store: Store) {
+function forgetLabels(store: Store) {
   known.delete(store);
+}
+
+/**
+ * Runs `attempt`, and once more after forgetting every remembered label id if it failed on a
+ * foreign key: a label another process deleted. `attempt` must leave nothing behind when it fails.
+ */
+export async function retryOnStaleLabel<T>(store: Store, attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!isForeignKeyViolation(err)) throw err;
+    forgetLabels(store);
+    return attempt();
+  }
 }
 
 async function labelIds(unit: Unit, kind: LabelKind, names: readonly string[]): Promise<number[]> {
@@ -48,12 +63,7 @@ export async function removeLabel(store: Store, kind: LabelKind, id: number) {
   forgetLabels(store);
 }
 
-export async function renameLabel(store: Store, kind: LabelKind, id: number, values: { name?: string; description?: string }) {
+export async function changeLabel(store: Store, kind: LabelKind, id: number, values: { name?: string; description?: string }) {
   await updateLabel(store.db, kind, id, values);
   if (values.name !== undefined) forgetLabels(store);
-}
-
-export function isForeignKeyViolation(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }

@@ -4,12 +4,12 @@ import type { Groups, Principal } from '../domain/principal.js';
 import type { EntryClass, SettableStatus } from '../domain/status.js';
 import { changesOf } from '../store/change.js';
 import { labelsOf, unlinkAllLabels } from '../store/label.js';
-import { attachLabels } from './label.js';
 import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
-import { refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
+import { cascadeToAlerts, refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
 import type { App } from './context.js';
-import { actOnTask, cascadeEntries, cascadeReplies, editEntryBody, editableEntry, setEntryClass, updateAlertEntries, type TaskAction } from './entry.js';
+import { actOnTask, cascadeEntries, cascadeReplies, editEntryBody, editableEntry, setEntryClass, type TaskAction } from './entry.js';
+import { attachLabels } from './label.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
 import { inTransaction, reader, type Unit } from './unit.js';
@@ -184,8 +184,7 @@ async function changeGroups(unit: Unit, type: WorkflowType, row: TrackedRow, ask
   if (JSON.stringify(before) === JSON.stringify(after)) return {};
   Object.assign(set, groupColumns(after));
   if (type === 'alertgroup') {
-    await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', row.id, groupColumns(after));
-    await updateAlertEntries(unit, row.id, groupColumns(after), (eb) =>
+    await cascadeToAlerts(unit, row.id, groupColumns(after), (eb) =>
       eb.and([eb('read_groups', '=', row.read_groups), eb('modify_groups', '=', row.modify_groups)]),
     );
   }
@@ -206,10 +205,7 @@ export async function deleteObject(app: App, who: Principal, type: WorkflowType,
   await inTransaction(app, who, async (unit) => {
     const row = await fetchAccess(unit, type, id);
     await updateTracked(unit.db, type, id, { deleted_at: unit.now, updated: unit.now });
-    if (type === 'alertgroup') {
-      await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
-      await updateAlertEntries(unit, id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
-    }
+    if (type === 'alertgroup') await cascadeToAlerts(unit, id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
     await cascadeEntries(unit, type, id, unit.now);
     if (type === 'entry') await cascadeReplies(unit, id, unit.now);
     if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
@@ -228,10 +224,7 @@ async function restore(unit: Unit, type: WorkflowType, row: TrackedRow) {
     throw conflict(`entry ${row.id} is on deleted ${row.target_type} ${row.target_id}; undelete that instead`, 'undelete');
   }
   await updateTracked(unit.db, type, row.id, { deleted_at: null, updated: unit.now });
-  if (type === 'alertgroup') {
-    await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
-    await updateAlertEntries(unit, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
-  }
+  if (type === 'alertgroup') await cascadeToAlerts(unit, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
   await cascadeEntries(unit, type, row.id, null, stamp);
   if (type === 'entry') await cascadeReplies(unit, row.id, null, stamp);
   if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);

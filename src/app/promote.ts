@@ -1,10 +1,10 @@
 import { conflict } from '../domain/error.js';
 import type { Groups } from '../domain/principal.js';
 import { labelsOf } from '../store/label.js';
-import { attachLabels } from './label.js';
 import { getTrackedMany, insertTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable } from './access.js';
 import { refreshAlertgroup } from './alertgroup.js';
+import { attachLabels } from './label.js';
 import type { Unit } from './unit.js';
 
 /** What each promotable type is promoted to. */

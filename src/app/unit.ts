@@ -3,7 +3,7 @@ import { appendChanges, type ChangeRecord, type NewChange } from '../store/chang
 import type { Executor } from '../store/index.js';
 import type { DialectRules } from '../store/dialect/rules.js';
 import type { App } from './context.js';
-import { forgetLabels, isForeignKeyViolation } from './label.js';
+import { retryOnStaleLabel } from './label.js';
 
 /** One transaction of a use case: its queries, who acts, when, and the changes it will log. */
 export class Unit {
@@ -33,19 +33,12 @@ export class Unit {
  * transaction; the feed hears of them only once they are committed.
  */
 export async function inTransaction<T>(app: App, who: Principal, work: (unit: Unit) => Promise<T>): Promise<T> {
-  const once = () =>
+  return retryOnStaleLabel(app.store, () =>
     transact(app, async (tx, now) => {
       const unit = new Unit(tx, app.store.rules, who, now, app);
       return { result: await work(unit), units: [unit] };
-    });
-  try {
-    return await once();
-  } catch (err) {
-    if (!isForeignKeyViolation(err)) throw err;
-    // A label id remembered here but deleted by another process: forget them all and retry once.
-    forgetLabels(app.store);
-    return once();
-  }
+    }),
+  );
 }
 
 /**

@@ -8,7 +8,7 @@ import { verifyPassword } from '../../app/secret.js';
 import {
   changeGroup, createGroup, createUser, groupsPage, presentGroup, presentUser, removeGroup, updateUserAccount, usersPage,
 } from '../../app/user.js';
-import { removeLabel, renameLabel } from '../../app/label.js';
+import { changeLabel, removeLabel } from '../../app/label.js';
 import { ensureLabels, getLabel, labelByName, listLabels, updateLabel } from '../../store/label.js';
 import { userById } from '../../store/user.js';
 import { admin, principal } from '../auth.js';
@@ -49,7 +49,7 @@ export function adminRoutes(server: FastifyInstance, app: App) {
       if (!(await getLabel(db, kind, id))) throw notFound(kind, id);
       const clash = patch.name ? await labelByName(db, kind, patch.name) : undefined;
       if (clash && clash.id !== id) throw conflict(`${kind} ${patch.name} already exists`, 'name');
-      await renameLabel(app.store, kind, id, patch);
+      await changeLabel(app.store, kind, id, patch);
       return getLabel(db, kind, id);
     });
     server.delete(`/${kind}/:id`, async (request) => {
