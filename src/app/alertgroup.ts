@@ -3,7 +3,7 @@ import type { Groups, Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
 import { isUniqueViolation } from '../store/dialect/errors.js';
 import type { Executor } from '../store/index.js';
-import { insertTracked, insertTrackedMany, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import { insertTracked, insertTrackedMany, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew } from './access.js';
 import type { App } from './context.js';
 import { GroupCommit } from './group-commit.js';
@@ -55,9 +55,9 @@ function committer(app: App) {
  */
 export async function ingestAlertgroup(app: App, who: Principal, input: AlertgroupInput): Promise<IngestResult> {
   try {
-    // SQLite has one writer, so concurrent ingests gain by sharing its commits; PostgreSQL gains
+    // A single writer (SQLite) makes concurrent ingests gain by sharing its commits; PostgreSQL gains
     // more from running them side by side on its connection pool.
-    return app.store.kind === 'sqlite'
+    return app.store.rules.singleWriter
       ? await committer(app).run(who, input)
       : await inTransaction(app, who, (unit) => insertAlertgroup(unit, input));
   } catch (err) {
@@ -127,7 +127,8 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
 
 /**
  * Re-derives an alertgroup's counts and status from its alerts, logging a status change.
- * Called in the same transaction as any change to its alerts.
+ * Called in the same transaction as any change to its alerts, which holds the alertgroup's lock
+ * (`lockForChange`): no other transaction changes its alerts meanwhile, so the recount is exact.
  */
 export async function refreshAlertgroup(unit: Unit, alertgroupId: number): Promise<void> {
   const rows = await unit.db
@@ -151,7 +152,8 @@ export async function refreshAlertgroup(unit: Unit, alertgroupId: number): Promi
   ) {
     return;
   }
-  await updateTracked(unit.db, 'alertgroup', alertgroupId, {
+  // Derived from its alerts, not set on the alertgroup: a save of its subject based on the last revision still applies.
+  await touchTracked(unit.db, 'alertgroup', alertgroupId, {
     status,
     open_count: counts.open,
     closed_count: counts.closed,

@@ -4,7 +4,7 @@ import type { Groups, Principal } from '../domain/principal.js';
 import { canModify } from '../domain/principal.js';
 import { sanitizeEntryHtml } from '../domain/sanitize.js';
 import type { EntryClass } from '../domain/status.js';
-import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import { getTracked, insertTracked, lockTracked, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import type { App } from './context.js';
 import { inTransaction, type Unit } from './unit.js';
@@ -24,6 +24,8 @@ export type TaskAction = 'take' | 'complete' | 'open';
 /** Writes an entry on an object the caller may change; its groups default to the object's. */
 export async function addEntry(app: App, who: Principal, input: EntryInput): Promise<Record_> {
   return inTransaction(app, who, async (unit) => {
+    // Locked so that the object keeps one summary, and is not deleted while the entry is written on it.
+    await lockTracked(unit.db, unit.rules, input.target_type, [input.target_id]);
     const target = await modifiable(unit, input.target_type, input.target_id);
     if (input.parent !== undefined) {
       const parent = await getTracked(unit.db, 'entry', input.parent);
@@ -47,7 +49,8 @@ export async function addEntry(app: App, who: Principal, input: EntryInput): Pro
       updated: unit.now,
       ...groupColumns(groupsForNew(unit, input.groups, groupsOf(target))),
     });
-    await updateTracked(unit.db, input.target_type, input.target_id, { updated: unit.now });
+    // An entry is not a field of its object: the object's revision stays, so a save based on it still applies.
+    await touchTracked(unit.db, input.target_type, input.target_id, { updated: unit.now });
     unit.record('entry', id, 'create', {
       target: { type: input.target_type, id: input.target_id },
       parent: input.parent ?? null,
@@ -72,7 +75,7 @@ export async function editableEntry(unit: Unit, id: number, options: { includeDe
   return row;
 }
 
-/** An object has one summary: promoting an entry to it demotes the previous one. */
+/** An object has one summary: promoting an entry to it demotes the previous one. The caller holds the object's lock. */
 async function demoteSummaries(unit: Unit, targetType: string, targetId: number, except?: number) {
   const previous = await unit.db
     .selectFrom('entry')

@@ -10,6 +10,7 @@ import { cascadeToAlerts, refreshAlertgroup, setAlertgroupStatus, setAlertStatus
 import type { App } from './context.js';
 import { actOnTask, cascadeEntries, cascadeReplies, editEntryBody, editableEntry, setEntryClass, type TaskAction } from './entry.js';
 import { attachLabels } from './label.js';
+import { lockForChange } from './lock.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
 import { inTransaction, reader, type Unit } from './unit.js';
@@ -52,8 +53,11 @@ export interface CaseInput {
   [incidentField: string]: unknown;
 }
 
-const fetchAccess = (unit: Unit, type: WorkflowType, id: number, includeDeleted = false) =>
-  type === 'entry' ? editableEntry(unit, id, { includeDeleted }) : modifiable(unit, type, id, { includeDeleted });
+/** The object a use case changes, locked with what its change may update besides it, when the caller may change it. */
+async function fetchAccess(unit: Unit, type: WorkflowType, id: number, includeDeleted = false): Promise<TrackedRow> {
+  await lockForChange(unit, type, [id]);
+  return type === 'entry' ? editableEntry(unit, id, { includeDeleted }) : modifiable(unit, type, id, { includeDeleted });
+}
 
 const reload = async (unit: Unit, type: WorkflowType, id: number) =>
   presentOne(unit, type, (await getTracked(unit.db, type, id, { includeDeleted: true }))!);

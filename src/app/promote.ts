@@ -1,10 +1,11 @@
 import { conflict } from '../domain/error.js';
 import type { Groups } from '../domain/principal.js';
 import { labelsOf } from '../store/label.js';
-import { getTrackedMany, insertTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
+import { getTrackedMany, insertTracked, lockTracked, touchTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable } from './access.js';
 import { refreshAlertgroup } from './alertgroup.js';
 import { attachLabels } from './label.js';
+import { lockForChange } from './lock.js';
 import type { Unit } from './unit.js';
 
 /** What each promotable type is promoted to. */
@@ -21,9 +22,10 @@ export interface NewParentFields {
   extra?: Record<string, unknown>;
 }
 
-/** Loads the objects to promote, each of which the caller must be allowed to change. */
+/** Locks and loads the objects to promote, each of which the caller must be allowed to change. */
 export async function promotableRows(unit: Unit, type: Promotable, ids: readonly number[]): Promise<TrackedRow[]> {
   const unique = dedupe(ids);
+  await lockForChange(unit, type, unique);
   const rows = [];
   for (const id of unique) rows.push(await modifiable(unit, type, id));
   return rows;
@@ -32,6 +34,7 @@ export async function promotableRows(unit: Unit, type: Promotable, ids: readonly
 /**
  * Promotes alerts to an event, or events to an incident: a new one (`target` "new") or an existing one.
  * Each promoted object links to its parent and takes status `promoted`. Returns the parent's id.
+ * The `rows` must have been read under `lockForChange`, so that no other promotion can take them meanwhile.
  */
 export async function promote(
   unit: Unit,
@@ -51,10 +54,12 @@ export async function promote(
   if (target === 'new') {
     parentId = await createParent(unit, type, rows, fields);
   } else {
+    // Locked after what is promoted into it, as lockForChange orders them.
+    await lockTracked(unit.db, unit.rules, parentType, [target]);
     const parent = await modifiable(unit, parentType, target);
     parentId = parent.id;
     if (fresh.length > 0) {
-      await updateTracked(unit.db, parentType, parentId, { updated: unit.now });
+      await touchTracked(unit.db, parentType, parentId, { updated: unit.now });
       unit.record(parentType, parentId, 'update', { promoted_from: { [type]: fresh.map((r) => r.id) } });
     }
   }

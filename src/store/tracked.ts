@@ -121,15 +121,28 @@ export async function getTracked(
   return (await q.executeTakeFirst()) as TrackedRow | undefined;
 }
 
-export async function getTrackedMany(db: Executor, type: WorkflowType, ids: readonly number[]): Promise<TrackedRow[]> {
+/**
+ * Locks the rows of `ids` (deleted ones too) until the transaction ends, so that what a use case
+ * decides from them still holds when it writes; each statement after it reads the rows as the last
+ * holder of the lock left them. Locks are taken in id order, so that two transactions locking
+ * overlapping rows wait for each other instead of deadlocking.
+ */
+export async function lockTracked(db: Executor, rules: DialectRules, type: WorkflowType, ids: readonly number[]): Promise<void> {
+  // One writer at a time already serializes every transaction.
+  if (rules.singleWriter || ids.length === 0) return;
+  await (db as AnyDb).selectFrom(type).select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
+}
+
+export async function getTrackedMany(
+  db: Executor,
+  type: WorkflowType,
+  ids: readonly number[],
+  options: { includeDeleted?: boolean } = {},
+): Promise<TrackedRow[]> {
   if (ids.length === 0) return [];
-  return (await (db as AnyDb)
-    .selectFrom(type)
-    .selectAll()
-    .where('id', 'in', ids)
-    .where('deleted_at', 'is', null)
-    .orderBy('id')
-    .execute()) as TrackedRow[];
+  let q = (db as AnyDb).selectFrom(type).selectAll().where('id', 'in', ids);
+  if (!options.includeDeleted) q = q.where('deleted_at', 'is', null);
+  return (await q.orderBy('id').execute()) as TrackedRow[];
 }
 
 export async function insertTracked(db: Executor, type: WorkflowType, values: Record<string, unknown>): Promise<number> {
@@ -166,6 +179,14 @@ export async function updateTracked(
     .where('id', '=', id)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Sets columns that are not the object's own fields (its updated time, counters derived from other
+ * rows) without a new revision: a client's save based on the revision it read still applies.
+ */
+export async function touchTracked(db: Executor, type: WorkflowType, id: number, values: Record<string, unknown>): Promise<void> {
+  await (db as AnyDb).updateTable(type).set(values).where('id', '=', id).execute();
 }
 
 export async function updateTrackedWhere(

@@ -16,6 +16,7 @@ export function postgresDialect(url: string) {
 
 export const postgresRules: DialectRules = {
   kind: 'postgres',
+  singleWriter: false,
   jsonArrayHasAny(column: Expression<string>, values: readonly string[]): RawBuilder<boolean> {
     if (values.length === 0) return sql<boolean>`false`;
     return sql<boolean>`(${column})::jsonb ?| array[${sql.join(values)}]::text[]`;

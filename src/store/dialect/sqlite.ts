@@ -37,6 +37,7 @@ export function sqliteDialect(file: string) {
 
 export const sqliteRules: DialectRules = {
   kind: 'sqlite',
+  singleWriter: true,
   jsonArrayHasAny(column: Expression<string>, values: readonly string[]): RawBuilder<boolean> {
     if (values.length === 0) return sql<boolean>`0`;
     return sql<boolean>`exists (select 1 from json_each(${column}) where value in (${sql.join(values)}))`;
