@@ -231,7 +231,8 @@ async function restore(unit: Unit, type: WorkflowType, row: TrackedRow) {
   if (type === 'alertgroup') await cascadeToAlerts(unit, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
   await cascadeEntries(unit, type, row.id, null, stamp);
   if (type === 'entry') await cascadeReplies(unit, row.id, null, stamp);
-  if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
+  // An alert deleted on its own in the same second as its alertgroup comes back with it.
+  if (type === 'alert' || type === 'alertgroup') await refreshAlertgroup(unit, type === 'alert' ? row.alertgroup_id : row.id);
   unit.record(type, row.id, 'undelete');
 }
 

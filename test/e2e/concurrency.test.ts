@@ -125,6 +125,28 @@ for (const backend of await backends()) {
       assert.deepEqual((await storedForm(scot().admin, 'event', target.id)).promoted_from, group.alerts.filter((_, i) => i % 2 === 0));
     });
 
+    it('parallel work on an alertgroup, its alerts, their event and entries answers every request without a deadlock', async () => {
+      const group = await postAlertgroup(scot().admin, { data: rows(RACERS) });
+      const event = await postEvent(scot().admin);
+      const note = await postEntry(scot().admin, 'alert', group.alerts[0]);
+      const admin = scot().admin;
+      const replies = await Promise.all([
+        ...group.alerts.map((id, i) => (i % 2 === 0 ? admin.put(`/alert/${id}`, { promote: event.id }) : admin.put(`/alert/${id}`, { status: 'closed' }))),
+        admin.put(`/alertgroup/${group.id}`, { status: 'closed' }),
+        admin.put(`/alertgroup/${group.id}`, { groups: { read: ['ir', 'soc'] }, tag: ['regrouped'] }),
+        admin.put(`/event/${event.id}`, { promote: 'new' }),
+        admin.post('/entry', { target_type: 'event', target_id: event.id, body: '<p>what we know</p>', class: 'summary' }),
+        admin.post('/entry', { target_type: 'alert', target_id: group.alerts[1], body: '<p>seen before</p>' }),
+        admin.put(`/entry/${note.id}`, { class: 'task' }),
+        admin.del(`/alert/${group.alerts[2]}`),
+        admin.del(`/alertgroup/${group.id}`),
+      ]);
+      for (const r of replies) assert.ok([200, 201, 404, 409].includes(r.status), `HTTP ${r.status}: ${JSON.stringify(r.body)}`);
+      expectStatus(await admin.put(`/alertgroup/${group.id}`, { undelete: true }), 200);
+      const { shown, recount } = await countersAndRecount(admin, group.id);
+      assert.deepEqual(shown, recount);
+    });
+
     it('parallel tag replacements leave the tags of exactly one of them', async () => {
       const event = await postEvent(scot().admin, { tag: ['start'] });
       const replies = await Promise.all(
