@@ -162,14 +162,16 @@ for (const backend of await backends()) {
       assert.deepEqual(changes.at(-1).diff.tag[1], tag);
     });
 
-    it('parallel summaries written on one event leave exactly one summary', async () => {
+    it('parallel summaries written on one event, or made of its entries, leave exactly one summary', async () => {
       const event = await postEvent(scot().admin);
-      const replies = await Promise.all(
-        Array.from({ length: RACERS }, (_, i) =>
+      const entries = await Promise.all(Array.from({ length: RACERS / 2 }, () => postEntry(scot().admin, 'event', event.id)));
+      const replies = await Promise.all([
+        ...entries.map((e) => scot().admin.put(`/entry/${e.id}`, { class: 'summary' })),
+        ...entries.map((_, i) =>
           scot().admin.post('/entry', { target_type: 'event', target_id: event.id, body: `<p>summary ${i}</p>`, class: 'summary' }),
         ),
-      );
-      assert.deepEqual(statusesOf(replies), Array(RACERS).fill(201));
+      ]);
+      assert.deepEqual(statusesOf(replies), [...Array(RACERS / 2).fill(200), ...Array(RACERS / 2).fill(201)]);
       const summaries = expectStatus(await scot().admin.get(`/event/${event.id}/entry?class=summary`), 200);
       assert.equal(summaries.totalRecordCount, 1);
     });
