@@ -191,6 +191,20 @@ for (const backend of await backends()) {
       assert.equal(stored.owner, completions[0].who);
     });
 
+    it('parallel takes of one task by different analysts each start from the holder the one before left', async () => {
+      const event = await postEvent(scot().admin);
+      const task = await postEntry(scot().admin, 'event', event.id, { class: 'task' });
+      const analysts = await Promise.all(Array.from({ length: RACERS }, (_, i) => scot().user(`taker${i}`, ['ir'])));
+      const replies = await Promise.all(analysts.map((a) => a.put(`/entry/${task.id}`, { task: 'take' })));
+      assert.deepEqual(statusesOf(replies), Array(RACERS).fill(200));
+      const takes = (await historyOf(scot().admin, 'entry', task.id)).filter((c) => c.action === 'take');
+      assert.equal(takes.length, RACERS);
+      assert.deepEqual(takes[0].diff.task[0], { status: 'open', who: null });
+      for (let i = 1; i < takes.length; i++) assert.deepEqual(takes[i].diff.task[0], takes[i - 1].diff.task[1]);
+      const stored = await storedForm(scot().admin, 'entry', task.id);
+      assert.deepEqual([stored.task.who, stored.owner], [takes.at(-1).who, takes.at(-1).who]);
+    });
+
     it('an entry added to an event leaves its rev alone, so a save with the rev read before succeeds', async () => {
       const event = await postEvent(scot().admin);
       await postEntry(scot().admin, 'event', event.id);
