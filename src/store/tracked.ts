@@ -133,6 +133,7 @@ export async function lockTracked(db: Executor, rules: DialectRules, type: Workf
   await (db as AnyDb).selectFrom(type).select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
 }
 
+/** The rows of `ids` in id order; deleted ones only when asked for. */
 export async function getTrackedMany(
   db: Executor,
   type: WorkflowType,
