@@ -59,7 +59,7 @@ export async function reapExpiredLeases(db: Executor, now: number): Promise<numb
     .updateTable('job')
     .set({
       status: sql`case when attempts >= max_attempts then 'dead' else 'failed' end`,
-      finished: sql`case when attempts >= max_attempts then ${now} else null end`,
+      finished: sql`case when attempts >= max_attempts then cast(${now} as bigint) else null end`,
       run_at: now,
       lease_owner: null,
       lease_until: null,
