@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { App } from '../app/context.js';
 import { jobWakeups, presentJob, type JobHandler } from '../app/job.js';
+import { Loop } from './loop.js';
 import { claimJobs, endJob, reapExpiredLeases, renewLeases, setJobProgress, type JobEnd, type JobRow } from '../store/job.js';
 
 /** Names this process in leases, so `scot jobs` and the database tell which node holds what. */
@@ -40,13 +41,11 @@ export class Worker {
   readonly owner: string;
   private readonly handlers: Map<string, JobHandler>;
   private readonly running = new Map<number, Running>();
-  private readonly pollMs: number;
   private readonly leaseSeconds: number;
   private readonly graceMs: number;
   private renewal?: NodeJS.Timeout;
-  private loop?: Promise<void>;
+  private readonly loop: Loop;
   private stopping = false;
-  private wake?: () => void;
 
   constructor(
     readonly app: App,
@@ -55,9 +54,12 @@ export class Worker {
   ) {
     this.handlers = new Map(handlers.map((h) => [h.kind, h]));
     this.owner = options.owner ?? nodeName('worker');
-    this.pollMs = options.pollMs ?? 1000;
     this.leaseSeconds = options.leaseSeconds ?? 60;
     this.graceMs = options.graceMs ?? 10_000;
+    this.loop = new Loop(`job worker ${this.owner}`, options.pollMs ?? 1000, async () => {
+      await this.poll();
+      return false;
+    });
   }
 
   /**
@@ -96,26 +98,8 @@ export class Worker {
 
   /** Keeps polling in the background: every `pollMs`, when a job is enqueued in this process, and when a job ends. */
   start(): void {
-    const onEnqueue = () => this.wake?.();
-    jobWakeups(this.app.store).on('job', onEnqueue);
-    this.loop = (async () => {
-      while (!this.stopping) {
-        try {
-          await this.poll();
-        } catch (err) {
-          // The database may be restarting; the next poll tries again.
-          console.error(`job worker ${this.owner}: ${(err as Error).message}`);
-        }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-      jobWakeups(this.app.store).off('job', onEnqueue);
-    })();
+    jobWakeups(this.app.store).on('job', this.loop.poke);
+    this.loop.start();
   }
 
   /**
@@ -124,8 +108,8 @@ export class Worker {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
-    await this.loop;
+    jobWakeups(this.app.store).off('job', this.loop.poke);
+    await this.loop.stop();
     const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), this.graceMs).unref());
     if ((await Promise.race([this.idle(), grace])) === 'late') {
       const now = this.app.now();
@@ -143,7 +127,7 @@ export class Worker {
     const ended = this.run(row, handler, abort).finally(() => {
       this.running.delete(id);
       if (this.running.size === 0) clearInterval(this.renewal);
-      this.wake?.();
+      this.loop.poke();
     });
     this.running.set(id, { kind: row.kind, abort, ended });
     this.renewal ??= setInterval(() => void this.renew(), (this.leaseSeconds * 1000) / 3);
