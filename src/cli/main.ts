@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import os from 'node:os';
 import { apikeysOf, createApikey, revokeApikey, setPassword } from '../app/auth.js';
 import { createApp, type App } from '../app/context.js';
@@ -10,7 +10,8 @@ import type { Principal } from '../domain/principal.js';
 import { openStore } from '../store/index.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { readSecret } from './prompt.js';
-import { serve } from './serve.js';
+import { addJobsCommand } from './jobs.js';
+import { ROLES, serve, type Role } from './serve.js';
 
 /** The CLI acts as an admin; history names the operating-system user who ran it. */
 const cliPrincipal = (): Principal => ({ userId: 0, username: `cli:${os.userInfo().username}`, groups: [], admin: true });
@@ -37,9 +38,14 @@ program
   .description('migrate the database and start the server (settings from SCOT_* environment or scot.config.json)')
   .option('--port <port>', 'port to listen on (SCOT_PORT, default 8080)')
   .option('--host <host>', 'address to listen on (SCOT_HOST, default 0.0.0.0)')
-  .action(async (opts: { port?: string; host?: string }) => {
+  .addOption(
+    new Option('--role <role>', 'all: API and background jobs in one process; api: HTTP only; worker: background jobs only (PostgreSQL runs any number of each)')
+      .choices(ROLES)
+      .default('all'),
+  )
+  .action(async (opts: { port?: string; host?: string; role: Role }) => {
     const config = loadConfig({ ...process.env, ...(opts.port ? { SCOT_PORT: opts.port } : {}), ...(opts.host ? { SCOT_HOST: opts.host } : {}) });
-    await serve(config);
+    await serve(config, opts.role);
   });
 
 program
@@ -122,6 +128,8 @@ apikey
     const keys = await withApp((app) => apikeysOf(app, cliPrincipal()));
     for (const k of keys) console.log([k.id, k.username, k.name, k.prefix + '…', k.revoked_at ? 'revoked' : 'active'].join('\t'));
   });
+
+addJobsCommand(program, withApp, cliPrincipal());
 
 try {
   await program.parseAsync(process.argv);

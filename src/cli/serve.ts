@@ -2,31 +2,42 @@ import { ensureAdmin } from '../app/auth.js';
 import { createApp } from '../app/context.js';
 import type { Config } from '../config.js';
 import { buildServer } from '../http/server.js';
+import { BUILT_IN, startBackground } from '../jobs/background.js';
 import { openStore } from '../store/index.js';
 
-/** Opens the store (migrating it), makes sure an admin exists, and serves until told to stop. */
-export async function serve(config: Config): Promise<void> {
+/** What one `scot serve` process does: everything (the embedded default), only the HTTP API, or only background work. */
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Opens the store (migrating it), makes sure an admin exists, and serves its role until told to stop. */
+export async function serve(config: Config, role: Role = 'all'): Promise<void> {
   const store = await openStore(config.databaseUrl);
   const app = createApp(store, config);
-  const admin = await ensureAdmin(app);
-  const server = await buildServer(app);
-  await server.listen({ port: config.port, host: config.host });
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  console.log(`SCOT is listening on http://${shownHost}:${port}/scot/api/v2 (database: ${store.describe})`);
-  if (admin.created && admin.password) {
-    console.log(`First start: created user "admin" with password: ${admin.password}`);
-    console.log('It is shown only this once; change it with `scot user passwd admin`.');
-  } else if (admin.created) {
-    console.log('First start: created user "admin" with the password from SCOT_ADMIN_PASSWORD.');
+  let server: Awaited<ReturnType<typeof buildServer>> | undefined;
+  if (role !== 'worker') {
+    const admin = await ensureAdmin(app);
+    server = await buildServer(app);
+    await server.listen({ port: config.port, host: config.host });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    console.log(`SCOT is listening on http://${shownHost}:${port}/scot/api/v2 (database: ${store.describe})`);
+    if (admin.created && admin.password) {
+      console.log(`First start: created user "admin" with password: ${admin.password}`);
+      console.log('It is shown only this once; change it with `scot user passwd admin`.');
+    } else if (admin.created) {
+      console.log('First start: created user "admin" with the password from SCOT_ADMIN_PASSWORD.');
+    }
   }
+  const background = role === 'api' ? undefined : startBackground(app, BUILT_IN);
+  if (role === 'worker') console.log(`SCOT worker is running background jobs, with no HTTP listener (database: ${store.describe})`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: finishing requests in flight, then stopping`);
-    await server.close();
+    console.log(`${signal}: finishing requests and jobs in flight, then stopping`);
+    await server?.close();
+    await background?.stop();
     await store.close();
     process.exit(0);
   };

@@ -61,3 +61,9 @@ export async function changesOf(
   const total = Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   return { rows: rows.map((r) => ({ ...r, seq: Number(r.seq), diff: JSON.parse(r.diff) })), total };
 }
+
+/** Up to `limit` changes after `seq`, in seq order, for a change-log consumer. */
+export async function changesAfter(db: Executor, seq: number, limit: number): Promise<ChangeRecord[]> {
+  const rows = await db.selectFrom('change').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+  return rows.map((r) => ({ ...r, seq: Number(r.seq), diff: JSON.parse(r.diff) }));
+}

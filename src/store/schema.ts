@@ -127,6 +127,42 @@ export interface ChangeTable {
   diff: string;
 }
 
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  /** JSON text. */
+  payload: string;
+  /** pending | running | done | failed (waits for a retry) | dead (out of attempts). */
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  /** De-duplicates jobs still to run (pending, running, failed). */
+  key: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  progress_done: number | null;
+  progress_total: number | null;
+  created: number;
+  updated: number;
+  finished: number | null;
+}
+
+export interface JobScheduleTable {
+  name: string;
+  next_at: number;
+}
+
+export interface CursorTable {
+  name: string;
+  /** The last change-log seq the consumer has processed. */
+  seq: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  updated: number;
+}
+
 export interface Database {
   alertgroup: AlertgroupTable;
   alert: AlertTable;
@@ -143,4 +179,7 @@ export interface Database {
   apikey: ApikeyTable;
   session: SessionTable;
   change: ChangeTable;
+  job: JobTable;
+  job_schedule: JobScheduleTable;
+  cursor: CursorTable;
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PostgresDialect, sql, type Expression, type RawBuilder } from 'kysely';
+import { PostgresDialect, sql, type Expression, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { DialectRules } from './rules.js';
 import { escapeLike } from './sqlite.js';
 
@@ -24,4 +24,6 @@ export const postgresRules: DialectRules = {
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean> {
     return sql<boolean>`${column} ilike ${'%' + escapeLike(needle) + '%'} escape '\\'`;
   },
+  singleWriter: false,
+  skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query.forUpdate().skipLocked(),
 };

@@ -1,4 +1,4 @@
-import type { Expression, RawBuilder } from 'kysely';
+import type { Expression, RawBuilder, SelectQueryBuilder } from 'kysely';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -14,4 +14,8 @@ export interface DialectRules {
   jsonArrayHasAny(column: Expression<string>, values: readonly string[]): RawBuilder<boolean>;
   /** Case-insensitive substring match. */
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean>;
+  /** True when one writer at a time commits, so change-log seqs become visible in order. */
+  singleWriter: boolean;
+  /** Rows `query` selects, locked for this transaction and skipping rows another transaction has locked. */
+  skipLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
 }

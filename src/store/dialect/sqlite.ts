@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { SqliteDialect, sql, type Expression, type RawBuilder } from 'kysely';
+import { SqliteDialect, sql, type Expression, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { DialectRules } from './rules.js';
 
 /** How many distinct SQL strings keep a prepared statement; ingest and lists use a few dozen. */
@@ -45,6 +45,9 @@ export const sqliteRules: DialectRules = {
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean> {
     return sql<boolean>`${column} like ${'%' + escapeLike(needle) + '%'} escape '\\'`;
   },
+  singleWriter: true,
+  // The one writer needs no row locks: a claim is a single update statement.
+  skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query,
 };
 
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' + c);

@@ -1,0 +1,55 @@
+import type { App } from '../app/context.js';
+import { pruneJobs, type JobHandler } from '../app/job.js';
+import { CursorReader, type ChangeConsumer } from './consumer.js';
+import { Loop } from './loop.js';
+import { Scheduler, type Schedule } from './schedule.js';
+import { Worker } from './worker.js';
+
+/** The background work a node runs: job handlers by kind, cron schedules, change-log consumers. */
+export interface BackgroundWork {
+  handlers: readonly JobHandler[];
+  schedules: readonly Schedule[];
+  consumers: readonly ChangeConsumer[];
+}
+
+/** What every worker node runs. Flair, search indexing and enrichment add their handlers and consumers here. */
+export const BUILT_IN: BackgroundWork = {
+  handlers: [pruneJobs],
+  schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
+  consumers: [],
+};
+
+/** How often the scheduler looks for due schedules: cron times are whole minutes. */
+const SCHEDULER_POLL_MS = 15_000;
+
+/**
+ * Starts this node's worker, scheduler and change-log consumers; any number of nodes may run them
+ * against one PostgreSQL database. `stop` lets running jobs finish (or hands them back) and frees
+ * the consumers' cursors for another node.
+ */
+export function startBackground(app: App, work: BackgroundWork, options: { pollMs?: number } = {}): { stop(): Promise<void> } {
+  const pollMs = options.pollMs ?? 1000;
+  const worker = new Worker(app, work.handlers, { pollMs });
+  const scheduler = new Scheduler(app, work.schedules);
+  const schedulerLoop = new Loop('scheduler', SCHEDULER_POLL_MS, async () => {
+    await scheduler.tick();
+    return false;
+  });
+  const readers = work.consumers.map((consumer) => new CursorReader(app, consumer));
+  const readerLoops = readers.map(
+    (reader) => new Loop(`consumer ${reader.consumer.name}`, pollMs, async () => ((await reader.step()) ?? 0) > 0),
+  );
+  // A commit in this process wakes the consumers at once; other nodes' commits wait for the next poll.
+  const onChange = () => readerLoops.forEach((loop) => loop.poke());
+  app.feed.on('change', onChange);
+  worker.start();
+  schedulerLoop.start();
+  readerLoops.forEach((loop) => loop.start());
+  return {
+    async stop() {
+      app.feed.off('change', onChange);
+      await Promise.all([worker.stop(), schedulerLoop.stop(), ...readerLoops.map((loop) => loop.stop())]);
+      await Promise.all(readers.map((reader) => reader.release()));
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { App } from '../app/context.js';
+import { transact, Unit } from '../app/unit.js';
+import type { Principal } from '../domain/principal.js';
+import { changesAfter, type ChangeRecord } from '../store/change.js';
+import { advanceCursor, leaseCursor, releaseCursor } from '../store/cursor.js';
+import { nodeName } from './worker.js';
+
+/** Derived work fed from the change log: search indexing, flair, enrichment, hooks. */
+export interface ChangeConsumer {
+  /** Unique; names the stored cursor. */
+  name: string;
+  /** Changes per transaction (default 500). */
+  batchSize?: number;
+  /** Stores what the batch derives through `unit.db`; the cursor moves past the batch in the same transaction. */
+  handle(unit: Unit, changes: readonly ChangeRecord[]): Promise<void>;
+}
+
+export interface CursorOptions {
+  owner?: string;
+  /** How long the cursor stays this node's without a step (default 30 s). */
+  leaseSeconds?: number;
+  /** How long a hole in the seqs may be an uncommitted change before it counts as rolled back (default 10 s). */
+  gapSeconds?: number;
+}
+
+/** The batch did not commit: the cursor moved on, or to another node, while it ran. */
+class LostCursor extends Error {}
+
+/**
+ * Feeds one consumer from its stored cursor, in batches, on one node at a time. The batch's derived
+ * data and the cursor's new position commit together, so after a crash the consumer resumes
+ * exactly where it stopped: nothing missing, nothing twice.
+ */
+export class CursorReader {
+  readonly owner: string;
+  private readonly leaseSeconds: number;
+  private readonly gapSeconds: number;
+  /** When each hole in the seqs was first seen: the seq it starts at, and the time. */
+  private readonly gaps = new Map<number, number>();
+  private readonly principal: Principal;
+
+  constructor(
+    readonly app: App,
+    readonly consumer: ChangeConsumer,
+    options: CursorOptions = {},
+  ) {
+    this.owner = options.owner ?? nodeName('consumer');
+    this.leaseSeconds = options.leaseSeconds ?? 30;
+    this.gapSeconds = options.gapSeconds ?? 10;
+    this.principal = { userId: 0, username: `scot:${consumer.name}`, groups: [], admin: true };
+  }
+
+  /**
+   * Takes or renews the cursor's lease and hands the consumer the next batch; how many changes it
+   * processed, or undefined when another node holds the cursor.
+   */
+  async step(): Promise<number | undefined> {
+    const { db } = this.app.store;
+    const now = this.app.now();
+    const seq = await leaseCursor(db, this.consumer.name, this.owner, now, now + this.leaseSeconds);
+    if (seq === undefined) return undefined;
+    const batch = this.committedRun(seq, await changesAfter(db, seq, this.consumer.batchSize ?? 500), now);
+    if (batch.length === 0) return 0;
+    const last = batch.at(-1)!.seq;
+    try {
+      await transact(this.app, async (tx, at) => {
+        const unit = new Unit(tx, this.app.store.rules, this.principal, at, this.app);
+        await this.consumer.handle(unit, batch);
+        if (!(await advanceCursor(tx, this.consumer.name, this.owner, seq, last, at))) throw new LostCursor();
+        return { result: undefined, units: [unit] };
+      });
+    } catch (err) {
+      if (err instanceof LostCursor) return undefined;
+      throw err;
+    }
+    for (const start of this.gaps.keys()) if (start <= last) this.gaps.delete(start);
+    return batch.length;
+  }
+
+  /** Gives the cursor up, so another node takes it at its next step. */
+  async release(): Promise<void> {
+    await releaseCursor(this.app.store.db, this.consumer.name, this.owner);
+  }
+
+  /**
+   * The changes after `seq` up to the first hole that may still fill. With several writers a seq is
+   * taken before its transaction commits, so a change may appear after a higher one; passing the
+   * hole would skip it forever. A hole that stays open `gapSeconds` was a rollback and is passed.
+   */
+  private committedRun(seq: number, changes: ChangeRecord[], now: number): ChangeRecord[] {
+    if (this.app.store.rules.singleWriter) return changes;
+    let expected = seq + 1;
+    let end = changes.length;
+    for (const [i, change] of changes.entries()) {
+      if (change.seq !== expected) {
+        if (!this.gaps.has(expected)) this.gaps.set(expected, now);
+        if (now - this.gaps.get(expected)! < this.gapSeconds && end === changes.length) end = i;
+      }
+      expected = change.seq + 1;
+    }
+    return changes.slice(0, end);
+  }
+}
