@@ -24,6 +24,5 @@ export const postgresRules: DialectRules = {
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean> {
     return sql<boolean>`${column} ilike ${'%' + escapeLike(needle) + '%'} escape '\\'`;
   },
-  singleWriter: false,
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query.forUpdate().skipLocked(),
 };

@@ -7,15 +7,14 @@ export interface DialectRules {
   kind: StoreKind;
   /**
    * True when the database runs one write transaction at a time (SQLite): transactions are already
-   * serialized, so there are no row locks to take, and concurrent work gains by sharing commits.
+   * serialized, so there are no row locks to take, concurrent work gains by sharing commits, and
+   * change-log seqs become visible in order.
    */
   singleWriter: boolean;
   /** True when the JSON array of strings in `column` holds any of `values`. */
   jsonArrayHasAny(column: Expression<string>, values: readonly string[]): RawBuilder<boolean>;
   /** Case-insensitive substring match. */
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean>;
-  /** True when one writer at a time commits, so change-log seqs become visible in order. */
-  singleWriter: boolean;
   /** Rows `query` selects, locked for this transaction and skipping rows another transaction has locked. */
   skipLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
 }

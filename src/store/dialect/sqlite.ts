@@ -45,7 +45,6 @@ export const sqliteRules: DialectRules = {
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean> {
     return sql<boolean>`${column} like ${'%' + escapeLike(needle) + '%'} escape '\\'`;
   },
-  singleWriter: true,
   // The one writer needs no row locks: a claim is a single update statement.
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query,
 };
