@@ -38,7 +38,19 @@ export interface Patch {
   body?: string;
   class?: EntryClass;
   task?: TaskAction;
+  /** SCOT 3's task flags: make the entry a task, take it, complete it. */
+  make_task?: unknown;
+  take_task?: unknown;
+  close_task?: unknown;
   [plain: string]: unknown;
+}
+
+/** SCOT 3's task flags in SCOT's own words. */
+function taskFlags({ make_task, take_task, close_task, ...patch }: Patch): Patch {
+  if (make_task) patch.class = 'task';
+  if (take_task) patch.task = 'take';
+  if (close_task) patch.task = 'complete';
+  return patch;
 }
 
 export interface CaseInput {
@@ -107,7 +119,8 @@ async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: Label
 }
 
 /** Applies a partial update: fields, labels, groups, status, promotion, entry class and task. */
-export async function updateObject(app: App, who: Principal, type: WorkflowType, id: number, patch: Patch): Promise<Record_> {
+export async function updateObject(app: App, who: Principal, type: WorkflowType, id: number, asked: Patch): Promise<Record_> {
+  const patch = taskFlags(asked);
   return inTransaction(app, who, async (unit) => {
     let row = await fetchAccess(unit, type, id, patch.undelete === true);
     if (patch.rev !== undefined && patch.rev !== row.rev) {
@@ -201,8 +214,8 @@ async function changeGroups(unit: Unit, type: WorkflowType, row: TrackedRow, ask
 }
 
 /** Soft delete: the rows stay, hidden, with what was deleted along with them. */
-export async function deleteObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<void> {
-  await inTransaction(app, who, async (unit) => {
+export async function deleteObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<Record_> {
+  return inTransaction(app, who, async (unit) => {
     const row = await fetchAccess(unit, type, id);
     await updateTracked(unit.db, type, id, { deleted_at: unit.now, updated: unit.now });
     if (type === 'alertgroup') await cascadeToAlerts(unit, id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
@@ -210,6 +223,7 @@ export async function deleteObject(app: App, who: Principal, type: WorkflowType,
     if (type === 'entry') await cascadeReplies(unit, id, unit.now);
     if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
     unit.record(type, id, 'delete');
+    return reload(unit, type, id);
   });
 }
 

@@ -6,6 +6,18 @@ import type { Unit } from './unit.js';
 
 export type Record_ = Record<string, unknown>;
 
+/** What a write did, in the words SCOT 3 clients read: `action` is the HTTP verb's name, `thing` the type. */
+export type WriteAction = 'post' | 'put' | 'delete' | 'undelete';
+
+/**
+ * The answer to a write, as SCOT 3 gave it (its mail ingester and scripts check `status` "ok"), with the
+ * resulting object under `record` so newer clients need no second request. `pid` is the event or
+ * incident a promotion went to.
+ */
+export function written(action: WriteAction, thing: string, record: Record_, pid?: unknown): Record_ {
+  return { id: record.id, action, thing, status: 'ok', ...(pid === undefined ? {} : { pid }), record };
+}
+
 /** Turns stored rows into API records, loading tags, sources and counts for the whole page at once. */
 export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[], columns?: string[]): Promise<Record_[]> {
   if (rows.length === 0) return [];
@@ -81,10 +93,14 @@ function typeFields(type: WorkflowType, row: TrackedRow): Record_ {
         parent: row.parent_id,
         body: row.body,
         class: row.class,
-        task: row.task_status ? { status: row.task_status, who: row.task_who, when: row.task_when } : null,
+        task: taskOf(row),
+        // SCOT 3 clients read a task's state here.
+        metadata: row.task_status ? { task: taskOf(row) } : {},
       };
   }
 }
+
+const taskOf = (row: TrackedRow) => (row.task_status ? { status: row.task_status, who: row.task_who, when: row.task_when } : null);
 
 function pick(record: Record_, columns: string[]): Record_ {
   const out: Record_ = { id: record.id };

@@ -19,6 +19,8 @@ const subject = { type: 'string', minLength: 1, maxLength: 10000 };
 const status = { type: 'string', enum: ['open', 'closed'] };
 const promote = { anyOf: [{ type: 'string', enum: ['new'] }, id] };
 const body = { type: 'string', maxLength: 20 * 1024 * 1024 };
+/** A SCOT 3 flag such as `"make_task": 1`. */
+const flag = { enum: [1, true] };
 
 const object = (properties: Record<string, unknown>, required: string[] = []) => ({
   type: 'object',
@@ -80,6 +82,9 @@ export const updates = {
     body,
     class: { type: 'string', enum: [...ENTRY_CLASSES] },
     task: { type: 'string', enum: ['take', 'complete', 'open'] },
+    make_task: flag,
+    take_task: flag,
+    close_task: flag,
     groups,
     ...labels,
   }),

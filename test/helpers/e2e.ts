@@ -59,14 +59,22 @@ export async function postAlertgroup(client: Client, fields: Record<string, unkn
   return { id: created.id, alerts: created.alerts };
 }
 
+/** The object a write answered with, once its status is the one expected and the write says "ok". */
+export function expectWritten(reply: Reply, status = 200): any {
+  const body = expectStatus(reply, status);
+  assert.equal(body.status, 'ok');
+  assert.equal(body.id, body.record.id);
+  return body.record;
+}
+
 /** Creates an event by hand; expects it created. */
 export async function postEvent(client: Client, fields: Record<string, unknown> = {}): Promise<any> {
-  return expectStatus(await client.post('/event', { subject: 'an event', ...fields }), 201);
+  return expectWritten(await client.post('/event', { subject: 'an event', ...fields }), 201);
 }
 
 /** Writes an entry on an object; expects it created. */
 export async function postEntry(client: Client, type: string, id: number, fields: Record<string, unknown> = {}): Promise<any> {
-  return expectStatus(await client.post('/entry', { target_type: type, target_id: id, body: '<p>note</p>', ...fields }), 201);
+  return expectWritten(await client.post('/entry', { target_type: type, target_id: id, body: '<p>note</p>', ...fields }), 201);
 }
 
 /** The audit trail of an object, oldest first. */

@@ -12,6 +12,7 @@ import { labelsOf } from '../../store/label.js';
 import { principal } from '../auth.js';
 import { idParam, queryOf } from '../params.js';
 import * as schema from '../schema.js';
+import { written } from '../../app/view.js';
 
 /** Sub-collections listing objects of another type that point at the parent. */
 const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string }>> = {
@@ -28,15 +29,15 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
 
     server.get(`/${type}/:id`, async (request) => getObject(app, principal(request), type, idParam(request)));
 
-    server.put(`/${type}/:id`, { schema: { body: schema.updates[type] } }, async (request) =>
-      updateObject(app, principal(request), type, idParam(request), request.body as Patch),
-    );
-
-    server.delete(`/${type}/:id`, async (request) => {
-      const id = idParam(request);
-      await deleteObject(app, principal(request), type, id);
-      return { id, status: 'ok', action: 'delete' };
+    server.put(`/${type}/:id`, { schema: { body: schema.updates[type] } }, async (request) => {
+      const patch = request.body as Patch;
+      const record = await updateObject(app, principal(request), type, idParam(request), patch);
+      return written('put', type, record, patch.promote === undefined ? undefined : record.promotion_id);
     });
+
+    server.delete(`/${type}/:id`, async (request) =>
+      written('delete', type, await deleteObject(app, principal(request), type, idParam(request))),
+    );
 
     server.get(`/${type}/:id/history`, async (request) =>
       history(app, principal(request), type, idParam(request), queryOf(request)),
@@ -77,7 +78,7 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
   server.post('/alertgroup', { schema: { body: schema.alertgroupCreate } }, async (request, reply) => {
     const result = await ingestAlertgroup(app, principal(request), request.body as AlertgroupInput);
     reply.status(result.created ? 201 : 200);
-    return { id: result.id, alerts: result.alerts, status: 'ok', ...(result.created ? {} : { duplicate: true }) };
+    return { id: result.id, alerts: result.alerts, action: 'post', thing: 'alertgroup', status: 'ok', ...(result.created ? {} : { duplicate: true }) };
   });
 
   server.post('/alert', async () => {
@@ -88,12 +89,12 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
     const body = type === 'event' ? schema.eventCreate : schema.incidentCreate;
     server.post(`/${type}`, { schema: { body } }, async (request, reply) => {
       reply.status(201);
-      return createCase(app, principal(request), type, request.body as CaseInput);
+      return written('post', type, await createCase(app, principal(request), type, request.body as CaseInput));
     });
   }
 
   server.post('/entry', { schema: { body: schema.entryCreate } }, async (request, reply) => {
     reply.status(201);
-    return addEntry(app, principal(request), request.body as EntryInput);
+    return written('post', 'entry', await addEntry(app, principal(request), request.body as EntryInput));
   });
 }
