@@ -1,9 +1,9 @@
 import { LABEL_KINDS, type LabelKind, type WorkflowType } from '../domain/catalog.js';
-import { badInput, conflict } from '../domain/error.js';
+import { badInput, conflict, notFound } from '../domain/error.js';
 import type { Groups, Principal } from '../domain/principal.js';
 import type { EntryClass, SettableStatus } from '../domain/status.js';
 import { changesOf } from '../store/change.js';
-import { labelsOf, unlinkAllLabels } from '../store/label.js';
+import { getLabel, labelsOf, unlinkAllLabels, unlinkLabel } from '../store/label.js';
 import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import { cascadeToAlerts, refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
@@ -211,6 +211,19 @@ async function changeGroups(unit: Unit, type: WorkflowType, row: TrackedRow, ask
     );
   }
   return { groups: [before, after] };
+}
+
+/** Takes one tag or source off an object (SCOT 3's `DELETE /:type/:id/tag/:tag_id`). */
+export async function unlabel(app: App, who: Principal, type: WorkflowType, id: number, kind: LabelKind, labelId: number): Promise<Record_> {
+  return inTransaction(app, who, async (unit) => {
+    await fetchAccess(unit, type, id);
+    const label = await getLabel(unit.db, kind, labelId);
+    if (!label || !(await unlinkLabel(unit.db, kind, type, id, labelId))) throw notFound(`${kind} ${labelId} on ${type}`, id);
+    await updateTracked(unit.db, type, id, { updated: unit.now });
+    const after = (await labelsOf(unit.db, kind, type, [id])).get(id) ?? [];
+    unit.record(type, id, 'update', { [kind]: [[...after, label.name].sort(), after] });
+    return reload(unit, type, id);
+  });
 }
 
 /** Soft delete: the rows stay, hidden, with what was deleted along with them. */

@@ -108,7 +108,9 @@ for (const backend of await backends()) {
 
         assert.deepEqual(idsOf(await scot().admin.get(`/entry/${first.id}/entry`)), [reply.id]);
         assert.equal(expectStatus(await scot().admin.get(`/entry/${first.id}`), 200).reply_count, 1);
-        assert.deepEqual(idsOf(await scot().admin.get(`/event/${eventId}/entry`)), [first.id, reply.id]);
+        const threaded = expectStatus(await scot().admin.get(`/event/${eventId}/entry`), 200);
+        assert.deepEqual(threaded.records.map((e: any) => [e.id, e.children.map((c: any) => c.id)]), [[first.id, [reply.id]]]);
+        assert.deepEqual(idsOf(await scot().admin.get(`/event/${eventId}/entry?flat=1`)), [first.id, reply.id]);
         assert.equal(expectStatus(await scot().admin.get(`/event/${eventId}`), 200).entry_count, 2);
       });
 

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { ENTRY_TARGET_TYPES, LABEL_KINDS, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
+import { ENTRY_TARGET_TYPES, LABEL_KINDS, type EntryTargetType, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
 import { badInput } from '../../domain/error.js';
 import { readable } from '../../app/access.js';
 import { ingestAlertgroup, type AlertgroupInput } from '../../app/alertgroup.js';
 import type { App } from '../../app/context.js';
 import { addEntry, type EntryInput } from '../../app/entry.js';
 import { envelope, listObjects } from '../../app/list.js';
-import { createCase, deleteObject, getObject, history, updateObject, type CaseInput, type Patch } from '../../app/object.js';
+import { createCase, deleteObject, getObject, history, unlabel, updateObject, type CaseInput, type Patch } from '../../app/object.js';
+import { PROMOTES_TO, type Promotable } from '../../app/promote.js';
+import { entriesOf } from '../../app/thread.js';
 import { reader } from '../../app/unit.js';
 import { labelsOf } from '../../store/label.js';
 import { principal } from '../auth.js';
@@ -21,6 +23,8 @@ const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string
   incident: { sub: 'event', column: 'promotion_id' },
   entry: { sub: 'entry', column: 'parent_id' },
 };
+
+const isEntryTarget = (type: WorkflowType): type is EntryTargetType => (ENTRY_TARGET_TYPES as readonly string[]).includes(type);
 
 /** List, get, update, delete, history and sub-collections of alertgroups, alerts, events, incidents, entries. */
 export function workflowRoutes(server: FastifyInstance, app: App) {
@@ -52,15 +56,23 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
       });
     }
 
-    if ((ENTRY_TARGET_TYPES as readonly string[]).includes(type)) {
-      server.get(`/${type}/:id/entry`, async (request) => {
+    for (const kind of LABEL_KINDS) {
+      server.delete(`/${type}/:id/${kind}/:labelId`, async (request) =>
+        written('delete', type, await unlabel(app, principal(request), type, idParam(request), kind, idParam(request, 'labelId'))),
+      );
+    }
+
+    if (isEntryTarget(type)) {
+      server.get(`/${type}/:id/entry`, async (request) => entriesOf(app, principal(request), type, idParam(request), queryOf(request)));
+    }
+
+    if (type in PROMOTES_TO) {
+      const parent = PROMOTES_TO[type as Promotable];
+      server.get(`/${type}/:id/${parent}`, async (request) => {
         const unit = reader(app, principal(request));
         const row = await readable(unit, type, idParam(request));
-        const q = { sort: 'id', limit: String(1000), ...queryOf(request) };
-        return listObjects(unit, 'entry', q, [
-          { column: 'target_type', kind: 'exact', values: [type] },
-          { column: 'target_id', kind: 'int', values: [String(row.id)] },
-        ]);
+        if (row.promotion_id === null) return envelope([], 0);
+        return listObjects(unit, parent, queryOf(request), [{ column: 'id', kind: 'int', values: [String(row.promotion_id)] }]);
       });
     }
 
@@ -80,6 +92,10 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
     reply.status(result.created ? 201 : 200);
     return { id: result.id, alerts: result.alerts, action: 'post', thing: 'alertgroup', status: 'ok', ...(result.created ? {} : { duplicate: true }) };
   });
+
+  server.get('/task', async (request) =>
+    listObjects(reader(app, principal(request)), 'entry', queryOf(request), [{ column: 'class', kind: 'exact', values: ['task'] }]),
+  );
 
   server.post('/alert', async () => {
     throw badInput('(body)', 'alerts are created by posting an alertgroup (POST /scot/api/v2/alertgroup)');

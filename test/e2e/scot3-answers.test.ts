@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { backends } from '../helpers/backend.js';
+import { expectError, expectStatus, historyOf, idsOf, postAlertgroup, postEntry, postEvent, serverFor } from '../helpers/e2e.js';
+
+/** The answers SCOT 3 clients read, driven as SCOT 3's own t/api tests drive them. */
+for (const backend of await backends()) {
+  describe(backend.name, { skip: backend.skip }, () => {
+    const scot = serverFor(backend);
+
+    describe('write answers', () => {
+      it('answers a create with id, action "post", thing and status "ok", the object under record', async () => {
+        const body = expectStatus(await scot().admin.post('/event', { subject: 'Test Event 1', source: ['firetest'], status: 'open' }), 201);
+        assert.deepEqual({ ...body, record: undefined }, { id: body.id, action: 'post', thing: 'event', status: 'ok', record: undefined });
+        assert.equal(body.record.id, body.id);
+        assert.equal(body.record.subject, 'Test Event 1');
+        assert.equal(body.record.status, 'open');
+        const entry = expectStatus(await scot().admin.post('/entry', { target_type: 'event', target_id: body.id, body: 'Entry 1' }), 201);
+        assert.deepEqual([entry.action, entry.thing, entry.status, entry.record.body], ['post', 'entry', 'ok', 'Entry 1']);
+      });
+
+      it('answers an update with action "put" and the changed object', async () => {
+        const event = await postEvent(scot().admin);
+        const body = expectStatus(await scot().admin.put(`/event/${event.id}`, { status: 'closed' }), 200);
+        assert.deepEqual([body.id, body.action, body.thing, body.status], [event.id, 'put', 'event', 'ok']);
+        assert.equal(body.record.status, 'closed');
+      });
+
+      it('answers a delete with action "delete" and the deleted object', async () => {
+        const event = await postEvent(scot().admin);
+        const body = expectStatus(await scot().admin.del(`/event/${event.id}`), 200);
+        assert.deepEqual([body.id, body.action, body.thing, body.status], [event.id, 'delete', 'event', 'ok']);
+        assert.ok(Number.isInteger(body.record.deleted));
+      });
+
+      it('answers a promotion with pid, the event the alert went to', async () => {
+        const { alerts } = await postAlertgroup(scot().admin);
+        const body = expectStatus(await scot().admin.put(`/alert/${alerts[0]}`, { promote: 'new' }), 200);
+        assert.deepEqual([body.id, body.action, body.thing, body.status], [alerts[0], 'put', 'alert', 'ok']);
+        assert.ok(Number.isInteger(body.pid));
+        assert.equal(body.record.promotion_id, body.pid);
+        assert.equal(body.record.status, 'promoted');
+        const incident = expectStatus(await scot().admin.put(`/event/${body.pid}`, { promote: 'new' }), 200);
+        assert.equal(expectStatus(await scot().admin.get(`/incident/${incident.pid}`), 200).promoted_from[0], body.pid);
+      });
+
+      it('answers an alertgroup post with its alerts, action "post" and thing "alertgroup"', async () => {
+        const body = expectStatus(
+          await scot().admin.post('/alertgroup', { message_id: 'scot3-answer', subject: 'test', data: [{ a: 1 }, { a: 2 }], columns: ['a'] }),
+          201,
+        );
+        assert.deepEqual([body.action, body.thing, body.status, body.alerts.length], ['post', 'alertgroup', 'ok', 2]);
+      });
+    });
+
+    describe('entries and tasks', () => {
+      it('lists the entries of an object threaded, replies nested in children, counting top-level entries', async () => {
+        const event = await postEvent(scot().admin);
+        const first = await postEntry(scot().admin, 'event', event.id, { body: 'Entry 1' });
+        const reply = await postEntry(scot().admin, 'event', event.id, { body: 'Reply', parent: first.id });
+        const replyToReply = await postEntry(scot().admin, 'event', event.id, { body: 'Reply 2', parent: reply.id });
+        const second = await postEntry(scot().admin, 'event', event.id, { body: 'Entry 2' });
+        const list = expectStatus(await scot().admin.get(`/event/${event.id}/entry`), 200);
+        assert.equal(list.totalRecordCount, 2);
+        assert.deepEqual(list.records.map((e: any) => e.id), [first.id, second.id]);
+        assert.deepEqual(list.records[0].children.map((e: any) => e.id), [reply.id]);
+        assert.deepEqual(list.records[0].children[0].children.map((e: any) => e.id), [replyToReply.id]);
+        assert.deepEqual(list.records[1].children, []);
+        const page = expectStatus(await scot().admin.get(`/event/${event.id}/entry?limit=1&offset=1`), 200);
+        assert.deepEqual([page.totalRecordCount, page.records.map((e: any) => e.id)], [2, [second.id]]);
+        const flat = expectStatus(await scot().admin.get(`/event/${event.id}/entry?flat=1`), 200);
+        assert.deepEqual(flat.records.map((e: any) => e.id), [first.id, reply.id, replyToReply.id, second.id]);
+      });
+
+      it('makes, takes and closes a task with SCOT 3 flags, showing metadata.task', async () => {
+        const event = await postEvent(scot().admin);
+        const entry = await postEntry(scot().admin, 'event', event.id, { body: 'Entry 1' });
+        assert.deepEqual(entry.metadata, {});
+        const analyst = await scot().user('tasker', ['ir']);
+
+        expectStatus(await scot().admin.put(`/entry/${entry.id}`, { make_task: 1 }), 200);
+        const made = expectStatus(await scot().admin.get(`/entry/${entry.id}`), 200);
+        assert.equal(made.class, 'task');
+        assert.equal(made.metadata.task.status, 'open');
+
+        expectStatus(await analyst.put(`/entry/${entry.id}`, { take_task: 1 }), 200);
+        const taken = expectStatus(await scot().admin.get(`/entry/${entry.id}`), 200);
+        assert.deepEqual([taken.metadata.task.status, taken.metadata.task.who], ['assigned', 'tasker']);
+        assert.ok(Number.isInteger(taken.metadata.task.when));
+
+        expectStatus(await analyst.put(`/entry/${entry.id}`, { close_task: 1 }), 200);
+        assert.equal(expectStatus(await scot().admin.get(`/entry/${entry.id}`), 200).metadata.task.status, 'completed');
+        expectStatus(await analyst.put(`/entry/${entry.id}`, { close_task: 1 }), 200);
+        expectError(await analyst.put(`/entry/${entry.id}`, { make_task: 'yes' }), 400, 'make_task');
+      });
+
+      it('lists task entries at /task and nothing else', async () => {
+        const event = await postEvent(scot().admin);
+        const task = await postEntry(scot().admin, 'event', event.id, { class: 'task' });
+        const plain = await postEntry(scot().admin, 'event', event.id);
+        const tasks = expectStatus(await scot().admin.get('/task?limit=1000'), 200);
+        assert.ok(tasks.records.some((t: any) => t.id === task.id));
+        assert.ok(tasks.records.every((t: any) => t.class === 'task' && t.id !== plain.id));
+        assert.equal(tasks.totalRecordCount, tasks.records.length);
+      });
+    });
+
+    describe('routes SCOT 3 had', () => {
+      it('shows the event an alert was promoted to, and the incident an event was promoted to', async () => {
+        const { alerts } = await postAlertgroup(scot().admin);
+        const pid = expectStatus(await scot().admin.put(`/alert/${alerts[0]}`, { promote: 'new' }), 200).pid;
+        assert.deepEqual(idsOf(await scot().admin.get(`/alert/${alerts[0]}/event`)), [pid]);
+        assert.deepEqual(idsOf(await scot().admin.get(`/alert/${alerts[1]}/event`)), []);
+        assert.deepEqual(idsOf(await scot().admin.get(`/event/${pid}/alert`)), [alerts[0]]);
+        const incident = expectStatus(await scot().admin.put(`/event/${pid}`, { promote: 'new' }), 200).pid;
+        assert.deepEqual(idsOf(await scot().admin.get(`/event/${pid}/incident`)), [incident]);
+        assert.deepEqual(idsOf(await scot().admin.get(`/incident/${incident}/event`)), [pid]);
+      });
+
+      it('removes one tag or source from an object and records it in the history', async () => {
+        const event = await postEvent(scot().admin, { tag: ['test', 'keep'], source: ['firetest'] });
+        const tag = expectStatus(await scot().admin.get('/tag?name=test'), 200).records[0];
+        const body = expectStatus(await scot().admin.del(`/event/${event.id}/tag/${tag.id}`), 200);
+        assert.deepEqual([body.id, body.action, body.thing, body.status], [event.id, 'delete', 'event', 'ok']);
+        assert.deepEqual(body.record.tag, ['keep']);
+        assert.deepEqual((await historyOf(scot().admin, 'event', event.id)).at(-1).diff, { tag: [['keep', 'test'], ['keep']] });
+        const source = expectStatus(await scot().admin.get('/source?name=firetest'), 200).records[0];
+        expectStatus(await scot().admin.del(`/event/${event.id}/source/${source.id}`), 200);
+        assert.deepEqual(expectStatus(await scot().admin.get(`/event/${event.id}/source`), 200).records, []);
+        expectError(await scot().admin.del(`/event/${event.id}/tag/${tag.id}`), 404);
+        expectError(await scot().admin.del(`/event/${event.id}/tag/x`), 400, 'labelId');
+      });
+
+      it('hides the new routes of objects the caller may not read, and refuses changes to those read-only', async () => {
+        const red = { read: ['red'], modify: ['red'] };
+        const { alerts } = await postAlertgroup(scot().admin, { groups: red, tag: ['t'] });
+        const pid = expectStatus(await scot().admin.put(`/alert/${alerts[0]}`, { promote: 'new' }), 200).pid;
+        const tag = expectStatus(await scot().admin.get('/tag?name=t'), 200).records[0];
+        const task = await postEntry(scot().admin, 'event', pid, { class: 'task' });
+        const outsider = await scot().user('outsider', ['blue']);
+        expectError(await outsider.get(`/alert/${alerts[0]}/event`), 404);
+        expectError(await outsider.get(`/event/${pid}/incident`), 404);
+        expectError(await outsider.get(`/event/${pid}/entry`), 404);
+        expectError(await outsider.del(`/event/${pid}/tag/${tag.id}`), 404);
+        assert.ok(idsOf(await scot().admin.get('/task?limit=1000')).includes(task.id));
+        assert.ok(!idsOf(await outsider.get('/task?limit=1000')).includes(task.id));
+        const reader = await scot().user('reader', ['viewers']);
+        const shared = await postEvent(scot().admin, { tag: ['t'], groups: { read: ['viewers'], modify: ['red'] } });
+        expectError(await reader.del(`/event/${shared.id}/tag/${tag.id}`), 403);
+        assert.deepEqual(expectStatus(await reader.get(`/event/${shared.id}`), 200).tag, ['t']);
+      });
+    });
+  });
+}
