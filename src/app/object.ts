@@ -14,6 +14,8 @@ import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js
 import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
 import { inTransaction, reader, type Unit } from './unit.js';
 import { presentOne, type Record_ } from './view.js';
+import { noteView } from './viewing.js';
+import { isViewed } from '../store/view.js';
 
 /** Reporting fields of an incident, set by hand. */
 export const INCIDENT_FIELDS = ['type', 'category', 'sensitivity', 'occurred', 'discovered', 'reported', 'closed'] as const;
@@ -70,14 +72,14 @@ const fetchAccess = (unit: Unit, type: WorkflowType, id: number, includeDeleted 
 const reload = async (unit: Unit, type: WorkflowType, id: number) =>
   presentOne(unit, type, (await getTracked(unit.db, type, id, { includeDeleted: true }))!);
 
-/** One object the caller may read. Opening an alertgroup, event or incident counts as a view. */
-export async function getObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<Record_> {
+/**
+ * One object the caller may read. Opening an alertgroup, event or incident from `address` counts as
+ * a view, stored with the next flush of views.
+ */
+export async function getObject(app: App, who: Principal, type: WorkflowType, id: number, address = 'local'): Promise<Record_> {
   const unit = reader(app, who);
   const row = await readable(unit, type, id);
-  if ('view_count' in row) {
-    await app.store.db.updateTable(type as 'event').set((eb) => ({ view_count: eb('view_count', '+', 1) })).where('id', '=', id).execute();
-    row.view_count += 1;
-  }
+  if (isViewed(type)) noteView(app, who, type, id, address);
   return presentOne(unit, type, row);
 }
 

@@ -1,6 +1,7 @@
 import type { WorkflowType } from '../domain/catalog.js';
 import { labelsOf } from '../store/label.js';
 import { countBy, idsBy, type TrackedRow } from '../store/tracked.js';
+import { isViewed, viewHistoryOf } from '../store/view.js';
 import { groupsOf } from './access.js';
 import type { Unit } from './unit.js';
 
@@ -22,11 +23,12 @@ export function written(action: WriteAction, thing: string, record: Record_, pid
 export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[], columns?: string[]): Promise<Record_[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [tags, sources, entryCounts, promotedFrom] = await Promise.all([
+  const [tags, sources, entryCounts, promotedFrom, viewHistory] = await Promise.all([
     labelsOf(unit.db, 'tag', type, ids),
     labelsOf(unit.db, 'source', type, ids),
     type === 'entry' ? countBy(unit.db, 'entry', 'parent_id', ids) : countBy(unit.db, 'entry', 'target_id', ids, { target_type: type }),
     type === 'event' ? idsBy(unit.db, 'alert', 'promotion_id', ids) : type === 'incident' ? idsBy(unit.db, 'event', 'promotion_id', ids) : undefined,
+    isViewed(type) ? viewHistoryOf(unit.db, type, ids) : undefined,
   ]);
   return rows.map((row) => {
     const record: Record_ = {
@@ -46,6 +48,11 @@ export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[]
       const from = promotedFrom.get(row.id) ?? [];
       record.promoted_from = from;
       record[type === 'event' ? 'alert_count' : 'event_count'] = from.length;
+    }
+    if (viewHistory) {
+      // SCOT 3 called the count `views`.
+      record.views = row.view_count;
+      record.view_history = viewHistory.get(row.id) ?? {};
     }
     if (row.deleted_at !== null) record.deleted = row.deleted_at;
     return columns ? pick(record, columns) : record;

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { App } from '../app/context.js';
+import { flushViews, VIEW_FLUSH_SECONDS } from '../app/viewing.js';
 import { registerAuth } from './auth.js';
 import { handleError } from './error.js';
 import { adminRoutes } from './routes/admin.js';
@@ -29,6 +30,15 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   server.setErrorHandler(handleError);
   server.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: `no such route: ${request.method} ${request.url.split('?')[0]}` });
+  });
+  // Views are counted in memory and stored in batches, so that reading an object never writes.
+  const viewFlusher = setInterval(() => {
+    flushViews(app).catch((err) => server.log.error({ err }, 'storing views failed'));
+  }, VIEW_FLUSH_SECONDS * 1000);
+  viewFlusher.unref();
+  server.addHook('onClose', async () => {
+    clearInterval(viewFlusher);
+    await flushViews(app);
   });
   await server.register(cookie);
   await server.register(rateLimit, { global: false });

@@ -127,6 +127,14 @@ export interface ChangeTable {
   diff: string;
 }
 
+export interface ViewHistoryTable {
+  target_type: string;
+  target_id: number;
+  username: string;
+  viewed_at: number;
+  address: string;
+}
+
 export interface Database {
   alertgroup: AlertgroupTable;
   alert: AlertTable;
@@ -143,4 +151,5 @@ export interface Database {
   apikey: ApikeyTable;
   session: SessionTable;
   change: ChangeTable;
+  view_history: ViewHistoryTable;
 }

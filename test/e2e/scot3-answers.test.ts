@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { flushViews } from '../../src/app/viewing.js';
 import { backends } from '../helpers/backend.js';
 import { expectError, expectStatus, historyOf, idsOf, postAlertgroup, postEntry, postEvent, serverFor } from '../helpers/e2e.js';
 
@@ -102,6 +103,28 @@ for (const backend of await backends()) {
         assert.ok(tasks.records.some((t: any) => t.id === task.id));
         assert.ok(tasks.records.every((t: any) => t.class === 'task' && t.id !== plain.id));
         assert.equal(tasks.totalRecordCount, tasks.records.length);
+      });
+    });
+
+    describe('views', () => {
+      it('counts an analyst opening an object, not a script reading it by API key, and shows who viewed it last', async () => {
+        await scot().user('viewer', ['ir'], 'viewer-password');
+        const analyst = await scot().login('viewer', 'viewer-password');
+        const event = await postEvent(scot().admin);
+        const { id: alertgroup } = await postAlertgroup(scot().admin);
+        await flushViews(scot().app);
+        expectStatus(await analyst.get(`/event/${event.id}`), 200);
+        expectStatus(await analyst.get(`/event/${event.id}`), 200);
+        expectStatus(await analyst.get(`/alertgroup/${alertgroup}`), 200);
+        expectStatus(await scot().admin.get(`/event/${event.id}`), 200);
+        assert.equal(expectStatus(await analyst.get(`/event/${event.id}`), 200).views, 0, 'views are stored in batches');
+        assert.equal(await flushViews(scot().app), 4);
+        const viewed = expectStatus(await scot().admin.get(`/event/${event.id}`), 200);
+        assert.deepEqual([viewed.views, viewed.view_count], [3, 3]);
+        assert.deepEqual(Object.keys(viewed.view_history), ['viewer']);
+        assert.equal(viewed.view_history.viewer.where, '127.0.0.1');
+        assert.ok(Number.isInteger(viewed.view_history.viewer.when));
+        assert.equal(expectStatus(await scot().admin.get(`/alertgroup/${alertgroup}`), 200).views, 1);
       });
     });
 

@@ -31,7 +31,7 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
   for (const type of WORKFLOW_TYPES) {
     server.get(`/${type}`, async (request) => listObjects(reader(app, principal(request)), type, queryOf(request)));
 
-    server.get(`/${type}/:id`, async (request) => getObject(app, principal(request), type, idParam(request)));
+    server.get(`/${type}/:id`, async (request) => getObject(app, principal(request), type, idParam(request), request.ip));
 
     server.put(`/${type}/:id`, { schema: { body: schema.updates[type] } }, async (request) => {
       const patch = request.body as Patch;
