@@ -13,7 +13,7 @@ import { attachLabels } from './label.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
 import { inTransaction, reader, type Unit } from './unit.js';
-import { presentOne, type Record_ } from './view.js';
+import { presentChange, presentOne, type Record_ } from './view.js';
 import { noteView } from './viewing.js';
 import { isViewed } from '../store/view.js';
 
@@ -272,7 +272,7 @@ export async function history(app: App, who: Principal, type: WorkflowType, id: 
   return envelope(
     rows.map((c) =>
       c.type === type
-        ? { seq: c.seq, when: c.at, who: c.who, action: c.action, type: c.type, id: c.target_id, diff: c.diff }
+        ? presentChange(c)
         : { seq: c.seq, when: c.at, who: c.who, action: 'create', type, id, diff: { alertgroup: c.target_id } },
     ),
     total,

@@ -1,4 +1,5 @@
 import type { WorkflowType } from '../domain/catalog.js';
+import type { ChangeRecord } from '../store/change.js';
 import { labelsOf } from '../store/label.js';
 import { countBy, idsBy, type TrackedRow } from '../store/tracked.js';
 import { isViewed, viewHistoryOf } from '../store/view.js';
@@ -106,6 +107,11 @@ function typeFields(type: WorkflowType, row: TrackedRow): Record_ {
       };
   }
 }
+
+/** A change of the change log as history and audit show it. */
+export const presentChange = (c: ChangeRecord): Record_ => ({
+  seq: c.seq, when: c.at, who: c.who, action: c.action, type: c.type, id: c.target_id, diff: c.diff,
+});
 
 const taskOf = (row: TrackedRow) => (row.task_status ? { status: row.task_status, who: row.task_who, when: row.task_when } : null);
 

@@ -90,6 +90,9 @@ export const updates = {
   }),
 };
 
+/** SCOT 3's undelete: `PUT /deleted/:id {"status": "undelete"}`. */
+export const deletedUpdate = object({ status: { type: 'string', enum: ['undelete'] } }, ['status']);
+
 export const login = object({ username: { type: 'string', minLength: 1, maxLength: 200 }, password: { type: 'string', maxLength: 1000 } }, ['username', 'password']);
 
 const username = { type: 'string', pattern: USERNAME_PATTERN };

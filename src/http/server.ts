@@ -6,6 +6,7 @@ import { flushViews, VIEW_FLUSH_SECONDS } from '../app/viewing.js';
 import { registerAuth } from './auth.js';
 import { handleError } from './error.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
 import { sessionRoutes } from './routes/session.js';
 import { workflowRoutes } from './routes/workflow.js';
 
@@ -48,6 +49,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       sessionRoutes(api, app);
       workflowRoutes(api, app);
       adminRoutes(api, app);
+      auditRoutes(api, app);
     },
     { prefix: API_PREFIX },
   );

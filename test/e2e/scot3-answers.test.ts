@@ -128,6 +128,69 @@ for (const backend of await backends()) {
       });
     });
 
+    describe('deleted objects and the audit log', () => {
+      it('lists a deleted event at /deleted and restores it with PUT /deleted/:id {"status": "undelete"}', async () => {
+        const event = await postEvent(scot().admin, { subject: 'Test Event 1', tag: ['test'] });
+        const entry = await postEntry(scot().admin, 'event', event.id);
+        expectStatus(await scot().admin.del(`/event/${event.id}`), 200);
+        const deleted = expectStatus(await scot().admin.get('/deleted'), 200);
+        const mine = deleted.records.find((d: any) => d.type === 'event' && d.data.id === event.id);
+        assert.equal(mine.who, 'admin');
+        assert.equal(mine.data.subject, 'Test Event 1');
+        assert.equal(mine.data.deleted, mine.when);
+
+        const body = expectStatus(await scot().admin.put(`/deleted/${mine.id}`, { status: 'undelete' }), 200);
+        assert.deepEqual([body.id, body.action, body.thing, body.status], [event.id, 'undelete', 'event', 'ok']);
+        assert.equal(expectStatus(await scot().admin.get(`/event/${event.id}`), 200).subject, 'Test Event 1');
+        expectStatus(await scot().admin.get(`/entry/${entry.id}`), 200);
+        assert.ok(!expectStatus(await scot().admin.get('/deleted'), 200).records.some((d: any) => d.id === mine.id));
+        assert.equal((await historyOf(scot().admin, 'event', event.id)).at(-1).action, 'undelete');
+      });
+
+      it('lists each deleted object once, by its latest deletion', async () => {
+        const event = await postEvent(scot().admin);
+        expectStatus(await scot().admin.del(`/event/${event.id}`), 200);
+        const first = expectStatus(await scot().admin.get('/deleted?limit=1'), 200).records[0];
+        expectStatus(await scot().admin.put(`/deleted/${first.id}`, { status: 'undelete' }), 200);
+        expectStatus(await scot().admin.del(`/event/${event.id}`), 200);
+        const records = expectStatus(await scot().admin.get('/deleted?limit=1000'), 200).records.filter((d: any) => d.type === 'event' && d.data.id === event.id);
+        assert.equal(records.length, 1);
+        assert.ok(records[0].id > first.id);
+      });
+
+      it('keeps /deleted and /audit for admins and refuses what they do not know', async () => {
+        const analyst = await scot().user('not-admin', ['ir']);
+        expectError(await analyst.get('/deleted'), 403);
+        expectError(await analyst.put('/deleted/1', { status: 'undelete' }), 403);
+        expectError(await analyst.get('/audit'), 403);
+        expectError(await scot().admin.put('/deleted/1', { status: 'delete' }), 400, 'status');
+        expectError(await scot().admin.put('/deleted/999999', { status: 'undelete' }), 404);
+        expectError(await scot().admin.get('/deleted?sort=id'), 400, 'sort');
+        expectError(await scot().admin.get('/audit?user=admin'), 400, 'user');
+        expectError(await scot().admin.get('/audit?when=yesterday'), 400, 'when');
+        expectError(await scot().admin.get('/audit?id=x'), 400, 'id');
+      });
+
+      it('answers /audit with the change log across objects, filtered by type, id, who and time', async () => {
+        const auditor = await scot().user('auditor', ['ir']);
+        const event = await postEvent(auditor, { subject: 'audited' });
+        expectStatus(await auditor.put(`/event/${event.id}`, { status: 'closed' }), 200);
+        const entry = await postEntry(auditor, 'event', event.id);
+        const all = expectStatus(await scot().admin.get('/audit?who=auditor'), 200);
+        assert.deepEqual(all.records.map((c: any) => [c.type, c.id, c.action]), [['entry', entry.id, 'create'], ['event', event.id, 'update'], ['event', event.id, 'create']]);
+        assert.equal(all.totalRecordCount, 3);
+        assert.deepEqual(all.records[1].diff, { status: ['open', 'closed'] });
+        const events = expectStatus(await scot().admin.get(`/audit?who=auditor&type=event&id=${event.id}&sort=seq`), 200);
+        assert.deepEqual(events.records.map((c: any) => c.action), ['create', 'update']);
+        const [newest, oldest] = [all.records[0].when, all.records[2].when];
+        assert.equal(expectStatus(await scot().admin.get(`/audit?who=auditor&when=${oldest},${newest}`), 200).totalRecordCount, 3);
+        assert.equal(expectStatus(await scot().admin.get(`/audit?who=auditor&when=${newest + 1},`), 200).totalRecordCount, 0);
+        assert.equal(expectStatus(await scot().admin.get(`/audit?who=auditor&when=,${oldest - 1}`), 200).totalRecordCount, 0);
+        const page = expectStatus(await scot().admin.get('/audit?who=auditor&limit=1&offset=1'), 200);
+        assert.deepEqual([page.queryRecordCount, page.totalRecordCount, page.records[0].action], [1, 3, 'update']);
+      });
+    });
+
     describe('routes SCOT 3 had', () => {
       it('shows the event an alert was promoted to, and the incident an event was promoted to', async () => {
         const { alerts } = await postAlertgroup(scot().admin);
