@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
 import type { App } from '../app/context.js';
 import { flushViews, VIEW_FLUSH_SECONDS } from '../app/viewing.js';
@@ -7,6 +8,7 @@ import { registerAuth } from './auth.js';
 import { handleError } from './error.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
+import { openapiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/session.js';
 import { workflowRoutes } from './routes/workflow.js';
 
@@ -41,6 +43,13 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     clearInterval(viewFlusher);
     await flushViews(app);
   });
+  // Registered before the routes: it describes each route from the schemas it validates with.
+  await server.register(swagger, {
+    openapi: {
+      info: { title: 'SCOT REST API', version: '2', description: 'Incident response: alertgroups, alerts, events, incidents, entries.' },
+      servers: [{ url: '/' }],
+    },
+  });
   await server.register(cookie);
   await server.register(rateLimit, { global: false });
   await server.register(
@@ -50,6 +59,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       workflowRoutes(api, app);
       adminRoutes(api, app);
       auditRoutes(api, app);
+      openapiRoutes(api);
     },
     { prefix: API_PREFIX },
   );

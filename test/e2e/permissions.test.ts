@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { backends } from '../helpers/backend.js';
-import { expectError, expectStatus, expectWritten, idsOf, postAlertgroup, postEntry, postEvent, serverFor, storedForm } from '../helpers/e2e.js';
+import { expectError, expectStatus, expectWritten, idsOf, postAlertgroup, postEntry, postEvent, routesOf, serverFor, storedForm } from '../helpers/e2e.js';
 import { Client } from '../helpers/server.js';
-
-/** Every route the server has, as [method, path], read from Fastify's route tree (HEAD mirrors GET). */
-function routesOf(server: FastifyInstance): [string, string][] {
-  const routes: [string, string][] = [];
-  const paths: string[] = [];
-  for (const line of server.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]+)\))?$/.exec(line);
-    if (!match) continue;
-    const depth = match[1].length / 4;
-    paths[depth] = (depth > 0 ? paths[depth - 1] : '') + match[2];
-    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') routes.push([method, paths[depth]]);
-  }
-  return routes;
-}
 
 /** The objects of one group setting: an alertgroup, its alerts, an event, an incident, entries. */
 interface Objects {
