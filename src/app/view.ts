@@ -1,9 +1,9 @@
 import type { WorkflowType } from '../domain/catalog.js';
 import type { ChangeRecord } from '../store/change.js';
 import { labelsOf } from '../store/label.js';
-import { countBy, idsBy, type TrackedRow } from '../store/tracked.js';
+import { countBy, idsBy, trackedById, type TrackedRow } from '../store/tracked.js';
 import { isViewed, viewHistoryOf } from '../store/view.js';
-import { groupsOf } from './access.js';
+import { dedupe, groupsOf } from './access.js';
 import type { Unit } from './unit.js';
 
 export type Record_ = Record<string, unknown>;
@@ -24,12 +24,13 @@ export function written(action: WriteAction, thing: string, record: Record_, pid
 export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[], columns?: string[]): Promise<Record_[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [tags, sources, entryCounts, promotedFrom, viewHistory] = await Promise.all([
+  const [tags, sources, entryCounts, promotedFrom, viewHistory, alertgroups] = await Promise.all([
     labelsOf(unit.db, 'tag', type, ids),
     labelsOf(unit.db, 'source', type, ids),
     type === 'entry' ? countBy(unit.db, 'entry', 'parent_id', ids) : countBy(unit.db, 'entry', 'target_id', ids, { target_type: type }),
     type === 'event' ? idsBy(unit.db, 'alert', 'promotion_id', ids) : type === 'incident' ? idsBy(unit.db, 'event', 'promotion_id', ids) : undefined,
     isViewed(type) ? viewHistoryOf(unit.db, type, ids) : undefined,
+    type === 'alert' ? trackedById(unit.db, 'alertgroup', dedupe(rows.map((r) => r.alertgroup_id))) : undefined,
   ]);
   return rows.map((row) => {
     const record: Record_ = {
@@ -49,6 +50,12 @@ export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[]
       const from = promotedFrom.get(row.id) ?? [];
       record.promoted_from = from;
       record[type === 'event' ? 'alert_count' : 'event_count'] = from.length;
+    }
+    if (alertgroups) {
+      // SCOT 3 clients read an alert's subject and column order on the alert itself.
+      const group = alertgroups.get(row.alertgroup_id)!;
+      record.subject = group.subject;
+      record.columns = JSON.parse(group.columns);
     }
     if (viewHistory) {
       // SCOT 3 called the count `views`.

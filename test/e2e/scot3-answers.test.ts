@@ -54,6 +54,34 @@ for (const backend of await backends()) {
       });
     });
 
+    describe('promotion', () => {
+      it('writes on the event an entry holding the promoted alert rows as a table under their columns', async () => {
+        const { id, alerts } = await postAlertgroup(scot().admin, {
+          subject: 'Bad <things>',
+          data: [{ host: 'a.example', hits: 3 }, { host: 'b.example', hits: 1 }],
+          columns: ['host', 'hits'],
+        });
+        const pid = expectStatus(await scot().admin.put(`/alert/${alerts[1]}`, { promote: 'new' }), 200).pid;
+        const [entry] = expectStatus(await scot().admin.get(`/event/${pid}/entry`), 200).records;
+        assert.equal(
+          entry.body,
+          `<p>Promoted from alertgroup ${id}: Bad &lt;things&gt;</p><table><thead><tr><th>alert</th><th>host</th><th>hits</th></tr></thead>` +
+            `<tbody><tr><td>${alerts[1]}</td><td>b.example</td><td>1</td></tr></tbody></table>`,
+        );
+        assert.equal(entry.owner, 'admin');
+        expectStatus(await scot().admin.put(`/alert/${alerts[0]}`, { promote: pid }), 200);
+        const entries = expectStatus(await scot().admin.get(`/event/${pid}/entry`), 200).records;
+        assert.equal(entries.length, 2);
+        assert.match(entries[1].body, new RegExp(`<td>${alerts[0]}</td><td>a.example</td><td>3</td>`));
+      });
+
+      it('shows on each alert its alertgroup subject and columns', async () => {
+        const { alerts } = await postAlertgroup(scot().admin, { subject: 'Detectotron', data: [{ b: 1, a: 2 }], columns: ['b', 'a'] });
+        const alert = expectStatus(await scot().admin.get(`/alert/${alerts[0]}`), 200);
+        assert.deepEqual([alert.subject, alert.columns], ['Detectotron', ['b', 'a']]);
+      });
+    });
+
     describe('entries and tasks', () => {
       it('lists the entries of an object threaded, replies nested in children, counting top-level entries', async () => {
         const event = await postEvent(scot().admin);

@@ -108,10 +108,13 @@ for (const backend of await backends()) {
 
         assert.deepEqual(idsOf(await scot().admin.get(`/entry/${first.id}/entry`)), [reply.id]);
         assert.equal(expectStatus(await scot().admin.get(`/entry/${first.id}`), 200).reply_count, 1);
+        // The first entry of the event is the one its promotion wrote.
         const threaded = expectStatus(await scot().admin.get(`/event/${eventId}/entry`), 200);
-        assert.deepEqual(threaded.records.map((e: any) => [e.id, e.children.map((c: any) => c.id)]), [[first.id, [reply.id]]]);
-        assert.deepEqual(idsOf(await scot().admin.get(`/event/${eventId}/entry?flat=1`)), [first.id, reply.id]);
-        assert.equal(expectStatus(await scot().admin.get(`/event/${eventId}`), 200).entry_count, 2);
+        const [promotion, ...written] = threaded.records;
+        assert.match(promotion.body, /^<p>Promoted from alertgroup/);
+        assert.deepEqual(written.map((e: any) => [e.id, e.children.map((c: any) => c.id)]), [[first.id, [reply.id]]]);
+        assert.deepEqual(idsOf(await scot().admin.get(`/event/${eventId}/entry?flat=1`)), [promotion.id, first.id, reply.id]);
+        assert.equal(expectStatus(await scot().admin.get(`/event/${eventId}`), 200).entry_count, 3);
       });
 
       it('promotes an entry to the summary, demoting the previous summary', async () => {
