@@ -36,7 +36,9 @@ export async function listDeleted(app: App, who: Principal, q: RawQuery): Promis
 export async function undeleteDeleted(app: App, who: Principal, seq: number): Promise<{ type: WorkflowType; record: Record_ }> {
   mustBeAdmin(who);
   const change = await changeBySeq(app.store.db, seq);
-  if (!change || change.action !== 'delete' || !(WORKFLOW_TYPES as readonly string[]).includes(change.type)) throw notFound('deleted', seq);
-  const type = change.type as WorkflowType;
-  return { type, record: await updateObject(app, who, type, change.target_id, { undelete: true }) };
+  const type = WORKFLOW_TYPES.find((t) => t === change?.type);
+  const row = change?.action === 'delete' && type ? await getTracked(app.store.db, type, change.target_id, { includeDeleted: true }) : undefined;
+  // A deletion whose object is back is no longer in the collection.
+  if (!type || !row || row.deleted_at === null) throw notFound('deleted', seq);
+  return { type, record: await updateObject(app, who, type, row.id, { undelete: true }) };
 }

@@ -172,6 +172,7 @@ for (const backend of await backends()) {
         assert.equal(expectStatus(await scot().admin.get(`/event/${event.id}`), 200).subject, 'Test Event 1');
         expectStatus(await scot().admin.get(`/entry/${entry.id}`), 200);
         assert.ok(!expectStatus(await scot().admin.get('/deleted'), 200).records.some((d: any) => d.id === mine.id));
+        expectError(await scot().admin.put(`/deleted/${mine.id}`, { status: 'undelete' }), 404);
         assert.equal((await historyOf(scot().admin, 'event', event.id)).at(-1).action, 'undelete');
       });
 
@@ -242,7 +243,7 @@ for (const backend of await backends()) {
         expectStatus(await scot().admin.del(`/event/${event.id}/source/${source.id}`), 200);
         assert.deepEqual(expectStatus(await scot().admin.get(`/event/${event.id}/source`), 200).records, []);
         expectError(await scot().admin.del(`/event/${event.id}/tag/${tag.id}`), 404);
-        expectError(await scot().admin.del(`/event/${event.id}/tag/x`), 400, 'labelId');
+        expectError(await scot().admin.del(`/event/${event.id}/tag/x`), 400, 'tag_id');
       });
 
       it('hides the new routes of objects the caller may not read, and refuses changes to those read-only', async () => {

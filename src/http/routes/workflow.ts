@@ -57,8 +57,8 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
     }
 
     for (const kind of LABEL_KINDS) {
-      server.delete(`/${type}/:id/${kind}/:labelId`, async (request) =>
-        written('delete', type, await unlabel(app, principal(request), type, idParam(request), kind, idParam(request, 'labelId'))),
+      server.delete(`/${type}/:id/${kind}/:${kind}_id`, async (request) =>
+        written('delete', type, await unlabel(app, principal(request), type, idParam(request), kind, idParam(request, `${kind}_id`))),
       );
     }
 
