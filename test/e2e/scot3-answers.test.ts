@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { login } from '../../src/app/auth.js';
+import { createCase } from '../../src/app/object.js';
+import { createUser } from '../../src/app/user.js';
 import { flushViews } from '../../src/app/viewing.js';
+import { SESSION_COOKIE } from '../../src/http/auth.js';
+import { buildServer } from '../../src/http/server.js';
 import { backends } from '../helpers/backend.js';
 import { expectError, expectStatus, historyOf, idsOf, postAlertgroup, postEntry, postEvent, serverFor } from '../helpers/e2e.js';
+import { ADMIN, openFixture, storedRow } from '../helpers/store.js';
 
 /** The answers SCOT 3 clients read, driven as SCOT 3's own t/api tests drive them. */
 for (const backend of await backends()) {
@@ -153,6 +159,26 @@ for (const backend of await backends()) {
         assert.equal(viewed.view_history.viewer.where, '127.0.0.1');
         assert.ok(Number.isInteger(viewed.view_history.viewer.when));
         assert.equal(expectStatus(await scot().admin.get(`/alertgroup/${alertgroup}`), 200).views, 1);
+      });
+    });
+
+    describe('views stored on close', () => {
+      it('stores the views noted since the last flush when the server closes', async () => {
+        const fixture = await openFixture(backend);
+        try {
+          const { app } = fixture;
+          await createUser(app, { username: 'closer', groups: ['ir'], password: 'closer-password' });
+          const { token } = await login(app, 'closer', 'closer-password');
+          const event = await createCase(app, ADMIN, 'event', { subject: 'viewed before closing' });
+          const server = await buildServer(app, { logLevel: false });
+          const reply = await server.inject({ method: 'GET', url: `/scot/api/v2/event/${event.id}`, cookies: { [SESSION_COOKIE]: token } });
+          assert.equal(reply.statusCode, 200);
+          assert.equal((await storedRow(app, 'event', event.id as number)).view_count, 0);
+          await server.close();
+          assert.equal((await storedRow(app, 'event', event.id as number)).view_count, 1);
+        } finally {
+          await fixture.close();
+        }
       });
     });
 
