@@ -5,6 +5,7 @@ import type { EntryClass, SettableStatus } from '../domain/status.js';
 import { changesOf } from '../store/change.js';
 import { getLabel, labelsOf, unlinkAllLabels, unlinkLabel } from '../store/label.js';
 import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import { isViewed } from '../store/view.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import { cascadeToAlerts, refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
 import type { App } from './context.js';
@@ -15,7 +16,6 @@ import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote
 import { inTransaction, reader, type Unit } from './unit.js';
 import { presentChange, presentOne, type Record_ } from './view.js';
 import { noteView } from './viewing.js';
-import { isViewed } from '../store/view.js';
 
 /** Reporting fields of an incident, set by hand. */
 export const INCIDENT_FIELDS = ['type', 'category', 'sensitivity', 'occurred', 'discovered', 'reported', 'closed'] as const;

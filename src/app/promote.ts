@@ -1,7 +1,7 @@
+import { promotedAlertsHtml } from '../domain/alert.js';
 import { conflict } from '../domain/error.js';
 import type { Groups } from '../domain/principal.js';
 import { labelsOf } from '../store/label.js';
-import { promotedAlertsHtml } from '../domain/alert.js';
 import { getTracked, getTrackedMany, insertTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable } from './access.js';
 import { refreshAlertgroup } from './alertgroup.js';

@@ -10,11 +10,11 @@ import { createCase, deleteObject, getObject, history, unlabel, updateObject, ty
 import { PROMOTES_TO, type Promotable } from '../../app/promote.js';
 import { entriesOf } from '../../app/thread.js';
 import { reader } from '../../app/unit.js';
+import { written } from '../../app/view.js';
 import { labelsOf } from '../../store/label.js';
 import { principal } from '../auth.js';
 import { idParam, queryOf } from '../params.js';
 import * as schema from '../schema.js';
-import { written } from '../../app/view.js';
 
 /** Sub-collections listing objects of another type that point at the parent. */
 const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string }>> = {
