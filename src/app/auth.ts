@@ -46,13 +46,14 @@ async function cached(app: App, key: string, resolve: () => Promise<{ userId: nu
 /** The user behind an `Authorization: Bearer` API key, if the key is valid and not revoked. */
 export async function principalFromApikey(app: App, key: string): Promise<Principal | undefined> {
   const hash = tokenHash(key);
-  return cached(app, `k:${hash}`, async () => {
+  const principal = await cached(app, `k:${hash}`, async () => {
     const row = await apikeyByHash(app.store.db, hash);
     if (!row || row.revoked_at !== null) return undefined;
     const now = app.now();
     if (row.last_used === null || now - row.last_used > 60) await updateApikey(app.store.db, row.id, { last_used: now });
     return { userId: row.user_id };
   });
+  return principal && { ...principal, apikey: true };
 }
 
 /** The user behind a session cookie; sessions slide forward while used. */

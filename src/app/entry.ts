@@ -33,31 +33,37 @@ export async function addEntry(app: App, who: Principal, input: EntryInput): Pro
         throw badInput('parent', `entry ${input.parent} is not an entry on ${input.target_type} ${input.target_id}`);
       }
     }
-    const entryClass = input.class ?? 'entry';
-    if (entryClass === 'summary') await demoteSummaries(unit, input.target_type, input.target_id);
-    const body = sanitizeEntryHtml(input.body);
-    const id = await insertTracked(unit.db, 'entry', {
-      target_type: input.target_type,
-      target_id: input.target_id,
-      parent_id: input.parent ?? null,
-      body,
-      class: entryClass,
-      ...taskColumns(entryClass === 'task' ? 'open' : null, null, unit.now),
-      status: 'open',
-      owner: who.username,
-      created: unit.now,
-      updated: unit.now,
-      ...groupColumns(groupsForNew(unit, input.groups, groupsOf(target))),
-    });
-    // An entry is not a field of its object: the object's revision stays, so a save based on it still applies.
-    await touchTracked(unit.db, input.target_type, input.target_id, { updated: unit.now });
-    unit.record('entry', id, 'create', {
-      target: { type: input.target_type, id: input.target_id },
-      parent: input.parent ?? null,
-      class: entryClass,
-    });
+    const id = await insertEntry(unit, target, input);
     return presentOne(unit, 'entry', (await getTracked(unit.db, 'entry', id))!);
   });
+}
+
+/** Stores an entry on `target` in the caller's transaction, with the target's groups unless it names others. */
+export async function insertEntry(unit: Unit, target: TrackedRow, input: EntryInput): Promise<number> {
+  const entryClass = input.class ?? 'entry';
+  if (entryClass === 'summary') await demoteSummaries(unit, input.target_type, input.target_id);
+  const body = sanitizeEntryHtml(input.body);
+  const id = await insertTracked(unit.db, 'entry', {
+    target_type: input.target_type,
+    target_id: input.target_id,
+    parent_id: input.parent ?? null,
+    body,
+    class: entryClass,
+    ...taskColumns(entryClass === 'task' ? 'open' : null, null, unit.now),
+    status: 'open',
+    owner: unit.who.username,
+    created: unit.now,
+    updated: unit.now,
+    ...groupColumns(groupsForNew(unit, input.groups, groupsOf(target))),
+  });
+  // An entry is not a field of its object: the object's revision stays, so a save based on it still applies.
+  await touchTracked(unit.db, input.target_type, input.target_id, { updated: unit.now });
+  unit.record('entry', id, 'create', {
+    target: { type: input.target_type, id: input.target_id },
+    parent: input.parent ?? null,
+    class: entryClass,
+  });
+  return id;
 }
 
 const taskColumns = (status: string | null, who: string | null, when: number) => ({

@@ -1,10 +1,11 @@
 import { LABEL_KINDS, type LabelKind, type WorkflowType } from '../domain/catalog.js';
-import { badInput, conflict } from '../domain/error.js';
+import { badInput, conflict, notFound } from '../domain/error.js';
 import type { Groups, Principal } from '../domain/principal.js';
 import type { EntryClass, SettableStatus } from '../domain/status.js';
 import { changesOf } from '../store/change.js';
-import { labelsOf, unlinkAllLabels } from '../store/label.js';
+import { getLabel, labelsOf, unlinkAllLabels, unlinkLabel } from '../store/label.js';
 import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import { isViewed } from '../store/view.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import { cascadeToAlerts, refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
 import type { App } from './context.js';
@@ -14,7 +15,8 @@ import { lockForChange } from './lock.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
 import { inTransaction, reader, type Unit } from './unit.js';
-import { presentOne, type Record_ } from './view.js';
+import { presentChange, presentOne, type Record_ } from './view.js';
+import { noteView } from './viewing.js';
 
 /** Reporting fields of an incident, set by hand. */
 export const INCIDENT_FIELDS = ['type', 'category', 'sensitivity', 'occurred', 'discovered', 'reported', 'closed'] as const;
@@ -39,7 +41,19 @@ export interface Patch {
   body?: string;
   class?: EntryClass;
   task?: TaskAction;
+  /** SCOT 3's task flags: make the entry a task, take it, complete it. */
+  make_task?: unknown;
+  take_task?: unknown;
+  close_task?: unknown;
   [plain: string]: unknown;
+}
+
+/** SCOT 3's task flags in SCOT's own words. */
+function taskFlags({ make_task, take_task, close_task, ...patch }: Patch): Patch {
+  if (make_task) patch.class = 'task';
+  if (take_task) patch.task = 'take';
+  if (close_task) patch.task = 'complete';
+  return patch;
 }
 
 export interface CaseInput {
@@ -62,14 +76,14 @@ async function fetchAccess(unit: Unit, type: WorkflowType, id: number, includeDe
 const reload = async (unit: Unit, type: WorkflowType, id: number) =>
   presentOne(unit, type, (await getTracked(unit.db, type, id, { includeDeleted: true }))!);
 
-/** One object the caller may read. Opening an alertgroup, event or incident counts as a view. */
-export async function getObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<Record_> {
+/**
+ * One object the caller may read. Opening an alertgroup, event or incident from `address` counts as
+ * a view, stored with the next flush of views.
+ */
+export async function getObject(app: App, who: Principal, type: WorkflowType, id: number, address = 'local'): Promise<Record_> {
   const unit = reader(app, who);
   const row = await readable(unit, type, id);
-  if ('view_count' in row) {
-    await app.store.db.updateTable(type as 'event').set((eb) => ({ view_count: eb('view_count', '+', 1) })).where('id', '=', id).execute();
-    row.view_count += 1;
-  }
+  if (isViewed(type)) noteView(app, who, type, id, address);
   return presentOne(unit, type, row);
 }
 
@@ -111,7 +125,8 @@ async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: Label
 }
 
 /** Applies a partial update: fields, labels, groups, status, promotion, entry class and task. */
-export async function updateObject(app: App, who: Principal, type: WorkflowType, id: number, patch: Patch): Promise<Record_> {
+export async function updateObject(app: App, who: Principal, type: WorkflowType, id: number, asked: Patch): Promise<Record_> {
+  const patch = taskFlags(asked);
   return inTransaction(app, who, async (unit) => {
     let row = await fetchAccess(unit, type, id, patch.undelete === true);
     if (patch.rev !== undefined && patch.rev !== row.rev) {
@@ -204,9 +219,22 @@ async function changeGroups(unit: Unit, type: WorkflowType, row: TrackedRow, ask
   return { groups: [before, after] };
 }
 
+/** Takes one tag or source off an object (SCOT 3's `DELETE /:type/:id/tag/:tag_id`). */
+export async function unlabel(app: App, who: Principal, type: WorkflowType, id: number, kind: LabelKind, labelId: number): Promise<Record_> {
+  return inTransaction(app, who, async (unit) => {
+    await fetchAccess(unit, type, id);
+    const label = await getLabel(unit.db, kind, labelId);
+    if (!label || !(await unlinkLabel(unit.db, kind, type, id, labelId))) throw notFound(`${kind} ${labelId} on ${type}`, id);
+    await updateTracked(unit.db, type, id, { updated: unit.now });
+    const after = (await labelsOf(unit.db, kind, type, [id])).get(id) ?? [];
+    unit.record(type, id, 'update', { [kind]: [[...after, label.name].sort(), after] });
+    return reload(unit, type, id);
+  });
+}
+
 /** Soft delete: the rows stay, hidden, with what was deleted along with them. */
-export async function deleteObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<void> {
-  await inTransaction(app, who, async (unit) => {
+export async function deleteObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<Record_> {
+  return inTransaction(app, who, async (unit) => {
     const row = await fetchAccess(unit, type, id);
     await updateTracked(unit.db, type, id, { deleted_at: unit.now, updated: unit.now });
     if (type === 'alertgroup') await cascadeToAlerts(unit, id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
@@ -214,6 +242,7 @@ export async function deleteObject(app: App, who: Principal, type: WorkflowType,
     if (type === 'entry') await cascadeReplies(unit, id, unit.now);
     if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
     unit.record(type, id, 'delete');
+    return reload(unit, type, id);
   });
 }
 
@@ -248,7 +277,7 @@ export async function history(app: App, who: Principal, type: WorkflowType, id: 
   return envelope(
     rows.map((c) =>
       c.type === type
-        ? { seq: c.seq, when: c.at, who: c.who, action: c.action, type: c.type, id: c.target_id, diff: c.diff }
+        ? presentChange(c)
         : { seq: c.seq, when: c.at, who: c.who, action: 'create', type, id, diff: { alertgroup: c.target_id } },
     ),
     total,

@@ -1,9 +1,11 @@
+import { promotedAlertsHtml } from '../domain/alert.js';
 import { conflict } from '../domain/error.js';
 import type { Groups } from '../domain/principal.js';
 import { labelsOf } from '../store/label.js';
-import { getTrackedMany, insertTracked, lockTracked, touchTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
+import { getTracked, getTrackedMany, insertTracked, lockTracked, touchTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable } from './access.js';
 import { refreshAlertgroup } from './alertgroup.js';
+import { insertEntry } from './entry.js';
 import { attachLabels } from './label.js';
 import { lockForChange } from './lock.js';
 import type { Unit } from './unit.js';
@@ -69,8 +71,20 @@ export async function promote(
   }
   if (type === 'alert') {
     for (const groupId of dedupe(fresh.map((r) => r.alertgroup_id as number))) await refreshAlertgroup(unit, groupId);
+    await recordPromotedAlerts(unit, parentId, fresh);
   }
   return parentId;
+}
+
+/** Writes on the event, per alertgroup, an entry holding the promoted alerts' rows as a table. */
+async function recordPromotedAlerts(unit: Unit, eventId: number, alerts: TrackedRow[]) {
+  if (alerts.length === 0) return;
+  const event = (await getTracked(unit.db, 'event', eventId))!;
+  for (const group of await getTrackedMany(unit.db, 'alertgroup', dedupe(alerts.map((a) => a.alertgroup_id)))) {
+    const rows = alerts.filter((a) => a.alertgroup_id === group.id).map((a) => ({ id: a.id, data: JSON.parse(a.data) }));
+    const body = promotedAlertsHtml({ id: group.id, subject: group.subject, columns: JSON.parse(group.columns) }, rows);
+    await insertEntry(unit, event, { target_type: 'event', target_id: eventId, body });
+  }
 }
 
 /** A new event or incident, taking its subject, labels and groups from what is promoted into it. */

@@ -1,20 +1,36 @@
 import type { WorkflowType } from '../domain/catalog.js';
+import type { ChangeRecord } from '../store/change.js';
 import { labelsOf } from '../store/label.js';
-import { countBy, idsBy, type TrackedRow } from '../store/tracked.js';
-import { groupsOf } from './access.js';
+import { countBy, idsBy, trackedById, type TrackedRow } from '../store/tracked.js';
+import { isViewed, viewHistoryOf } from '../store/view.js';
+import { dedupe, groupsOf } from './access.js';
 import type { Unit } from './unit.js';
 
 export type Record_ = Record<string, unknown>;
+
+/** What a write did, in the words SCOT 3 clients read: `action` is the HTTP verb's name, `thing` the type. */
+export type WriteAction = 'post' | 'put' | 'delete' | 'undelete';
+
+/**
+ * The answer to a write, as SCOT 3 gave it (its mail ingester and scripts check `status` "ok"), with the
+ * resulting object under `record` so newer clients need no second request. `pid` is the event or
+ * incident a promotion went to.
+ */
+export function written(action: WriteAction, thing: string, record: Record_, pid?: unknown): Record_ {
+  return { id: record.id, action, thing, status: 'ok', ...(pid === undefined ? {} : { pid }), record };
+}
 
 /** Turns stored rows into API records, loading tags, sources and counts for the whole page at once. */
 export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[], columns?: string[]): Promise<Record_[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [tags, sources, entryCounts, promotedFrom] = await Promise.all([
+  const [tags, sources, entryCounts, promotedFrom, viewHistory, alertgroups] = await Promise.all([
     labelsOf(unit.db, 'tag', type, ids),
     labelsOf(unit.db, 'source', type, ids),
     type === 'entry' ? countBy(unit.db, 'entry', 'parent_id', ids) : countBy(unit.db, 'entry', 'target_id', ids, { target_type: type }),
     type === 'event' ? idsBy(unit.db, 'alert', 'promotion_id', ids) : type === 'incident' ? idsBy(unit.db, 'event', 'promotion_id', ids) : undefined,
+    isViewed(type) ? viewHistoryOf(unit.db, type, ids) : undefined,
+    type === 'alert' ? trackedById(unit.db, 'alertgroup', dedupe(rows.map((r) => r.alertgroup_id))) : undefined,
   ]);
   return rows.map((row) => {
     const record: Record_ = {
@@ -34,6 +50,17 @@ export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[]
       const from = promotedFrom.get(row.id) ?? [];
       record.promoted_from = from;
       record[type === 'event' ? 'alert_count' : 'event_count'] = from.length;
+    }
+    if (alertgroups) {
+      // SCOT 3 clients read an alert's subject and column order on the alert itself.
+      const group = alertgroups.get(row.alertgroup_id)!;
+      record.subject = group.subject;
+      record.columns = JSON.parse(group.columns);
+    }
+    if (viewHistory) {
+      // SCOT 3 called the count `views`.
+      record.views = row.view_count;
+      record.view_history = viewHistory.get(row.id) ?? {};
     }
     if (row.deleted_at !== null) record.deleted = row.deleted_at;
     return columns ? pick(record, columns) : record;
@@ -81,10 +108,19 @@ function typeFields(type: WorkflowType, row: TrackedRow): Record_ {
         parent: row.parent_id,
         body: row.body,
         class: row.class,
-        task: row.task_status ? { status: row.task_status, who: row.task_who, when: row.task_when } : null,
+        task: taskOf(row),
+        // SCOT 3 clients read a task's state here.
+        metadata: row.task_status ? { task: taskOf(row) } : {},
       };
   }
 }
+
+/** A change of the change log as history and audit show it. */
+export const presentChange = (c: ChangeRecord): Record_ => ({
+  seq: c.seq, when: c.at, who: c.who, action: c.action, type: c.type, id: c.target_id, diff: c.diff,
+});
+
+const taskOf = (row: TrackedRow) => (row.task_status ? { status: row.task_status, who: row.task_who, when: row.task_when } : null);
 
 function pick(record: Record_, columns: string[]): Record_ {
   const out: Record_ = { id: record.id };

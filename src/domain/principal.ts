@@ -4,6 +4,8 @@ export interface Principal {
   username: string;
   groups: readonly string[];
   admin: boolean;
+  /** Authenticated by an API key: a detection system or script rather than an analyst at a browser. */
+  apikey?: boolean;
 }
 
 export interface Groups {

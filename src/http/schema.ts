@@ -19,6 +19,8 @@ const subject = { type: 'string', minLength: 1, maxLength: 10000 };
 const status = { type: 'string', enum: ['open', 'closed'] };
 const promote = { anyOf: [{ type: 'string', enum: ['new'] }, id] };
 const body = { type: 'string', maxLength: 20 * 1024 * 1024 };
+/** A SCOT 3 flag such as `"make_task": 1`. */
+const flag = { enum: [1, true] };
 
 const object = (properties: Record<string, unknown>, required: string[] = []) => ({
   type: 'object',
@@ -80,10 +82,16 @@ export const updates = {
     body,
     class: { type: 'string', enum: [...ENTRY_CLASSES] },
     task: { type: 'string', enum: ['take', 'complete', 'open'] },
+    make_task: flag,
+    take_task: flag,
+    close_task: flag,
     groups,
     ...labels,
   }),
 };
+
+/** SCOT 3's undelete: `PUT /deleted/:id {"status": "undelete"}`. */
+export const deletedUpdate = object({ status: { type: 'string', enum: ['undelete'] } }, ['status']);
 
 export const login = object({ username: { type: 'string', minLength: 1, maxLength: 200 }, password: { type: 'string', maxLength: 1000 } }, ['username', 'password']);
 

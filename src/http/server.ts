@@ -1,10 +1,14 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
 import type { App } from '../app/context.js';
+import { flushViews, VIEW_FLUSH_SECONDS } from '../app/viewing.js';
 import { registerAuth } from './auth.js';
 import { handleError } from './error.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
+import { openapiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/session.js';
 import { workflowRoutes } from './routes/workflow.js';
 
@@ -30,6 +34,22 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   server.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: `no such route: ${request.method} ${request.url.split('?')[0]}` });
   });
+  // Views are counted in memory and stored in batches, so that reading an object never writes.
+  const viewFlusher = setInterval(() => {
+    flushViews(app).catch((err) => server.log.error({ err }, 'storing views failed'));
+  }, VIEW_FLUSH_SECONDS * 1000);
+  viewFlusher.unref();
+  server.addHook('onClose', async () => {
+    clearInterval(viewFlusher);
+    await flushViews(app);
+  });
+  // Registered before the routes: it describes each route from the schemas it validates with.
+  await server.register(swagger, {
+    openapi: {
+      info: { title: 'SCOT REST API', version: '2', description: 'Incident response: alertgroups, alerts, events, incidents, entries.' },
+      servers: [{ url: '/' }],
+    },
+  });
   await server.register(cookie);
   await server.register(rateLimit, { global: false });
   await server.register(
@@ -38,6 +58,8 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       sessionRoutes(api, app);
       workflowRoutes(api, app);
       adminRoutes(api, app);
+      auditRoutes(api, app);
+      openapiRoutes(api);
     },
     { prefix: API_PREFIX },
   );

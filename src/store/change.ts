@@ -1,3 +1,5 @@
+import type { SelectQueryBuilder } from 'kysely';
+import type { WorkflowType } from '../domain/catalog.js';
 import type { Executor } from './index.js';
 
 export interface NewChange {
@@ -52,14 +54,93 @@ export async function changesOf(
       eb.and([eb('type', '=', createdBy.type), eb('target_id', '=', createdBy.target_id), eb('action', '=', 'create')]),
     ]);
   });
-  const rows = await base
-    .selectAll()
-    .orderBy('seq', page.desc ? 'desc' : 'asc')
-    .limit(page.limit)
-    .offset(page.offset)
-    .execute();
+  return pageOf(base, page);
+}
+
+/** Which changes the audit log shows: any of these types, object ids, users and actions, within a time range. */
+export interface ChangeFilter {
+  types: string[];
+  ids: number[];
+  who: string[];
+  actions: string[];
+  from?: number;
+  to?: number;
+}
+
+/** Changes across objects matching `filter`, paged by seq. */
+export async function listChanges(
+  db: Executor,
+  filter: ChangeFilter,
+  page: { limit: number; offset: number; desc: boolean },
+): Promise<{ rows: ChangeRecord[]; total: number }> {
+  const base = db.selectFrom('change').where((eb) =>
+    eb.and([
+      ...(filter.types.length > 0 ? [eb('type', 'in', filter.types)] : []),
+      ...(filter.ids.length > 0 ? [eb('target_id', 'in', filter.ids)] : []),
+      ...(filter.who.length > 0 ? [eb('who', 'in', filter.who)] : []),
+      ...(filter.actions.length > 0 ? [eb('action', 'in', filter.actions)] : []),
+      ...(filter.from !== undefined ? [eb('at', '>=', filter.from)] : []),
+      ...(filter.to !== undefined ? [eb('at', '<=', filter.to)] : []),
+    ]),
+  );
+  return pageOf(base, page);
+}
+
+/**
+ * The latest deletion of each object that is still deleted, newest first: SCOT 3's `deleted`
+ * collection, whose ids are the seq of the `delete` change.
+ */
+export async function deletions(
+  db: Executor,
+  types: readonly WorkflowType[],
+  page: { limit: number; offset: number },
+): Promise<{ rows: ChangeRecord[]; total: number }> {
+  const base = db.selectFrom('change as c').where((eb) =>
+    eb.and([
+      eb('c.action', '=', 'delete'),
+      eb.or(
+        types.map((type) =>
+          eb.and([
+            eb('c.type', '=', type),
+            eb.exists(
+              eb
+                .selectFrom(type as 'event')
+                .select('id')
+                .whereRef('id', '=', 'c.target_id')
+                .where('deleted_at', 'is not', null),
+            ),
+          ]),
+        ),
+      ),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('change as later')
+            .select('later.seq')
+            .whereRef('later.type', '=', 'c.type')
+            .whereRef('later.target_id', '=', 'c.target_id')
+            .whereRef('later.seq', '>', 'c.seq')
+            .where('later.action', 'in', ['delete', 'undelete']),
+        ),
+      ),
+    ]),
+  );
+  return pageOf(base, { ...page, desc: true });
+}
+
+export async function changeBySeq(db: Executor, seq: number): Promise<ChangeRecord | undefined> {
+  const row = await db.selectFrom('change').selectAll().where('seq', '=', seq).executeTakeFirst();
+  return row && { ...row, seq: Number(row.seq), diff: JSON.parse(row.diff) };
+}
+
+/** One page of the changes `base` selects, by seq, and how many it selects in all. */
+async function pageOf(
+  base: SelectQueryBuilder<any, any, object>,
+  page: { limit: number; offset: number; desc: boolean },
+): Promise<{ rows: ChangeRecord[]; total: number }> {
+  const rows = await base.selectAll().orderBy('seq', page.desc ? 'desc' : 'asc').limit(page.limit).offset(page.offset).execute();
   const total = Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  return { rows: rows.map((r) => ({ ...r, seq: Number(r.seq), diff: JSON.parse(r.diff) })), total };
+  return { rows: rows.map((r: any) => ({ ...r, seq: Number(r.seq), diff: JSON.parse(r.diff) }) as ChangeRecord), total };
 }
 
 /** Up to `limit` changes after `seq`, in seq order, for a change-log consumer. */

@@ -45,6 +45,17 @@ export async function unlinkAllLabels(db: Executor, kind: LabelKind, targetType:
   await db.deleteFrom(`${kind}_link`).where('target_type', '=', targetType).where('target_id', '=', targetId).execute();
 }
 
+/** Removes one label from one target; false when it was not on it. */
+export async function unlinkLabel(db: Executor, kind: LabelKind, targetType: string, targetId: number, labelId: number): Promise<boolean> {
+  const result = await db
+    .deleteFrom(`${kind}_link`)
+    .where('label_id', '=', labelId)
+    .where('target_type', '=', targetType)
+    .where('target_id', '=', targetId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
 /** Label names per target id, sorted by name. */
 export async function labelsOf(
   db: Executor,

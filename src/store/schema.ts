@@ -163,6 +163,14 @@ export interface CursorTable {
   updated: number;
 }
 
+export interface ViewHistoryTable {
+  target_type: string;
+  target_id: number;
+  username: string;
+  viewed_at: number;
+  address: string;
+}
+
 export interface Database {
   alertgroup: AlertgroupTable;
   alert: AlertTable;
@@ -182,4 +190,5 @@ export interface Database {
   job: JobTable;
   job_schedule: JobScheduleTable;
   cursor: CursorTable;
+  view_history: ViewHistoryTable;
 }

@@ -146,6 +146,13 @@ export async function getTrackedMany(
   return (await q.orderBy('id').execute()) as TrackedRow[];
 }
 
+/** Rows by id, deleted ones too: what the records of a page refer to. */
+export async function trackedById(db: Executor, type: WorkflowType, ids: readonly number[]): Promise<Map<number, TrackedRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = (await (db as AnyDb).selectFrom(type).selectAll().where('id', 'in', ids).execute()) as TrackedRow[];
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 export async function insertTracked(db: Executor, type: WorkflowType, values: Record<string, unknown>): Promise<number> {
   return (await insertTrackedMany(db, type, [values]))[0];
 }

@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { backends } from '../helpers/backend.js';
-import { expectError, expectStatus, idsOf, postAlertgroup, postEntry, postEvent, serverFor, storedForm } from '../helpers/e2e.js';
+import { expectError, expectStatus, expectWritten, idsOf, postAlertgroup, postEntry, postEvent, routesOf, serverFor, storedForm } from '../helpers/e2e.js';
 import { Client } from '../helpers/server.js';
-
-/** Every route the server has, as [method, path], read from Fastify's route tree (HEAD mirrors GET). */
-function routesOf(server: FastifyInstance): [string, string][] {
-  const routes: [string, string][] = [];
-  const paths: string[] = [];
-  for (const line of server.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]+)\))?$/.exec(line);
-    if (!match) continue;
-    const depth = match[1].length / 4;
-    paths[depth] = (depth > 0 ? paths[depth - 1] : '') + match[2];
-    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') routes.push([method, paths[depth]]);
-  }
-  return routes;
-}
 
 /** The objects of one group setting: an alertgroup, its alerts, an event, an incident, entries. */
 interface Objects {
@@ -34,11 +19,11 @@ const SHARED = { read: ['a', 'b'], modify: ['a'] };
 /** Builds one of each object under `groups`, as admin; the alerts and the event inherit them from the alertgroup. */
 async function objectsIn(admin: Client, groups: { read: string[]; modify: string[] }): Promise<Objects> {
   const group = await postAlertgroup(admin, { groups });
-  const event = expectStatus(await admin.post('/event', { promote_from: { alert: [group.alerts[0]] } }), 201);
+  const event = expectWritten(await admin.post('/event', { promote_from: { alert: [group.alerts[0]] } }), 201);
   assert.deepEqual(event.groups, groups);
   const entry = await postEntry(admin, 'event', event.id);
   await postEntry(admin, 'event', event.id, { parent: entry.id });
-  const incident = expectStatus(await admin.post('/incident', { subject: 'incident', groups }), 201);
+  const incident = expectWritten(await admin.post('/incident', { subject: 'incident', groups }), 201);
   return { alertgroup: group.id, alert: group.alerts[1], event: event.id, incident: incident.id, entry: entry.id };
 }
 
@@ -158,7 +143,7 @@ for (const backend of await backends()) {
         expectError(await reader.put(`/alert/${shared.alert}`, { promote: 'new' }), 403);
         expectError(await reader.put(`/event/${shared.event}`, { promote: 'new' }), 403);
         expectError(await reader.put(`/alertgroup/${shared.alertgroup}`, { status: 'closed' }), 403);
-        expectStatus(await scot().admin.put(`/entry/${shared.entry}`, { class: 'task' }), 200);
+        expectWritten(await scot().admin.put(`/entry/${shared.entry}`, { class: 'task' }), 200);
         expectError(await reader.put(`/entry/${shared.entry}`, { task: 'take' }), 403);
 
         const after = await Promise.all(TYPES.map((type) => storedForm(scot().admin, type, shared[type])));
@@ -170,7 +155,7 @@ for (const backend of await backends()) {
       });
 
       it('are changed by a member of a modify group', async () => {
-        const changed = expectStatus(await writer.put(`/event/${shared.event}`, { tag: ['triaged'] }), 200);
+        const changed = expectWritten(await writer.put(`/event/${shared.event}`, { tag: ['triaged'] }), 200);
         assert.deepEqual(changed.tag, ['triaged']);
         await postEntry(writer, 'event', shared.event);
       });
@@ -181,7 +166,7 @@ for (const backend of await backends()) {
         const me = expectStatus(await author.get('/whoami'), 200);
         expectStatus(await scot().admin.put(`/user/${me.id}`, { groups: ['b'] }), 200);
 
-        const edited = expectStatus(await author.put(`/entry/${entry.id}`, { body: '<p>final</p>' }), 200);
+        const edited = expectWritten(await author.put(`/entry/${entry.id}`, { body: '<p>final</p>' }), 200);
         assert.equal(edited.body, '<p>final</p>');
         expectError(await reader.put(`/entry/${entry.id}`, { body: '<p>not mine</p>' }), 403);
         expectError(await author.put(`/event/${shared.event}`, { subject: 'renamed' }), 403);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { backends } from '../helpers/backend.js';
-import { expectError, expectStatus, historyOf, idsOf, postAlertgroup, postEntry, postEvent, serverFor, storedForm } from '../helpers/e2e.js';
+import { expectError, expectStatus, expectWritten, historyOf, idsOf, postAlertgroup, postEntry, postEvent, serverFor, storedForm } from '../helpers/e2e.js';
 
 /** [what is wrong, body, the field the error must name] */
 type Case = [string, unknown, string];
@@ -85,7 +85,7 @@ for (const backend of await backends()) {
 
       it('refuses what an object type does not allow', async () => {
         const { id, alerts } = await postAlertgroup(scot().admin);
-        const incident = expectStatus(await scot().admin.post('/incident', { subject: 'i' }), 201);
+        const incident = expectWritten(await scot().admin.post('/incident', { subject: 'i' }), 201);
         const event = await postEvent(scot().admin);
         const entry = await postEntry(scot().admin, 'event', event.id, { body: '<p>as written</p>' });
         const before = await Promise.all([

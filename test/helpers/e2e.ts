@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import type { Backend } from './backend.js';
 import { startServer, type Client, type Reply, type TestServer } from './server.js';
 
@@ -59,14 +60,22 @@ export async function postAlertgroup(client: Client, fields: Record<string, unkn
   return { id: created.id, alerts: created.alerts };
 }
 
+/** The object a write answered with, once its status is the one expected and the write says "ok". */
+export function expectWritten(reply: Reply, status = 200): any {
+  const body = expectStatus(reply, status);
+  assert.equal(body.status, 'ok');
+  assert.equal(body.id, body.record.id);
+  return body.record;
+}
+
 /** Creates an event by hand; expects it created. */
 export async function postEvent(client: Client, fields: Record<string, unknown> = {}): Promise<any> {
-  return expectStatus(await client.post('/event', { subject: 'an event', ...fields }), 201);
+  return expectWritten(await client.post('/event', { subject: 'an event', ...fields }), 201);
 }
 
 /** Writes an entry on an object; expects it created. */
 export async function postEntry(client: Client, type: string, id: number, fields: Record<string, unknown> = {}): Promise<any> {
-  return expectStatus(await client.post('/entry', { target_type: type, target_id: id, body: '<p>note</p>', ...fields }), 201);
+  return expectWritten(await client.post('/entry', { target_type: type, target_id: id, body: '<p>note</p>', ...fields }), 201);
 }
 
 /** The audit trail of an object, oldest first. */
@@ -86,3 +95,17 @@ export async function storedForm(client: Client, type: string, id: number): Prom
 
 /** Ids of the records of a list answer. */
 export const idsOf = (reply: Reply): number[] => expectStatus(reply, 200).records.map((r: { id: number }) => r.id);
+
+/** Every route the server has, as [method, path], read from Fastify's route tree (HEAD mirrors GET). */
+export function routesOf(server: FastifyInstance): [string, string][] {
+  const routes: [string, string][] = [];
+  const paths: string[] = [];
+  for (const line of server.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1].length / 4;
+    paths[depth] = (depth > 0 ? paths[depth - 1] : '') + match[2];
+    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') routes.push([method, paths[depth]]);
+  }
+  return routes;
+}

@@ -129,7 +129,7 @@ for (const backend of await backends()) {
         assert.ok(!Object.values(row).includes(key.key), 'the key itself is not stored');
 
         const who = await principalFromApikey(app, key.key);
-        assert.deepEqual(who, { userId: owner.userId, username: 'keyholder', groups: ['ir', 'splunk'], admin: false });
+        assert.deepEqual(who, { userId: owner.userId, username: 'keyholder', groups: ['ir', 'splunk'], admin: false, apikey: true });
         const used = await app.store.db.selectFrom('apikey').select('last_used').where('id', '=', key.id).executeTakeFirstOrThrow();
         assert.equal(used.last_used, T0);
         assert.equal(await principalFromApikey(app, key.key + 'x'), undefined);

@@ -10,11 +10,11 @@ import { ADMIN, testConfig } from '../helpers/store.js';
 
 const TABLES = [
   'alertgroup', 'alert', 'event', 'incident', 'entry', 'tag', 'source', 'tag_link', 'source_link',
-  'user', 'group', 'user_group', 'apikey', 'session', 'change', 'job', 'job_schedule', 'cursor',
+  'user', 'group', 'user_group', 'apikey', 'session', 'change', 'job', 'job_schedule', 'cursor', 'view_history',
 ] as const;
 
 /** Every migration, in the order a fresh database gets them. */
-const MIGRATIONS = ['0001_initial', '0007_job'];
+const MIGRATIONS = ['0001_initial', '0006_view', '0007_job'];
 
 const appliedNames = async (db: any): Promise<string[]> =>
   (await db.selectFrom('schema_migration').select('name').orderBy('name').execute()).map((r: { name: string }) => r.name);

@@ -5,6 +5,7 @@ import type { App } from '../../src/app/context.js';
 import { addEntry } from '../../src/app/entry.js';
 import { listObjects } from '../../src/app/list.js';
 import { createCase, deleteObject, getObject, history, updateObject } from '../../src/app/object.js';
+import { flushViews } from '../../src/app/viewing.js';
 import { backends } from '../helpers/backend.js';
 import { ADMIN, as, changesOf, countRows, rejectsWith, storedRow, T0, unitFor, useFixture } from '../helpers/store.js';
 
@@ -228,13 +229,32 @@ for (const backend of await backends()) {
         await rejectsWith(getObject(app, reader, 'entry', onAlert.id as number), 404);
       });
 
-      it('opening an object counts a view', async () => {
+      it('opening an object counts a view, stored with the next flush, with who viewed it last from where', async () => {
+        const { app, clock } = fixture();
+        const event = await createCase(app, alice, 'event', { subject: 'views' });
+        const id = event.id as number;
+        await flushViews(app); // views of earlier tests on this app
+        await getObject(app, alice, 'event', id, '192.0.2.1');
+        clock.now += 60;
+        await getObject(app, alice, 'event', id, '192.0.2.2');
+        await getObject(app, bob, 'event', id, '192.0.2.3');
+        const rev = (await storedRow(app, 'event', id)).rev;
+        assert.equal((await storedRow(app, 'event', id)).view_count, 0, 'reading does not write');
+        assert.equal(await flushViews(app), 3);
+        assert.equal(await flushViews(app), 0, 'each view is stored once');
+        const viewed = await getObject(app, alice, 'event', id);
+        assert.deepEqual([viewed.view_count, viewed.views], [3, 3]);
+        assert.deepEqual(viewed.view_history, { alice: { when: clock.now, where: '192.0.2.2' }, bob: { when: clock.now, where: '192.0.2.3' } });
+        assert.equal((await storedRow(app, 'event', id)).rev, rev, 'a view is not a change');
+      });
+
+      it('reading with an API key is not a view', async () => {
         const { app } = fixture();
         const event = await createCase(app, alice, 'event', { subject: 'views' });
-        await getObject(app, alice, 'event', event.id as number);
-        const second = await getObject(app, bob, 'event', event.id as number);
-        assert.equal(second.view_count, 2);
-        assert.equal((await storedRow(app, 'event', event.id as number)).view_count, 2);
+        await flushViews(app); // views of earlier tests on this app
+        await getObject(app, { ...alice, apikey: true }, 'event', event.id as number);
+        assert.equal(await flushViews(app), 0);
+        assert.equal((await getObject(app, alice, 'event', event.id as number)).views, 0);
       });
     });
 

@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { ENTRY_TARGET_TYPES, LABEL_KINDS, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
+import { ENTRY_TARGET_TYPES, LABEL_KINDS, type EntryTargetType, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
 import { badInput } from '../../domain/error.js';
 import { readable } from '../../app/access.js';
 import { ingestAlertgroup, type AlertgroupInput } from '../../app/alertgroup.js';
 import type { App } from '../../app/context.js';
 import { addEntry, type EntryInput } from '../../app/entry.js';
 import { envelope, listObjects } from '../../app/list.js';
-import { createCase, deleteObject, getObject, history, updateObject, type CaseInput, type Patch } from '../../app/object.js';
+import { createCase, deleteObject, getObject, history, unlabel, updateObject, type CaseInput, type Patch } from '../../app/object.js';
+import { PROMOTES_TO, type Promotable } from '../../app/promote.js';
+import { entriesOf } from '../../app/thread.js';
 import { reader } from '../../app/unit.js';
+import { written } from '../../app/view.js';
 import { labelsOf } from '../../store/label.js';
 import { principal } from '../auth.js';
 import { idParam, queryOf } from '../params.js';
@@ -21,22 +24,24 @@ const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string
   entry: { sub: 'entry', column: 'parent_id' },
 };
 
+const isEntryTarget = (type: WorkflowType): type is EntryTargetType => (ENTRY_TARGET_TYPES as readonly string[]).includes(type);
+
 /** List, get, update, delete, history and sub-collections of alertgroups, alerts, events, incidents, entries. */
 export function workflowRoutes(server: FastifyInstance, app: App) {
   for (const type of WORKFLOW_TYPES) {
     server.get(`/${type}`, async (request) => listObjects(reader(app, principal(request)), type, queryOf(request)));
 
-    server.get(`/${type}/:id`, async (request) => getObject(app, principal(request), type, idParam(request)));
+    server.get(`/${type}/:id`, async (request) => getObject(app, principal(request), type, idParam(request), request.ip));
 
-    server.put(`/${type}/:id`, { schema: { body: schema.updates[type] } }, async (request) =>
-      updateObject(app, principal(request), type, idParam(request), request.body as Patch),
-    );
-
-    server.delete(`/${type}/:id`, async (request) => {
-      const id = idParam(request);
-      await deleteObject(app, principal(request), type, id);
-      return { id, status: 'ok', action: 'delete' };
+    server.put(`/${type}/:id`, { schema: { body: schema.updates[type] } }, async (request) => {
+      const patch = request.body as Patch;
+      const record = await updateObject(app, principal(request), type, idParam(request), patch);
+      return written('put', type, record, patch.promote === undefined ? undefined : record.promotion_id);
     });
+
+    server.delete(`/${type}/:id`, async (request) =>
+      written('delete', type, await deleteObject(app, principal(request), type, idParam(request))),
+    );
 
     server.get(`/${type}/:id/history`, async (request) =>
       history(app, principal(request), type, idParam(request), queryOf(request)),
@@ -51,15 +56,23 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
       });
     }
 
-    if ((ENTRY_TARGET_TYPES as readonly string[]).includes(type)) {
-      server.get(`/${type}/:id/entry`, async (request) => {
+    for (const kind of LABEL_KINDS) {
+      server.delete(`/${type}/:id/${kind}/:${kind}_id`, async (request) =>
+        written('delete', type, await unlabel(app, principal(request), type, idParam(request), kind, idParam(request, `${kind}_id`))),
+      );
+    }
+
+    if (isEntryTarget(type)) {
+      server.get(`/${type}/:id/entry`, async (request) => entriesOf(app, principal(request), type, idParam(request), queryOf(request)));
+    }
+
+    if (type in PROMOTES_TO) {
+      const parent = PROMOTES_TO[type as Promotable];
+      server.get(`/${type}/:id/${parent}`, async (request) => {
         const unit = reader(app, principal(request));
         const row = await readable(unit, type, idParam(request));
-        const q = { sort: 'id', limit: String(1000), ...queryOf(request) };
-        return listObjects(unit, 'entry', q, [
-          { column: 'target_type', kind: 'exact', values: [type] },
-          { column: 'target_id', kind: 'int', values: [String(row.id)] },
-        ]);
+        if (row.promotion_id === null) return envelope([], 0);
+        return listObjects(unit, parent, queryOf(request), [{ column: 'id', kind: 'int', values: [String(row.promotion_id)] }]);
       });
     }
 
@@ -77,8 +90,12 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
   server.post('/alertgroup', { schema: { body: schema.alertgroupCreate } }, async (request, reply) => {
     const result = await ingestAlertgroup(app, principal(request), request.body as AlertgroupInput);
     reply.status(result.created ? 201 : 200);
-    return { id: result.id, alerts: result.alerts, status: 'ok', ...(result.created ? {} : { duplicate: true }) };
+    return { id: result.id, alerts: result.alerts, action: 'post', thing: 'alertgroup', status: 'ok', ...(result.created ? {} : { duplicate: true }) };
   });
+
+  server.get('/task', async (request) =>
+    listObjects(reader(app, principal(request)), 'entry', queryOf(request), [{ column: 'class', kind: 'exact', values: ['task'] }]),
+  );
 
   server.post('/alert', async () => {
     throw badInput('(body)', 'alerts are created by posting an alertgroup (POST /scot/api/v2/alertgroup)');
@@ -88,12 +105,12 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
     const body = type === 'event' ? schema.eventCreate : schema.incidentCreate;
     server.post(`/${type}`, { schema: { body } }, async (request, reply) => {
       reply.status(201);
-      return createCase(app, principal(request), type, request.body as CaseInput);
+      return written('post', type, await createCase(app, principal(request), type, request.body as CaseInput));
     });
   }
 
   server.post('/entry', { schema: { body: schema.entryCreate } }, async (request, reply) => {
     reply.status(201);
-    return addEntry(app, principal(request), request.body as EntryInput);
+    return written('post', 'entry', await addEntry(app, principal(request), request.body as EntryInput));
   });
 }

@@ -1,0 +1,36 @@
+import { badInput, forbidden } from '../domain/error.js';
+import type { Principal } from '../domain/principal.js';
+import { listChanges } from '../store/change.js';
+import type { App } from './context.js';
+import { envelope, listParam, parsePage, type ListEnvelope, type RawQuery } from './list.js';
+import { presentChange } from './view.js';
+
+/** What the audit log filters by: list parameters, and `when` as `<from>,<to>` epoch seconds. */
+const AUDIT_PARAMETERS = ['type', 'id', 'who', 'action', 'when', 'limit', 'offset', 'sort'];
+
+/** The change log across objects, newest first unless `sort=seq`: for admins, as SCOT 3's `/audit` was. */
+export async function auditLog(app: App, who: Principal, q: RawQuery): Promise<ListEnvelope> {
+  if (!who.admin) throw forbidden('only admins read the audit log');
+  const unknown = Object.keys(q).find((name) => !AUDIT_PARAMETERS.includes(name));
+  if (unknown) throw badInput(unknown, `cannot filter the audit log by "${unknown}"; filters: ${AUDIT_PARAMETERS.join(', ')}`);
+  const ids = listParam(q, 'id');
+  if (ids.some((id) => !/^\d+$/.test(id))) throw badInput('id', 'id must be whole numbers separated by commas');
+  const when = typeof q.when === 'string' ? q.when : undefined;
+  if (q.when !== undefined && !/^\d*(,\d*)?$/.test(when ?? '-')) throw badInput('when', 'when must be <from>,<to> in epoch seconds');
+  const [from, to] = when?.split(',') ?? [];
+  const sort = q.sort ?? '-seq';
+  if (sort !== 'seq' && sort !== '-seq') throw badInput('sort', 'the audit log sorts by seq or -seq');
+  const { rows, total } = await listChanges(
+    app.store.db,
+    {
+      types: listParam(q, 'type'),
+      ids: ids.map(Number),
+      who: listParam(q, 'who'),
+      actions: listParam(q, 'action'),
+      from: from ? Number(from) : undefined,
+      to: to ? Number(to) : undefined,
+    },
+    { ...parsePage(q), desc: sort === '-seq' },
+  );
+  return envelope(rows.map(presentChange), total);
+}
