@@ -1,6 +1,6 @@
 import type { WorkflowType } from '../domain/catalog.js';
 import { forbidden, notFound } from '../domain/error.js';
-import { canModify, canRead, type Groups } from '../domain/principal.js';
+import { canModify, canRead, type Groups, type Principal } from '../domain/principal.js';
 import { getTracked, type TrackedRow } from '../store/tracked.js';
 import type { Unit } from './unit.js';
 
@@ -46,6 +46,11 @@ export function groupsForNew(unit: Unit, asked: Partial<Groups> | undefined, par
     read: dedupe(asked?.read ?? fallback.read),
     modify: dedupe(asked?.modify ?? fallback.modify),
   };
+}
+
+/** Refuses callers who are not admins: `what` they tried, as in "only admins create users". */
+export function adminOnly(who: Principal, what: string) {
+  if (!who.admin) throw forbidden(`only admins ${what}`);
 }
 
 export const dedupe = <T>(values: readonly T[]): T[] => [...new Set(values)];

@@ -1,8 +1,44 @@
-import type { LabelKind } from '../domain/catalog.js';
-import type { Executor } from './index.js';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { WORKFLOW_TYPES, type LabelKind, type WorkflowType } from '../domain/catalog.js';
+import type { DialectRules } from './dialect/rules.js';
+import { isForeignKeyViolation } from './dialect/errors.js';
+import type { Executor, Store } from './index.js';
 import { rowParameters, runShaped } from './shaped.js';
 
 /** Tags and sources: named labels linked to any object. */
+
+/**
+ * Label ids by name, remembered per store: detection systems send the same few tags with every
+ * alertgroup, and looking them up each time doubled the cost of ingest. A label deleted by another
+ * process makes the link insert fail its foreign key; `retryOnStaleLabel` mends that.
+ */
+const known = new WeakMap<Store, Record<LabelKind, Map<string, number>>>();
+
+/** The remembered label ids of a store, by kind and name. */
+export function rememberedLabels(store: Store) {
+  let cache = known.get(store);
+  if (!cache) known.set(store, (cache = { tag: new Map(), source: new Map() }));
+  return cache;
+}
+
+/** Forgets every remembered label id: after a label was renamed or deleted. */
+export function forgetLabels(store: Store) {
+  known.delete(store);
+}
+
+/**
+ * Runs `attempt`, and once more after forgetting every remembered label id if it failed on a
+ * foreign key: a label another process deleted. `attempt` must leave nothing behind when it fails.
+ */
+export async function retryOnStaleLabel<T>(store: Store, attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!isForeignKeyViolation(err)) throw err;
+    forgetLabels(store);
+    return attempt();
+  }
+}
 
 export async function ensureLabels(db: Executor, kind: LabelKind, names: readonly string[], now: number) {
   const ids = new Map<string, number>();
@@ -74,26 +110,69 @@ export interface LabelRecord {
   count: number;
 }
 
+export interface LabelQuery {
+  name?: string;
+  id?: number;
+  limit: number;
+  offset: number;
+  /** Only labels that are unused or on an object readable by these groups, counting only those; null: all (admin). */
+  readableBy: readonly string[] | null;
+}
+
+type AnyDb = Kysely<any>;
+type Where = ExpressionBuilder<any, any>;
+
+/** The links of the outer query's label to objects of `type` that are not deleted and, when asked, readable. */
+function visibleLinks(eb: Where, rules: DialectRules, kind: LabelKind, type: WorkflowType, readableBy: readonly string[] | null) {
+  let links = eb
+    .selectFrom(`${kind}_link as l`)
+    .innerJoin(`${type} as o`, 'o.id', 'l.target_id')
+    .whereRef('l.label_id', '=', `${kind}.id`)
+    .where('l.target_type', '=', type)
+    .where('o.deleted_at', 'is', null);
+  if (readableBy) {
+    links = links.where((w) =>
+      w.or([rules.jsonArrayHasAny(w.ref('o.read_groups'), readableBy), rules.jsonArrayHasAny(w.ref('o.modify_groups'), readableBy)]),
+    );
+  }
+  return links;
+}
+
+/**
+ * Labels by name with how many objects carry each. For a caller limited to some groups, a label
+ * used only on objects they cannot read is left out, and counts include only what they can read:
+ * a label's name or count must not reveal such objects.
+ */
 export async function listLabels(
   db: Executor,
+  rules: DialectRules,
   kind: LabelKind,
-  q: { name?: string; limit: number; offset: number },
+  q: LabelQuery,
 ): Promise<{ rows: LabelRecord[]; total: number }> {
-  let base = db.selectFrom(kind);
-  if (q.name) base = base.where('name', '=', q.name);
+  const where = (eb: Where) => {
+    const parts: Expression<SqlBool>[] = [];
+    if (q.name !== undefined) parts.push(eb(`${kind}.name`, '=', q.name));
+    if (q.id !== undefined) parts.push(eb(`${kind}.id`, '=', q.id));
+    if (q.readableBy) {
+      const unused = eb.not(eb.exists(eb.selectFrom(`${kind}_link as u`).select(sql.lit(1).as('one')).whereRef('u.label_id', '=', `${kind}.id`)));
+      const seen = WORKFLOW_TYPES.map((type) => eb.exists(visibleLinks(eb, rules, kind, type, q.readableBy).select(sql.lit(1).as('one'))));
+      parts.push(eb.or([unused, ...seen]));
+    }
+    return eb.and(parts);
+  };
+  const base = (db as AnyDb).selectFrom(kind).where(where);
   const rows = await base
-    .select((eb) => [
-      `${kind}.id` as const,
-      `${kind}.name` as const,
-      `${kind}.description` as const,
-      `${kind}.created` as const,
-      eb
-        .selectFrom(`${kind}_link as l`)
-        .select(eb.fn.countAll<number>().as('n'))
-        .whereRef('l.label_id', '=', `${kind}.id`)
-        .as('count'),
-    ])
-    .orderBy('name')
+    .select((eb) => {
+      const counts = WORKFLOW_TYPES.map((type) => visibleLinks(eb, rules, kind, type, q.readableBy).select(eb.fn.countAll().as('n')));
+      return [
+        `${kind}.id`,
+        `${kind}.name`,
+        `${kind}.description`,
+        `${kind}.created`,
+        sql<number>`${sql.join(counts.map((c) => sql`(${c})`), sql` + `)}`.as('count'),
+      ];
+    })
+    .orderBy(`${kind}.name`)
     .limit(q.limit)
     .offset(q.offset)
     .execute();
