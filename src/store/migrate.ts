@@ -1,9 +1,10 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import type { StoreKind } from './dialect/rules.js';
 import * as initial from './migrations/0001_initial.js';
+import * as messageIdPerReader from './migrations/0005_message_id_per_reader.js';
 
 /** Versioned migrations, applied in name order; the same list serves both backends. */
-const MIGRATIONS = { '0001_initial': initial };
+const MIGRATIONS = { '0001_initial': initial, '0005_message_id_per_reader': messageIdPerReader };
 
 function migrator(db: Kysely<any>, kind: StoreKind): Migrator {
   const provider = {

@@ -23,4 +23,7 @@ export const postgresRules: DialectRules = {
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean> {
     return sql<boolean>`${column} ilike ${'%' + escapeLike(needle) + '%'} escape '\\'`;
   },
+  transactionLock(key: string): RawBuilder<unknown> {
+    return sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+  },
 };

@@ -9,4 +9,9 @@ export interface DialectRules {
   jsonArrayHasAny(column: Expression<string>, values: readonly string[]): RawBuilder<boolean>;
   /** Case-insensitive substring match. */
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean>;
+  /**
+   * A statement holding a lock on `key` until the transaction ends, so that writers in every
+   * process check-then-insert one at a time; none where a single writer already serializes them.
+   */
+  transactionLock(key: string): RawBuilder<unknown> | undefined;
 }
