@@ -6,11 +6,11 @@ import {
 import type { App } from '../../src/app/context.js';
 import { tokenHash } from '../../src/app/secret.js';
 import {
-  changeGroup, createGroup, createUser, ensureAdmin, groupsPage, presentGroup, presentUser, removeGroup, updateUserAccount, usersPage,
+  changeGroup, createGroup, createUser, ensureAdmin, groupsPage, presentGroup, presentUser, removeGroup, resetAdmin, updateUserAccount, usersPage,
 } from '../../src/app/user.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { backends } from '../helpers/backend.js';
-import { ADMIN, countRows, rejectsWith, T0, useFixture } from '../helpers/store.js';
+import { ADMIN, as, changesOf, countRows, openFixture, rejectsWith, T0, useFixture } from '../helpers/store.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -111,6 +111,60 @@ for (const backend of await backends()) {
         assert.deepEqual(page.records.find((u) => u.username === 'zed')!.groups, ['ir', 'soc']);
         const second = await usersPage(app, { limit: 1, offset: 1 });
         assert.deepEqual(second.records.map((u) => u.username), [names[1]]);
+      });
+    });
+
+    describe('the admin', () => {
+      it('serve makes one when users exist but none is an enabled admin, and records it', async () => {
+        const own = await openFixture(backend, { SCOT_ADMIN_PASSWORD: 'chosen-admin-password' });
+        try {
+          // As the README's "Sending alerts" did, a user made before the first start.
+          await createUser(own.app, ADMIN, { username: 'detectotron', groups: ['ir'] });
+          assert.deepEqual(await ensureAdmin(own.app), { admin: 'created', password: undefined });
+          const { principal } = await login(own.app, 'admin', 'chosen-admin-password');
+          assert.equal(principal.admin, true);
+          assert.deepEqual(await ensureAdmin(own.app), {}, 'once there is one, serve leaves it alone');
+          const [created] = await changesOf(own.app, 'user', principal.userId);
+          assert.deepEqual([created.who, created.action, created.diff], ['serve', 'create', { username: 'admin', fullname: 'Administrator', groups: ['admin', 'ir'], has_password: true }]);
+        } finally {
+          await own.close();
+        }
+      });
+
+      it('reset enables the admin user, puts it back in the admin group and signs its sessions out', async () => {
+        const own = await openFixture(backend);
+        try {
+          const { app } = own;
+          await createUser(app, ADMIN, { username: 'admin', password: 'old-admin-password', groups: ['ir'] });
+          const boss = await user(app, 'boss', ['admin']);
+          const session = await login(app, 'admin', 'old-admin-password');
+          await updateUserAccount(app, boss, session.principal.userId, { disabled: true });
+          assert.deepEqual(await resetAdmin(app, ADMIN, 'new-admin-password'), { created: false });
+          const again = await login(app, 'admin', 'new-admin-password');
+          assert.deepEqual([again.principal.admin, again.principal.groups], [true, ['admin', 'ir']]);
+          await rejectsWith(login(app, 'admin', 'old-admin-password'), 401);
+          assert.equal(await principalFromSession(app, session.token), undefined);
+          const [, , reset] = await changesOf(app, 'user', again.principal.userId);
+          assert.deepEqual(reset.diff, { disabled: [true, false], password: 'changed', groups: [['ir'], ['admin', 'ir']] });
+          await rejectsWith(resetAdmin(app, ADMIN, 'short'), 400, 'password');
+          await rejectsWith(resetAdmin(app, as('plain'), 'long-enough-password'), 403);
+        } finally {
+          await own.close();
+        }
+      });
+
+      it('no account change may leave no enabled admin', async () => {
+        const own = await openFixture(backend);
+        try {
+          const { app } = own;
+          const only = await user(app, 'only-admin', ['admin']);
+          await rejectsWith(updateUserAccount(app, only, only.userId, { disabled: true }), 409, 'disabled');
+          await rejectsWith(updateUserAccount(app, only, only.userId, { groups: ['ir'] }), 409, 'groups');
+          assert.deepEqual((await principalOf(app, only.userId))!.groups, ['admin'], 'the refused change left nothing behind');
+          await rejectsWith(createUser(app, as('plain'), { username: 'sneaky' }), 403);
+        } finally {
+          await own.close();
+        }
       });
     });
 
