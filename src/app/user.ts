@@ -124,12 +124,13 @@ export async function updateUserAccount(app: App, who: Principal, id: number, pa
   const hash = patch.password === undefined ? undefined : await hashPassword(patch.password);
   return inTransaction(app, who, async (unit) => {
     const before = await userRecordOf(unit.db, id);
+    const wasAdmin = !before.disabled && before.groups.includes(app.config.adminGroup);
     await changeUser(unit, before, { fullname: patch.fullname, disabled: patch.disabled, passwordHash: hash, groups: patch.groups });
-    if ((await countEnabledMembers(unit.db, app.config.adminGroup)) === 0) {
-      throw conflict(
-        `${before.username} is the last enabled admin; make another user an admin first`,
-        patch.disabled ? 'disabled' : 'groups',
-      );
+    if (wasAdmin) {
+      await lockAdmins(unit);
+      if ((await countEnabledMembers(unit.db, app.config.adminGroup)) === 0) {
+        throw conflict(`${before.username} is the last enabled admin; make another user an admin first`, patch.disabled ? 'disabled' : 'groups');
+      }
     }
     return userRecordOf(unit.db, id);
   });
@@ -184,19 +185,9 @@ export async function resetAdmin(app: App, who: Principal, password: string): Pr
   adminOnly(who, 'reset the admin');
   checkPassword(password);
   const passwordHash = await hashPassword(password);
-  const adminGroup = app.config.adminGroup;
   return inTransaction(app, who, async (unit) => {
-    const existing = await userByName(unit.db, ADMIN_USERNAME);
-    if (!existing) {
-      const groups = dedupe([adminGroup, ...app.config.defaultGroups.modify]);
-      const id = await insertUser(unit.db, { username: ADMIN_USERNAME, fullname: 'Administrator', password_hash: passwordHash, now: unit.now });
-      await joinGroups(unit, id, groups);
-      unit.record('user', id, 'create', { username: ADMIN_USERNAME, fullname: 'Administrator', groups: [...groups].sort(), has_password: true });
-      return { created: true };
-    }
-    const before = await userRecordOf(unit.db, existing.id);
-    await changeUser(unit, before, { disabled: false, passwordHash, groups: [...before.groups, adminGroup] });
-    return { created: false };
+    await lockAdmins(unit);
+    return makeAdmin(unit, passwordHash);
   });
 }
 
@@ -208,8 +199,39 @@ export async function resetAdmin(app: App, who: Principal, password: string): Pr
 export async function ensureAdmin(app: App): Promise<{ admin?: 'created' | 'restored'; password?: string }> {
   if ((await countEnabledMembers(app.store.db, app.config.adminGroup)) > 0) return {};
   const password = app.config.adminPassword ?? generatePassword();
-  const { created } = await resetAdmin(app, SERVE, password);
-  return { admin: created ? 'created' : 'restored', password: app.config.adminPassword ? undefined : password };
+  const passwordHash = await hashPassword(password);
+  const made = await inTransaction(app, SERVE, async (unit) => {
+    // Checked again under the lock: of several nodes starting at once, one makes the admin.
+    await lockAdmins(unit);
+    if ((await countEnabledMembers(unit.db, app.config.adminGroup)) > 0) return undefined;
+    return makeAdmin(unit, passwordHash);
+  });
+  if (!made) return {};
+  return { admin: made.created ? 'created' : 'restored', password: app.config.adminPassword ? undefined : password };
+}
+
+/**
+ * Changes to who is an enabled admin take turns, so that two admins disabling each other at once
+ * on two nodes cannot both succeed, nor two nodes starting at once both make the admin.
+ */
+async function lockAdmins(unit: Unit) {
+  const lock = unit.rules.transactionLock('user:admins');
+  if (lock) await lock.execute(unit.db);
+}
+
+async function makeAdmin(unit: Unit, passwordHash: string): Promise<{ created: boolean }> {
+  const { adminGroup, defaultGroups } = unit.app.config;
+  const existing = await userByName(unit.db, ADMIN_USERNAME);
+  if (!existing) {
+    const groups = dedupe([adminGroup, ...defaultGroups.modify]);
+    const id = await insertUser(unit.db, { username: ADMIN_USERNAME, fullname: 'Administrator', password_hash: passwordHash, now: unit.now });
+    await joinGroups(unit, id, groups);
+    unit.record('user', id, 'create', { username: ADMIN_USERNAME, fullname: 'Administrator', groups: [...groups].sort(), has_password: true });
+    return { created: true };
+  }
+  const before = await userRecordOf(unit.db, existing.id);
+  await changeUser(unit, before, { disabled: false, passwordHash, groups: [...before.groups, adminGroup] });
+  return { created: false };
 }
 
 export async function groupsPage(app: App, page: { limit: number; offset: number }) {

@@ -119,7 +119,9 @@ for (const backend of await backends()) {
         const own = await openFixture(backend, { SCOT_ADMIN_PASSWORD: 'chosen-admin-password' });
         try {
           // As the README's "Sending alerts" did, a user made before the first start.
-          await createUser(own.app, ADMIN, { username: 'detectotron', groups: ['ir'] });
+          const early = await createUser(own.app, ADMIN, { username: 'detectotron', groups: ['ir'] });
+          // With no admin yet, changing another user must still work.
+          await updateUserAccount(own.app, ADMIN, early.id, { fullname: 'Detectotron 3000', disabled: true });
           assert.deepEqual(await ensureAdmin(own.app), { admin: 'created', password: undefined });
           const { principal } = await login(own.app, 'admin', 'chosen-admin-password');
           assert.equal(principal.admin, true);
