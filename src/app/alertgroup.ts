@@ -60,19 +60,24 @@ export async function ingestAlertgroup(app: App, who: Principal, input: Alertgro
 }
 
 /**
- * The alertgroup stored before under `messageId` that the poster can read (the oldest, if several).
- * Dedup is scoped to what the poster can read: a poster who cannot read the earlier alertgroup gets
- * one of its own, and the answer never tells it that an alertgroup it cannot read exists.
+ * The alertgroup stored before under `messageId` that the poster can read or owns (the oldest, if
+ * several). Dedup is scoped so: a poster who cannot read the earlier alertgroup gets one of its own,
+ * and the answer never tells it that an alertgroup it cannot read exists. Owning counts so that a
+ * detection system in no group, which cannot read what it posts, still has its reposts deduplicated.
  * The lock makes check-then-insert atomic across API nodes sharing one PostgreSQL database.
  */
 async function existingByMessageId(unit: Unit, messageId: string): Promise<IngestResult | undefined> {
   const lock = unit.rules.transactionLock(`alertgroup.message_id:${messageId}`);
   if (lock) await lock.execute(unit.db);
-  const groups = unit.who.groups;
+  const { groups, username } = unit.who;
   let lookup = unit.db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId);
   if (!unit.who.admin) {
     lookup = lookup.where((eb) =>
-      eb.or([unit.rules.jsonArrayHasAny(eb.ref('read_groups'), groups), unit.rules.jsonArrayHasAny(eb.ref('modify_groups'), groups)]),
+      eb.or([
+        unit.rules.jsonArrayHasAny(eb.ref('read_groups'), groups),
+        unit.rules.jsonArrayHasAny(eb.ref('modify_groups'), groups),
+        eb('owner', '=', username),
+      ]),
     );
   }
   const row = await lookup.orderBy('id').executeTakeFirst();

@@ -17,7 +17,7 @@ export const GROUP_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$';
 export const MIN_PASSWORD_LENGTH = 8;
 
 /** The user `serve` makes an admin when no enabled admin exists. */
-export const ADMIN_USERNAME = 'admin';
+const ADMIN_USERNAME = 'admin';
 
 export interface UserInput {
   username: string;
