@@ -62,13 +62,16 @@ export async function createUser(app: App, who: Principal, input: UserInput) {
   const hash = input.password === undefined ? null : await hashPassword(input.password);
   return inTransaction(app, who, async (unit) => {
     if (await userByName(unit.db, input.username)) throw conflict(`user ${input.username} already exists`, 'username');
-    const fullname = input.fullname ?? input.username;
-    const id = await insertUser(unit.db, { username: input.username, fullname, password_hash: hash, now: unit.now });
-    await joinGroups(unit, id, input.groups ?? []);
-    const user = await userRecordOf(unit.db, id);
-    unit.record('user', id, 'create', { username: user.username, fullname, groups: user.groups, has_password: hash !== null });
-    return user;
+    return addUser(unit, { username: input.username, fullname: input.fullname ?? input.username, passwordHash: hash, groups: input.groups ?? [] });
   });
+}
+
+async function addUser(unit: Unit, user: { username: string; fullname: string; passwordHash: string | null; groups: readonly string[] }) {
+  const id = await insertUser(unit.db, { username: user.username, fullname: user.fullname, password_hash: user.passwordHash, now: unit.now });
+  await joinGroups(unit, id, user.groups);
+  const added = await userRecordOf(unit.db, id);
+  unit.record('user', id, 'create', { username: user.username, fullname: user.fullname, groups: added.groups, has_password: user.passwordHash !== null });
+  return added;
 }
 
 /** A user as the API shows it: never the password hash. */
@@ -223,10 +226,7 @@ async function makeAdmin(unit: Unit, passwordHash: string): Promise<{ created: b
   const { adminGroup, defaultGroups } = unit.app.config;
   const existing = await userByName(unit.db, ADMIN_USERNAME);
   if (!existing) {
-    const groups = dedupe([adminGroup, ...defaultGroups.modify]);
-    const id = await insertUser(unit.db, { username: ADMIN_USERNAME, fullname: 'Administrator', password_hash: passwordHash, now: unit.now });
-    await joinGroups(unit, id, groups);
-    unit.record('user', id, 'create', { username: ADMIN_USERNAME, fullname: 'Administrator', groups: [...groups].sort(), has_password: true });
+    await addUser(unit, { username: ADMIN_USERNAME, fullname: 'Administrator', passwordHash, groups: [adminGroup, ...defaultGroups.modify] });
     return { created: true };
   }
   const before = await userRecordOf(unit.db, existing.id);
