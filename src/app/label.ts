@@ -14,10 +14,13 @@ import { inTransaction, reader, type Unit } from './unit.js';
 async function labelIds(unit: Unit, kind: LabelKind, names: readonly string[]): Promise<number[]> {
   const cache = rememberedLabels(unit.app.store)[kind];
   const missing = names.filter((n) => !cache.has(n));
-  const found = missing.length > 0 ? await ensureLabels(unit.db, kind, missing, unit.now) : new Map<string, number>();
+  if (missing.length === 0) return names.map((n) => cache.get(n)!);
+  const { ids, created } = await ensureLabels(unit.db, kind, missing, unit.now);
+  // Labels are made by naming them on an object; each one made records its own change.
+  for (const label of created) unit.record(kind, label.id, 'create', { name: label.name, description: '' });
   // Remembered only once committed: a rolled-back transaction may have created these labels.
-  if (found.size > 0) unit.afterCommit(() => found.forEach((id, name) => cache.set(name, id)));
-  return names.map((n) => cache.get(n) ?? found.get(n)!);
+  unit.afterCommit(() => ids.forEach((id, name) => cache.set(name, id)));
+  return names.map((n) => cache.get(n) ?? ids.get(n)!);
 }
 
 /** Links the targets to the named tags and sources, creating labels seen for the first time. */
@@ -60,7 +63,7 @@ export async function presentLabel(app: App, who: Principal, kind: LabelKind, id
 export async function createLabel(app: App, who: Principal, kind: LabelKind, input: { name: string; description?: string }) {
   return inTransaction(app, who, async (unit) => {
     if (await labelByName(unit.db, kind, input.name)) throw conflict(`${kind} ${input.name} already exists`, 'name');
-    const id = (await ensureLabels(unit.db, kind, [input.name], unit.now)).get(input.name)!;
+    const id = (await ensureLabels(unit.db, kind, [input.name], unit.now)).ids.get(input.name)!;
     const description = input.description ?? '';
     if (description) await updateLabel(unit.db, kind, id, { description });
     unit.record(kind, id, 'create', { name: input.name, description });

@@ -40,17 +40,24 @@ export async function retryOnStaleLabel<T>(store: Store, attempt: () => Promise<
   }
 }
 
-export async function ensureLabels(db: Executor, kind: LabelKind, names: readonly string[], now: number) {
+/** Ids of the named labels, creating those that do not exist yet; `created` lists those made now. */
+export async function ensureLabels(
+  db: Executor,
+  kind: LabelKind,
+  names: readonly string[],
+  now: number,
+): Promise<{ ids: Map<string, number>; created: { id: number; name: string }[] }> {
   const ids = new Map<string, number>();
-  if (names.length === 0) return ids;
-  await db
+  if (names.length === 0) return { ids, created: [] };
+  const created = await db
     .insertInto(kind)
     .values(names.map((name) => ({ name, description: '', created: now })))
     .onConflict((oc) => oc.column('name').doNothing())
+    .returning(['id', 'name'])
     .execute();
   const rows = await db.selectFrom(kind).select(['id', 'name']).where('name', 'in', names).execute();
   for (const r of rows) ids.set(r.name, r.id);
-  return ids;
+  return { ids, created };
 }
 
 /** Links every target to every label, keeping links that already exist. */

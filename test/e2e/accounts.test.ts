@@ -131,7 +131,12 @@ for (const backend of await backends()) {
         const key = expectStatus(await scot().admin.post('/apikey', { user: 'logged', name: 'logged-key' }), 201);
         expectStatus(await scot().admin.del(`/apikey/${key.id}`), 200);
 
+        await postAlertgroup(scot().admin, { tag: ['named-on-post'], source: ['new-feed'] });
+
         const { app } = scot();
+        const named = (await changesOfType(app, 'tag')).filter((c) => c.diff.name === 'named-on-post');
+        assert.deepEqual(named.map((c) => [c.who, c.action]), [['admin', 'create']], 'a tag made by naming it on an object is recorded once');
+        assert.equal((await changesOfType(app, 'source')).filter((c) => c.diff.name === 'new-feed' && c.action === 'create').length, 1);
         const newTeam = (await changesOfType(app, 'group')).find((c) => c.diff.name === 'new-team')!;
         assert.deepEqual([newTeam.who, newTeam.action], ['admin', 'create'], 'a group made by naming it is recorded');
         assert.deepEqual(
