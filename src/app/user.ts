@@ -48,7 +48,9 @@ function checkGroupNames(field: string, names: readonly string[]) {
 
 /** Groups are made by naming them; each one made records its own change. */
 async function joinGroups(unit: Unit, userId: number, names: readonly string[]) {
-  for (const group of await setUserGroups(unit.db, userId, dedupe(names), unit.now)) unit.record('group', group.id, 'create', { name: group.name });
+  for (const group of await setUserGroups(unit.db, userId, dedupe(names), unit.now)) {
+    unit.record('group', group.id, 'create', { name: group.name });
+  }
 }
 
 /** Creates a user (admins only); the password is stored as a hash and never logged. */
@@ -62,15 +64,17 @@ export async function createUser(app: App, who: Principal, input: UserInput) {
   const hash = input.password === undefined ? null : await hashPassword(input.password);
   return inTransaction(app, who, async (unit) => {
     if (await userByName(unit.db, input.username)) throw conflict(`user ${input.username} already exists`, 'username');
-    return addUser(unit, { username: input.username, fullname: input.fullname ?? input.username, passwordHash: hash, groups: input.groups ?? [] });
+    const fullname = input.fullname ?? input.username;
+    return addUser(unit, { username: input.username, fullname, passwordHash: hash, groups: input.groups ?? [] });
   });
 }
 
 async function addUser(unit: Unit, user: { username: string; fullname: string; passwordHash: string | null; groups: readonly string[] }) {
-  const id = await insertUser(unit.db, { username: user.username, fullname: user.fullname, password_hash: user.passwordHash, now: unit.now });
+  const { username, fullname, passwordHash } = user;
+  const id = await insertUser(unit.db, { username, fullname, password_hash: passwordHash, now: unit.now });
   await joinGroups(unit, id, user.groups);
   const added = await userRecordOf(unit.db, id);
-  unit.record('user', id, 'create', { username: user.username, fullname: user.fullname, groups: added.groups, has_password: user.passwordHash !== null });
+  unit.record('user', id, 'create', { username, fullname, groups: added.groups, has_password: passwordHash !== null });
   return added;
 }
 
@@ -132,7 +136,8 @@ export async function updateUserAccount(app: App, who: Principal, id: number, pa
     if (wasAdmin) {
       await lockAdmins(unit);
       if ((await countEnabledMembers(unit.db, app.config.adminGroup)) === 0) {
-        throw conflict(`${before.username} is the last enabled admin; make another user an admin first`, patch.disabled ? 'disabled' : 'groups');
+        const field = patch.disabled ? 'disabled' : 'groups';
+        throw conflict(`${before.username} is the last enabled admin; make another user an admin first`, field);
       }
     }
     return userRecordOf(unit.db, id);
@@ -226,7 +231,8 @@ async function makeAdmin(unit: Unit, passwordHash: string): Promise<{ created: b
   const { adminGroup, defaultGroups } = unit.app.config;
   const existing = await userByName(unit.db, ADMIN_USERNAME);
   if (!existing) {
-    await addUser(unit, { username: ADMIN_USERNAME, fullname: 'Administrator', passwordHash, groups: [adminGroup, ...defaultGroups.modify] });
+    const groups = [adminGroup, ...defaultGroups.modify];
+    await addUser(unit, { username: ADMIN_USERNAME, fullname: 'Administrator', passwordHash, groups });
     return { created: true };
   }
   const before = await userRecordOf(unit.db, existing.id);

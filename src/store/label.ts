@@ -166,7 +166,8 @@ export async function listLabels(
     if (q.name !== undefined) parts.push(eb(`${kind}.name`, '=', q.name));
     if (q.id !== undefined) parts.push(eb(`${kind}.id`, '=', q.id));
     if (groups) {
-      const unused = eb.not(eb.exists(eb.selectFrom(`${kind}_link as u`).select(sql.lit(1).as('one')).whereRef('u.label_id', '=', `${kind}.id`)));
+      const anyLink = eb.selectFrom(`${kind}_link as u`).select(sql.lit(1).as('one')).whereRef('u.label_id', '=', `${kind}.id`);
+      const unused = eb.not(eb.exists(anyLink));
       const seen = WORKFLOW_TYPES.map((type) => eb.exists(readableLinks(eb, rules, kind, type, groups).select(sql.lit(1).as('one'))));
       parts.push(eb.or([unused, ...seen]));
     }

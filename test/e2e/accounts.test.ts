@@ -68,8 +68,10 @@ for (const backend of await backends()) {
         await postAlertgroup(scot().admin, { groups: { read: ['red'], modify: ['red'] }, tag: ['both'] });
         const unused = expectStatus(await red.post('/tag', { name: 'not-used-yet' }), 201);
 
-        const seen = async (client: Client, kind: string) =>
-          Object.fromEntries(expectStatus(await client.get(`/${kind}?limit=1000`), 200).records.map((l: { name: string; count: number }) => [l.name, l.count]));
+        const seen = async (client: Client, kind: string) => {
+          const labels: { name: string; count: number }[] = expectStatus(await client.get(`/${kind}?limit=1000`), 200).records;
+          return Object.fromEntries(labels.map((l) => [l.name, l.count]));
+        };
         const byRed = await seen(red, 'tag');
         assert.equal(byRed['amber-secret'], undefined, 'a tag used only where red cannot read is not listed');
         assert.equal(byRed.both, 1, 'only the readable use is counted');

@@ -127,7 +127,10 @@ for (const backend of await backends()) {
           assert.equal(principal.admin, true);
           assert.deepEqual(await ensureAdmin(own.app), {}, 'once there is one, serve leaves it alone');
           const [created] = await changesOf(own.app, 'user', principal.userId);
-          assert.deepEqual([created.who, created.action, created.diff], ['serve', 'create', { username: 'admin', fullname: 'Administrator', groups: ['admin', 'ir'], has_password: true }]);
+          assert.deepEqual(
+            [created.who, created.action, created.diff],
+            ['serve', 'create', { username: 'admin', fullname: 'Administrator', groups: ['admin', 'ir'], has_password: true }],
+          );
         } finally {
           await own.close();
         }

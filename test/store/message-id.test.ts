@@ -21,7 +21,9 @@ for (const backend of await backends()) {
       });
       // On PostgreSQL these run side by side on separate connections, as on several API nodes.
       const results = await Promise.all(
-        Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? ingestAlertgroup(app, blue, input(['blue'])) : ingestAlertgroup(app, green, input(['green'])))),
+        Array.from({ length: 16 }, (_, i) =>
+          i % 2 === 0 ? ingestAlertgroup(app, blue, input(['blue'])) : ingestAlertgroup(app, green, input(['green'])),
+        ),
       );
       const blueIds = new Set(results.filter((_, i) => i % 2 === 0).map((r) => r.id));
       const greenIds = new Set(results.filter((_, i) => i % 2 === 1).map((r) => r.id));
@@ -29,7 +31,11 @@ for (const backend of await backends()) {
       assert.equal(greenIds.size, 1, 'every green post answers with the one green alertgroup');
       assert.notDeepEqual([...blueIds], [...greenIds]);
       assert.equal(results.filter((r) => r.created).length, 2);
-      const stored = await app.store.db.selectFrom('alertgroup').select(['id', 'read_groups']).where('message_id', '=', '<many-writers@detector>').orderBy('id').execute();
+      const stored = await app.store.db
+        .selectFrom('alertgroup')
+        .select(['id', 'read_groups'])
+        .where('message_id', '=', '<many-writers@detector>')
+        .execute();
       assert.deepEqual(
         stored.map((r) => [r.id, JSON.parse(r.read_groups)]).sort(),
         [[[...blueIds][0], ['blue']], [[...greenIds][0], ['green']]].sort(),
