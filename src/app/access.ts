@@ -1,6 +1,6 @@
 import type { WorkflowType } from '../domain/catalog.js';
 import { forbidden, notFound } from '../domain/error.js';
-import { canModify, canRead, type Groups } from '../domain/principal.js';
+import { canModify, canRead, type Groups, type Principal } from '../domain/principal.js';
 import { getTracked, type TrackedRow } from '../store/tracked.js';
 import type { Unit } from './unit.js';
 
@@ -39,13 +39,29 @@ function assertModify(unit: Unit, type: string, row: TrackedRow) {
   }
 }
 
-/** The groups a new object gets: those asked for, else those of its parent, else the configured default. */
+/**
+ * The groups a new object gets: those asked for, else those of its parent, else the configured
+ * default groups. A poster in none of the default modify groups also gets its own groups, so it
+ * can read and change what it posted; the admin group is not added, as admins see everything.
+ */
 export function groupsForNew(unit: Unit, asked: Partial<Groups> | undefined, parent?: Groups): Groups {
-  const fallback = parent ?? unit.app.config.defaultGroups;
+  const fallback = parent ?? defaultGroupsFor(unit);
   return {
     read: dedupe(asked?.read ?? fallback.read),
     modify: dedupe(asked?.modify ?? fallback.modify),
   };
+}
+
+function defaultGroupsFor(unit: Unit): Groups {
+  const { defaultGroups, adminGroup } = unit.app.config;
+  const own = unit.who.groups.filter((g) => g !== adminGroup);
+  if (own.some((g) => defaultGroups.modify.includes(g))) return defaultGroups;
+  return { read: [...defaultGroups.read, ...own], modify: [...defaultGroups.modify, ...own] };
+}
+
+/** Refuses callers who are not admins: `what` they tried, as in "only admins create users". */
+export function adminOnly(who: Principal, what: string) {
+  if (!who.admin) throw forbidden(`only admins ${what}`);
 }
 
 export const dedupe = <T>(values: readonly T[]): T[] => [...new Set(values)];

@@ -1,8 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Groups, Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
-import { isUniqueViolation } from '../store/dialect/errors.js';
-import type { Executor } from '../store/index.js';
 import { insertTracked, insertTrackedMany, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew } from './access.js';
 import type { App } from './context.js';
@@ -54,30 +52,43 @@ function committer(app: App) {
  * message_id. It resolves only once committed: an accepted alert is never lost.
  */
 export async function ingestAlertgroup(app: App, who: Principal, input: AlertgroupInput): Promise<IngestResult> {
-  try {
-    // A single writer (SQLite) makes concurrent ingests gain by sharing its commits; PostgreSQL gains
-    // more from running them side by side on its connection pool.
-    return app.store.rules.singleWriter
-      ? await committer(app).run(who, input)
-      : await inTransaction(app, who, (unit) => insertAlertgroup(unit, input));
-  } catch (err) {
-    // Two API nodes racing with one message_id: the loser answers with the winner's alertgroup.
-    const raced = input.message_id && isUniqueViolation(err) ? await existingByMessageId(app.store.db, input.message_id) : undefined;
-    if (raced) return raced;
-    throw err;
-  }
+  // A single writer (SQLite) makes concurrent ingests gain by sharing its commits; PostgreSQL gains
+  // more from running them side by side on its connection pool.
+  return app.store.rules.singleWriter
+    ? committer(app).run(who, input)
+    : inTransaction(app, who, (unit) => insertAlertgroup(unit, input));
 }
 
-async function existingByMessageId(db: Executor, messageId: string): Promise<IngestResult | undefined> {
-  const row = await db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId).executeTakeFirst();
+/**
+ * The alertgroup stored before under `messageId` that the poster can read or owns (the oldest, if
+ * several). Dedup is scoped so: a poster who cannot read the earlier alertgroup gets one of its own,
+ * and the answer never tells it that an alertgroup it cannot read exists. Owning counts so that a
+ * detection system in no group, which cannot read what it posts, still has its reposts deduplicated.
+ * The lock makes check-then-insert atomic across API nodes sharing one PostgreSQL database.
+ */
+async function existingByMessageId(unit: Unit, messageId: string): Promise<IngestResult | undefined> {
+  const lock = unit.rules.transactionLock(`alertgroup.message_id:${messageId}`);
+  if (lock) await lock.execute(unit.db);
+  const { groups, username } = unit.who;
+  let lookup = unit.db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId);
+  if (!unit.who.admin) {
+    lookup = lookup.where((eb) =>
+      eb.or([
+        unit.rules.jsonArrayHasAny(eb.ref('read_groups'), groups),
+        unit.rules.jsonArrayHasAny(eb.ref('modify_groups'), groups),
+        eb('owner', '=', username),
+      ]),
+    );
+  }
+  const row = await lookup.orderBy('id').executeTakeFirst();
   if (!row) return undefined;
-  const alerts = await db.selectFrom('alert').select('id').where('alertgroup_id', '=', row.id).orderBy('id').execute();
+  const alerts = await unit.db.selectFrom('alert').select('id').where('alertgroup_id', '=', row.id).orderBy('id').execute();
   return { id: row.id, alerts: alerts.map((a) => a.id), created: false };
 }
 
 async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<IngestResult> {
   // Checked inside the transaction: a message_id seen before, even earlier in this same batch, is not stored twice.
-  const existing = input.message_id ? await existingByMessageId(unit.db, input.message_id) : undefined;
+  const existing = input.message_id ? await existingByMessageId(unit, input.message_id) : undefined;
   if (existing) return existing;
   const { now } = unit;
   const groups = groupColumns(groupsForNew(unit, input.groups));

@@ -1,13 +1,13 @@
 import { AppError, badInput, conflict, forbidden, notFound } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
 import {
-  apikeyByHash, apikeyById, deleteExpiredSessions, deleteSession, deleteSessionsOf, insertApikey, insertSession,
-  listApikeys, sessionByHash, touchSession, updateApikey,
+  apikeyByHash, apikeyById, deleteExpiredSessions, deleteSession, insertApikey, insertSession, listApikeys,
+  sessionByHash, touchSession, updateApikey,
 } from '../store/credential.js';
 import { groupsOfUsers, userById, userByName, updateUser } from '../store/user.js';
 import type { App } from './context.js';
-import { generatePassword, hashPassword, newToken, tokenHash, verifyPassword } from './secret.js';
-import { checkPassword, createUser } from './user.js';
+import { newToken, tokenHash, verifyPassword } from './secret.js';
+import { inTransaction } from './unit.js';
 
 /**
  * Who a credential belongs to, remembered briefly so that a detection system posting thousands of
@@ -17,10 +17,12 @@ import { checkPassword, createUser } from './user.js';
 const CACHE_SECONDS = 10;
 const principals = new Map<string, { principal: Principal; until: number; userId: number }>();
 
+/** Forgets remembered credentials of one user, or of everyone, so a change to them counts at once. */
 export function forgetCredentials(userId?: number) {
   for (const [key, entry] of principals) if (userId === undefined || entry.userId === userId) principals.delete(key);
 }
 
+/** The caller an enabled user is, with their groups; undefined for a disabled or unknown user. */
 export async function principalOf(app: App, userId: number): Promise<Principal | undefined> {
   const user = await userById(app.store.db, userId);
   if (!user || user.disabled) return undefined;
@@ -28,16 +30,17 @@ export async function principalOf(app: App, userId: number): Promise<Principal |
   return { userId, username: user.username, groups, admin: groups.includes(app.config.adminGroup) };
 }
 
-async function cached(app: App, key: string, resolve: () => Promise<{ userId: number } | undefined>) {
+async function cached(app: App, key: string, via: Principal['via'], resolve: () => Promise<{ userId: number } | undefined>) {
   const now = app.now();
   const hit = principals.get(key);
   if (hit && hit.until > now) return hit.principal;
   const found = await resolve();
-  const principal = found && (await principalOf(app, found.userId));
-  if (!principal) {
+  const user = found && (await principalOf(app, found.userId));
+  if (!user) {
     principals.delete(key);
     return undefined;
   }
+  const principal = { ...user, via };
   if (principals.size > 10_000) principals.clear();
   principals.set(key, { principal, until: now + CACHE_SECONDS, userId: principal.userId });
   return principal;
@@ -46,20 +49,19 @@ async function cached(app: App, key: string, resolve: () => Promise<{ userId: nu
 /** The user behind an `Authorization: Bearer` API key, if the key is valid and not revoked. */
 export async function principalFromApikey(app: App, key: string): Promise<Principal | undefined> {
   const hash = tokenHash(key);
-  const principal = await cached(app, `k:${hash}`, async () => {
+  return cached(app, `k:${hash}`, 'apikey', async () => {
     const row = await apikeyByHash(app.store.db, hash);
     if (!row || row.revoked_at !== null) return undefined;
     const now = app.now();
     if (row.last_used === null || now - row.last_used > 60) await updateApikey(app.store.db, row.id, { last_used: now });
     return { userId: row.user_id };
   });
-  return principal && { ...principal, apikey: true };
 }
 
 /** The user behind a session cookie; sessions slide forward while used. */
 export async function principalFromSession(app: App, token: string): Promise<Principal | undefined> {
   const hash = tokenHash(token);
-  return cached(app, `s:${hash}`, async () => {
+  return cached(app, `s:${hash}`, 'session', async () => {
     const row = await sessionByHash(app.store.db, hash);
     const now = app.now();
     if (!row || row.expires < now) return undefined;
@@ -75,7 +77,7 @@ export async function login(app: App, username: string, password: string): Promi
   const user = await userByName(app.store.db, username);
   const ok = await verifyPassword(password, user?.password_hash ?? null);
   if (!user || !ok || user.disabled) throw new AppError(401, 'wrong username or password');
-  const principal = (await principalOf(app, user.id))!;
+  const principal: Principal = { ...(await principalOf(app, user.id))!, via: 'session' };
   const token = newToken();
   const now = app.now();
   const expires = now + app.config.sessionHours * 3600;
@@ -85,60 +87,44 @@ export async function login(app: App, username: string, password: string): Promi
   return { token, principal, expires };
 }
 
+/** Ends one session. */
 export async function logout(app: App, token: string): Promise<void> {
   const hash = tokenHash(token);
   principals.delete(`s:${hash}`);
   await deleteSession(app.store.db, hash);
 }
 
-/** A new API key for `username`; the key itself is shown once and stored only as a hash. */
+/**
+ * A new API key for `username`; the key itself is shown once and stored only as a hash. An API key
+ * may not mint keys (except an admin's): a leaked key would otherwise outlive its revocation.
+ */
 export async function createApikey(app: App, who: Principal, username: string, name: string) {
-  const user = await userByName(app.store.db, username);
-  if (!user) throw badInput('user', `no user named ${username}`);
-  if (user.id !== who.userId && !who.admin) throw forbidden('only admins create API keys for other users');
+  if (who.via === 'apikey' && !who.admin) throw forbidden('an API key cannot create API keys; sign in (POST /login) to create one');
   const key = newToken('scot_');
-  const id = await insertApikey(app.store.db, {
-    user_id: user.id,
-    name,
-    key_hash: tokenHash(key),
-    prefix: key.slice(0, 12),
-    created: app.now(),
+  const prefix = key.slice(0, 12);
+  return inTransaction(app, who, async (unit) => {
+    const user = await userByName(unit.db, username);
+    if (!user) throw badInput('user', `no user named ${username}`);
+    if (user.id !== who.userId && !who.admin) throw forbidden('only admins create API keys for other users');
+    const id = await insertApikey(unit.db, { user_id: user.id, name, key_hash: tokenHash(key), prefix, created: unit.now });
+    unit.record('apikey', id, 'create', { user: user.username, name });
+    return { id, key, name, username: user.username, prefix };
   });
-  return { id, key, name, username: user.username, prefix: key.slice(0, 12) };
 }
 
+/** Revokes a key at once in this process; the caller must own it or be an admin. */
 export async function revokeApikey(app: App, who: Principal, id: number) {
-  const row = await apikeyById(app.store.db, id);
-  if (!row || (row.user_id !== who.userId && !who.admin)) throw notFound('apikey', id);
-  if (row.revoked_at !== null) throw conflict(`apikey ${id} is already revoked`);
-  await updateApikey(app.store.db, id, { revoked_at: app.now() });
-  forgetCredentials(row.user_id);
+  await inTransaction(app, who, async (unit) => {
+    const row = await apikeyById(unit.db, id);
+    if (!row || (row.user_id !== who.userId && !who.admin)) throw notFound('apikey', id);
+    if (row.revoked_at !== null) throw conflict(`apikey ${id} is already revoked`);
+    await updateApikey(unit.db, id, { revoked_at: unit.now });
+    unit.record('apikey', id, 'revoke', { revoked_at: [null, unit.now] });
+    unit.afterCommit(() => forgetCredentials(row.user_id));
+  });
 }
 
+/** The caller's own keys, or every key for an admin; never the keys themselves. */
 export async function apikeysOf(app: App, who: Principal) {
   return listApikeys(app.store.db, who.admin ? null : who.userId);
-}
-
-/** Sets a password; ends the user's sessions so a stolen session dies with the old password. */
-export async function setPassword(app: App, username: string, password: string) {
-  const user = await userByName(app.store.db, username);
-  if (!user) throw badInput('username', `no user named ${username}`);
-  // The same rule as the API: `scot user passwd` with empty stdin must not leave an empty password.
-  checkPassword(password);
-  await updateUser(app.store.db, user.id, { password_hash: await hashPassword(password), updated: app.now() });
-  await deleteSessionsOf(app.store.db, user.id);
-  forgetCredentials(user.id);
-}
-
-/**
- * On first start there is no user: create `admin` in the admin group and the default groups,
- * with the configured password or a generated one, which is returned to be printed once.
- */
-export async function ensureAdmin(app: App): Promise<{ created: boolean; password?: string }> {
-  const any = await app.store.db.selectFrom('user').select('id').limit(1).executeTakeFirst();
-  if (any) return { created: false };
-  const password = app.config.adminPassword ?? generatePassword();
-  const groups = [app.config.adminGroup, ...app.config.defaultGroups.modify];
-  await createUser(app, { username: 'admin', fullname: 'Administrator', password, groups });
-  return { created: true, password: app.config.adminPassword ? undefined : password };
 }

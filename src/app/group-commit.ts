@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Principal } from '../domain/principal.js';
 import type { App } from './context.js';
-import { retryOnStaleLabel } from './label.js';
+import { retryOnStaleLabel } from '../store/label.js';
 import { transact, Unit } from './unit.js';
 
 type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };

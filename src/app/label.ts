@@ -1,47 +1,26 @@
 import { LABEL_KINDS, type LabelKind } from '../domain/catalog.js';
-import { deleteLabel, ensureLabels, linkLabels, updateLabel } from '../store/label.js';
-import { isForeignKeyViolation } from '../store/dialect/errors.js';
-import type { Store } from '../store/index.js';
-import type { Unit } from './unit.js';
-
-/**
- * Label ids by name, remembered per store: detection systems send the same few tags with every
- * alertgroup, and looking them up each time doubled the cost of ingest. A label deleted by another
- * process makes the link insert fail its foreign key; `retryOnStaleLabel` mends that.
- */
-const known = new WeakMap<Store, Record<LabelKind, Map<string, number>>>();
-
-function cacheOf(store: Store) {
-  let cache = known.get(store);
-  if (!cache) known.set(store, (cache = { tag: new Map(), source: new Map() }));
-  return cache;
-}
-
-function forgetLabels(store: Store) {
-  known.delete(store);
-}
-
-/**
- * Runs `attempt`, and once more after forgetting every remembered label id if it failed on a
- * foreign key: a label another process deleted. `attempt` must leave nothing behind when it fails.
- */
-export async function retryOnStaleLabel<T>(store: Store, attempt: () => Promise<T>): Promise<T> {
-  try {
-    return await attempt();
-  } catch (err) {
-    if (!isForeignKeyViolation(err)) throw err;
-    forgetLabels(store);
-    return attempt();
-  }
-}
+import { conflict, notFound } from '../domain/error.js';
+import type { Principal } from '../domain/principal.js';
+import type { Executor } from '../store/index.js';
+import type { DialectRules } from '../store/dialect/rules.js';
+import {
+  deleteLabel, ensureLabels, forgetLabels, labelByName, linkLabels, listLabels, rememberedLabels, updateLabel, type LabelRecord,
+} from '../store/label.js';
+import { adminOnly } from './access.js';
+import type { App } from './context.js';
+import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
+import { inTransaction, reader, type Unit } from './unit.js';
 
 async function labelIds(unit: Unit, kind: LabelKind, names: readonly string[]): Promise<number[]> {
-  const cache = cacheOf(unit.app.store)[kind];
+  const cache = rememberedLabels(unit.app.store)[kind];
   const missing = names.filter((n) => !cache.has(n));
-  const found = missing.length > 0 ? await ensureLabels(unit.db, kind, missing, unit.now) : new Map<string, number>();
+  if (missing.length === 0) return names.map((n) => cache.get(n)!);
+  const { ids, created } = await ensureLabels(unit.db, kind, missing, unit.now);
+  // Labels are made by naming them on an object; each one made records its own change.
+  for (const label of created) unit.record(kind, label.id, 'create', { name: label.name, description: '' });
   // Remembered only once committed: a rolled-back transaction may have created these labels.
-  if (found.size > 0) unit.afterCommit(() => found.forEach((id, name) => cache.set(name, id)));
-  return names.map((n) => cache.get(n) ?? found.get(n)!);
+  unit.afterCommit(() => ids.forEach((id, name) => cache.set(name, id)));
+  return names.map((n) => cache.get(n) ?? ids.get(n)!);
 }
 
 /** Links the targets to the named tags and sources, creating labels seen for the first time. */
@@ -58,12 +37,70 @@ export async function attachLabels(
   }
 }
 
-export async function removeLabel(store: Store, kind: LabelKind, id: number) {
-  await deleteLabel(store.db, kind, id);
-  forgetLabels(store);
+/** What the caller may see of labels: admins everything, others only what readable objects reveal. */
+const scopeOf = (who: Principal) => ({ readableBy: who.admin ? null : who.groups });
+
+/** Tags or sources by name, with counts of the objects the caller can read (`name=` finds one). */
+export async function labelsPage(app: App, who: Principal, kind: LabelKind, q: RawQuery): Promise<ListEnvelope> {
+  const name = typeof q.name === 'string' ? q.name : undefined;
+  const { rows, total } = await listLabels(app.store.db, app.store.rules, kind, { ...parsePage(q), name, ...scopeOf(who) });
+  return envelope(rows as unknown as Record<string, unknown>[], total);
 }
 
-export async function changeLabel(store: Store, kind: LabelKind, id: number, values: { name?: string; description?: string }) {
-  await updateLabel(store.db, kind, id, values);
-  if (values.name !== undefined) forgetLabels(store);
+async function visibleLabel(db: Executor, rules: DialectRules, who: Principal, kind: LabelKind, id: number): Promise<LabelRecord> {
+  const { rows } = await listLabels(db, rules, kind, { id, limit: 1, offset: 0, ...scopeOf(who) });
+  if (rows.length === 0) throw notFound(kind, id);
+  return rows[0];
+}
+
+/** One label, when the caller may see it (404 otherwise, as for objects). */
+export async function presentLabel(app: App, who: Principal, kind: LabelKind, id: number): Promise<LabelRecord> {
+  const unit = reader(app, who);
+  return visibleLabel(unit.db, unit.rules, who, kind, id);
+}
+
+/** Creates a label ahead of its first use; anyone may. */
+export async function createLabel(app: App, who: Principal, kind: LabelKind, input: { name: string; description?: string }) {
+  return inTransaction(app, who, async (unit) => {
+    if (await labelByName(unit.db, kind, input.name)) throw conflict(`${kind} ${input.name} already exists`, 'name');
+    const id = (await ensureLabels(unit.db, kind, [input.name], unit.now)).ids.get(input.name)!;
+    const description = input.description ?? '';
+    if (description) await updateLabel(unit.db, kind, id, { description });
+    unit.record(kind, id, 'create', { name: input.name, description });
+    return visibleLabel(unit.db, unit.rules, who, kind, id);
+  });
+}
+
+/**
+ * Describes or renames a label. A rename changes the label on every object of every group: an
+ * admin's call. Anyone who can see the label may describe it.
+ */
+export async function changeLabel(app: App, who: Principal, kind: LabelKind, id: number, patch: { name?: string; description?: string }) {
+  if (patch.name !== undefined) adminOnly(who, `rename a ${kind}`);
+  return inTransaction(app, who, async (unit) => {
+    const before = await visibleLabel(unit.db, unit.rules, who, kind, id);
+    const clash = patch.name ? await labelByName(unit.db, kind, patch.name) : undefined;
+    if (clash && clash.id !== id) throw conflict(`${kind} ${patch.name} already exists`, 'name');
+    const diff: Record<string, unknown> = {};
+    for (const field of ['name', 'description'] as const) {
+      if (patch[field] !== undefined && patch[field] !== before[field]) diff[field] = [before[field], patch[field]];
+    }
+    if (Object.keys(diff).length > 0) {
+      await updateLabel(unit.db, kind, id, patch);
+      unit.record(kind, id, 'update', diff);
+      if (diff.name) unit.afterCommit(() => forgetLabels(app.store));
+    }
+    return visibleLabel(unit.db, unit.rules, who, kind, id);
+  });
+}
+
+/** Deletes a label and its links everywhere (admins only). */
+export async function removeLabel(app: App, who: Principal, kind: LabelKind, id: number) {
+  adminOnly(who, `delete a ${kind}`);
+  await inTransaction(app, who, async (unit) => {
+    const label = await visibleLabel(unit.db, unit.rules, who, kind, id);
+    await deleteLabel(unit.db, kind, id);
+    unit.record(kind, id, 'delete', { name: label.name, count: label.count });
+    unit.afterCommit(() => forgetLabels(app.store));
+  });
 }

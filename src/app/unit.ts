@@ -3,7 +3,7 @@ import { appendChanges, type ChangeRecord, type NewChange } from '../store/chang
 import type { Executor } from '../store/index.js';
 import type { DialectRules } from '../store/dialect/rules.js';
 import type { App } from './context.js';
-import { retryOnStaleLabel } from './label.js';
+import { retryOnStaleLabel } from '../store/label.js';
 
 /** One transaction of a use case: its queries, who acts, when, and the changes it will log. */
 export class Unit {

@@ -18,7 +18,7 @@ const noted = new WeakMap<App, Noted>();
  * writes. Detection systems and scripts reading with an API key are not viewers and are not counted.
  */
 export function noteView(app: App, who: Principal, type: ViewedType, id: number, address: string) {
-  if (who.apikey) return;
+  if (who.via === 'apikey') return;
   let views = noted.get(app);
   if (!views) noted.set(app, (views = { counts: new Map(), latest: new Map() }));
   const key = `${type}:${id}`;

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import os from 'node:os';
-import { apikeysOf, createApikey, revokeApikey, setPassword } from '../app/auth.js';
+import { apikeysOf, createApikey, revokeApikey } from '../app/auth.js';
 import { createApp, type App } from '../app/context.js';
-import { createUser, updateUserAccount, userIdByName, usersPage } from '../app/user.js';
+import { generatePassword } from '../app/secret.js';
+import { createUser, resetAdmin, updateUserAccount, userIdByName, usersPage } from '../app/user.js';
 import { loadConfig } from '../config.js';
 import { AppError } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
@@ -70,9 +71,13 @@ user
   .option('--fullname <name>', 'full name')
   .option('--password <password>', 'the password (prefer stdin: this shows in the process list)')
   .option('--no-password', 'no password: the user can only use API keys')
-  .action(async (username: string, opts: { group: string[]; fullname?: string; password?: string | false }) => {
+  .option('--admin', 'make the user an admin (adds the admin group, SCOT_ADMIN_GROUP)')
+  .action(async (username: string, opts: { group: string[]; fullname?: string; password?: string | false; admin?: boolean }) => {
     const password = opts.password === false ? undefined : (opts.password ?? (await readSecret(`password for ${username}`)));
-    const created = await withApp((app) => createUser(app, { username, fullname: opts.fullname, password, groups: opts.group }));
+    const created = await withApp((app) => {
+      const groups = opts.admin ? [...opts.group, app.config.adminGroup] : opts.group;
+      return createUser(app, cliPrincipal(), { username, fullname: opts.fullname, password, groups });
+    });
     console.log(`created user ${created.username} (id ${created.id}) in groups: ${created.groups.join(', ') || '(none)'}`);
   });
 user
@@ -89,15 +94,30 @@ user
   .description('set a password (read from stdin when not a terminal); the forgotten-password path for admin')
   .action(async (username: string) => {
     const password = await readSecret(`new password for ${username}`);
-    await withApp((app) => setPassword(app, username, password));
+    await withApp(async (app) => updateUserAccount(app, cliPrincipal(), await userIdByName(app, username), { password }));
     console.log(`password of ${username} changed; their sessions are signed out`);
+  });
+user
+  .command('reset-admin')
+  .description(
+    'make "admin" an enabled admin again (creating it if needed) with a new password: SCOT_ADMIN_PASSWORD, ' +
+      'else the first line of stdin when not a terminal, else a generated one printed once',
+  )
+  .action(async () => {
+    const { created, generated } = await withApp(async (app) => {
+      const given = app.config.adminPassword ?? (process.stdin.isTTY ? '' : await readSecret('admin password'));
+      const password = given || generatePassword();
+      return { ...(await resetAdmin(app, cliPrincipal(), password)), generated: given ? undefined : password };
+    });
+    console.log(`user admin ${created ? 'created' : 'enabled'}, in the admin group, with a new password; its sessions are signed out`);
+    if (generated) console.log(`password (shown only now): ${generated}`);
   });
 for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
   user
     .command(`${name} <username>`)
     .description(`${name} a user${disabled ? ': sign-in, sessions and API keys stop working' : ''}`)
     .action(async (username: string) => {
-      await withApp(async (app) => updateUserAccount(app, await userIdByName(app, username), { disabled }));
+      await withApp(async (app) => updateUserAccount(app, cliPrincipal(), await userIdByName(app, username), { disabled }));
       console.log(`user ${username} ${name}d`);
     });
 }

@@ -1,5 +1,5 @@
-import { ensureAdmin } from '../app/auth.js';
 import { createApp } from '../app/context.js';
+import { ensureAdmin } from '../app/user.js';
 import type { Config } from '../config.js';
 import { buildServer } from '../http/server.js';
 import { BUILT_IN, startBackground } from '../jobs/background.js';
@@ -22,11 +22,15 @@ export async function serve(config: Config, role: Role = 'all'): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : config.port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     console.log(`SCOT is listening on http://${shownHost}:${port}/scot/api/v2 (database: ${store.describe})`);
-    if (admin.created && admin.password) {
-      console.log(`First start: created user "admin" with password: ${admin.password}`);
-      console.log('It is shown only this once; change it with `scot user passwd admin`.');
-    } else if (admin.created) {
-      console.log('First start: created user "admin" with the password from SCOT_ADMIN_PASSWORD.');
+    if (admin.admin) {
+      // A new install, or one whose users were all made before the first start: nobody could administer it.
+      const what = admin.admin === 'created' ? 'created user "admin"' : 'made user "admin" an enabled admin';
+      if (admin.password) {
+        console.log(`No enabled admin: ${what} with password: ${admin.password}`);
+        console.log('It is shown only this once; change it with `scot user passwd admin`.');
+      } else {
+        console.log(`No enabled admin: ${what} with the password from SCOT_ADMIN_PASSWORD.`);
+      }
     }
   }
   const background = role === 'api' ? undefined : startBackground(app, BUILT_IN);

@@ -4,8 +4,8 @@ export interface Principal {
   username: string;
   groups: readonly string[];
   admin: boolean;
-  /** Authenticated by an API key: a detection system or script rather than an analyst at a browser. */
-  apikey?: boolean;
+  /** How the caller signed in, when it was over HTTP: an API key may do less than a session (it cannot mint keys). */
+  via?: 'session' | 'apikey';
 }
 
 export interface Groups {

@@ -124,3 +124,18 @@ export interface UserBody {
   password?: string;
   groups?: string[];
 }
+
+export interface GroupBody {
+  name: string;
+  description?: string;
+}
+
+export interface LabelBody {
+  name: string;
+  description?: string;
+}
+
+export interface ApikeyBody {
+  user?: string;
+  name?: string;
+}

@@ -1,20 +1,63 @@
-import type { LabelKind } from '../domain/catalog.js';
-import type { Executor } from './index.js';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { WORKFLOW_TYPES, type LabelKind, type WorkflowType } from '../domain/catalog.js';
+import type { DialectRules } from './dialect/rules.js';
+import { isForeignKeyViolation } from './dialect/errors.js';
+import type { Executor, Store } from './index.js';
 import { rowParameters, runShaped } from './shaped.js';
 
 /** Tags and sources: named labels linked to any object. */
 
-export async function ensureLabels(db: Executor, kind: LabelKind, names: readonly string[], now: number) {
+/**
+ * Label ids by name, remembered per store: detection systems send the same few tags with every
+ * alertgroup, and looking them up each time doubled the cost of ingest. A label deleted by another
+ * process makes the link insert fail its foreign key; `retryOnStaleLabel` mends that.
+ */
+const known = new WeakMap<Store, Record<LabelKind, Map<string, number>>>();
+
+/** The remembered label ids of a store, by kind and name. */
+export function rememberedLabels(store: Store) {
+  let cache = known.get(store);
+  if (!cache) known.set(store, (cache = { tag: new Map(), source: new Map() }));
+  return cache;
+}
+
+/** Forgets every remembered label id: after a label was renamed or deleted. */
+export function forgetLabels(store: Store) {
+  known.delete(store);
+}
+
+/**
+ * Runs `attempt`, and once more after forgetting every remembered label id if it failed on a
+ * foreign key: a label another process deleted. `attempt` must leave nothing behind when it fails.
+ */
+export async function retryOnStaleLabel<T>(store: Store, attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!isForeignKeyViolation(err)) throw err;
+    forgetLabels(store);
+    return attempt();
+  }
+}
+
+/** Ids of the named labels, creating those that do not exist yet; `created` lists those made now. */
+export async function ensureLabels(
+  db: Executor,
+  kind: LabelKind,
+  names: readonly string[],
+  now: number,
+): Promise<{ ids: Map<string, number>; created: { id: number; name: string }[] }> {
   const ids = new Map<string, number>();
-  if (names.length === 0) return ids;
-  await db
+  if (names.length === 0) return { ids, created: [] };
+  const created = await db
     .insertInto(kind)
     .values(names.map((name) => ({ name, description: '', created: now })))
     .onConflict((oc) => oc.column('name').doNothing())
+    .returning(['id', 'name'])
     .execute();
   const rows = await db.selectFrom(kind).select(['id', 'name']).where('name', 'in', names).execute();
   for (const r of rows) ids.set(r.name, r.id);
-  return ids;
+  return { ids, created };
 }
 
 /** Links every target to every label, keeping links that already exist. */
@@ -85,26 +128,66 @@ export interface LabelRecord {
   count: number;
 }
 
+export interface LabelQuery {
+  name?: string;
+  id?: number;
+  limit: number;
+  offset: number;
+  /** Only labels unused or on an object readable by these groups, counting only such objects; null: all (admin). */
+  readableBy: readonly string[] | null;
+}
+
+type AnyDb = Kysely<any>;
+type Where = ExpressionBuilder<any, any>;
+
+/** The links of the outer query's label to objects of `type` readable by `groups`, deleted or not. */
+function readableLinks(eb: Where, rules: DialectRules, kind: LabelKind, type: WorkflowType, groups: readonly string[]) {
+  return eb
+    .selectFrom(`${kind}_link as l`)
+    .innerJoin(`${type} as o`, 'o.id', 'l.target_id')
+    .whereRef('l.label_id', '=', `${kind}.id`)
+    .where('l.target_type', '=', type)
+    .where((w) => w.or([rules.jsonArrayHasAny(w.ref('o.read_groups'), groups), rules.jsonArrayHasAny(w.ref('o.modify_groups'), groups)]));
+}
+
+/** How many objects carry the outer query's label: all of them, or those readable by `groups`. */
+function useCount(eb: Where, rules: DialectRules, kind: LabelKind, groups: readonly string[] | null) {
+  if (!groups) {
+    return eb.selectFrom(`${kind}_link as l`).select(eb.fn.countAll().as('n')).whereRef('l.label_id', '=', `${kind}.id`);
+  }
+  const counts = WORKFLOW_TYPES.map((type) => readableLinks(eb, rules, kind, type, groups).select(eb.fn.countAll().as('n')));
+  return sql<number>`${sql.join(counts.map((c) => sql`(${c})`), sql` + `)}`;
+}
+
+/**
+ * Labels by name with how many objects carry each. For a caller limited to some groups, a label
+ * used only on objects they cannot read is left out, and counts include only what they can read:
+ * a label's name or count must not reveal such objects. Admins' counts cost one index range per
+ * label; others' read every object the label is on.
+ */
 export async function listLabels(
   db: Executor,
+  rules: DialectRules,
   kind: LabelKind,
-  q: { name?: string; limit: number; offset: number },
+  q: LabelQuery,
 ): Promise<{ rows: LabelRecord[]; total: number }> {
-  let base = db.selectFrom(kind);
-  if (q.name) base = base.where('name', '=', q.name);
+  const groups = q.readableBy;
+  const where = (eb: Where) => {
+    const parts: Expression<SqlBool>[] = [];
+    if (q.name !== undefined) parts.push(eb(`${kind}.name`, '=', q.name));
+    if (q.id !== undefined) parts.push(eb(`${kind}.id`, '=', q.id));
+    if (groups) {
+      const anyLink = eb.selectFrom(`${kind}_link as u`).select(sql.lit(1).as('one')).whereRef('u.label_id', '=', `${kind}.id`);
+      const unused = eb.not(eb.exists(anyLink));
+      const seen = WORKFLOW_TYPES.map((type) => eb.exists(readableLinks(eb, rules, kind, type, groups).select(sql.lit(1).as('one'))));
+      parts.push(eb.or([unused, ...seen]));
+    }
+    return eb.and(parts);
+  };
+  const base = (db as AnyDb).selectFrom(kind).where(where);
   const rows = await base
-    .select((eb) => [
-      `${kind}.id` as const,
-      `${kind}.name` as const,
-      `${kind}.description` as const,
-      `${kind}.created` as const,
-      eb
-        .selectFrom(`${kind}_link as l`)
-        .select(eb.fn.countAll<number>().as('n'))
-        .whereRef('l.label_id', '=', `${kind}.id`)
-        .as('count'),
-    ])
-    .orderBy('name')
+    .select((eb) => [`${kind}.id`, `${kind}.name`, `${kind}.description`, `${kind}.created`, useCount(eb, rules, kind, groups).as('count')])
+    .orderBy(`${kind}.name`)
     .limit(q.limit)
     .offset(q.offset)
     .execute();

@@ -17,6 +17,7 @@ interface Tracked {
 }
 
 export interface AlertgroupTable extends Tracked {
+  /** The dedup key among the alertgroups one poster can read; not unique across all of them. */
   message_id: string | null;
   subject: string;
   columns: string;

@@ -57,23 +57,29 @@ export async function groupsOfUsers(db: Executor, userIds: readonly number[]): P
   return result;
 }
 
-export async function ensureGroups(db: Executor, names: readonly string[], now: number): Promise<Map<string, number>> {
+/** Ids of the named groups, creating those that do not exist yet; `created` lists those made now. */
+export async function ensureGroups(
+  db: Executor,
+  names: readonly string[],
+  now: number,
+): Promise<{ ids: Map<string, number>; created: { id: number; name: string }[] }> {
   const ids = new Map<string, number>();
-  if (names.length === 0) return ids;
-  await db
+  if (names.length === 0) return { ids, created: [] };
+  const created = await db
     .insertInto('group')
     .values(names.map((name) => ({ name, description: '', created: now })))
     .onConflict((oc) => oc.column('name').doNothing())
+    .returning(['id', 'name'])
     .execute();
   for (const r of await db.selectFrom('group').select(['id', 'name']).where('name', 'in', names).execute()) {
     ids.set(r.name, r.id);
   }
-  return ids;
+  return { ids, created };
 }
 
-/** Makes `names` the user's exact set of groups. */
+/** Makes `names` the user's exact set of groups; returns the groups it had to create. */
 export async function setUserGroups(db: Executor, userId: number, names: readonly string[], now: number) {
-  const ids = await ensureGroups(db, names, now);
+  const { ids, created } = await ensureGroups(db, names, now);
   await db.deleteFrom('user_group').where('user_id', '=', userId).execute();
   if (ids.size > 0) {
     await db
@@ -81,6 +87,7 @@ export async function setUserGroups(db: Executor, userId: number, names: readonl
       .values([...ids.values()].map((group_id) => ({ user_id: userId, group_id })))
       .execute();
   }
+  return created;
 }
 
 export async function listGroups(db: Executor, page: { limit: number; offset: number }) {
@@ -122,4 +129,21 @@ export async function updateGroup(db: Executor, id: number, values: { name?: str
 
 export async function deleteGroup(db: Executor, id: number) {
   await db.deleteFrom('group').where('id', '=', id).execute();
+}
+
+/** How many enabled users are in the group; for the admin group, zero means nobody can administer SCOT. */
+export async function countEnabledMembers(db: Executor, groupName: string): Promise<number> {
+  const row = await db
+    .selectFrom('user as u')
+    .innerJoin('user_group as ug', 'ug.user_id', 'u.id')
+    .innerJoin('group as g', 'g.id', 'ug.group_id')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('g.name', '=', groupName)
+    .where('u.disabled', '=', 0)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function groupByName(db: Executor, name: string) {
+  return db.selectFrom('group').selectAll().where('name', '=', name).executeTakeFirst();
 }

@@ -151,3 +151,56 @@ describe('scot command line (SQLite)', { timeout: 180_000 }, () => {
     assert.deepEqual(await server.stop(), { code: 0, signal: null });
   });
 });
+
+describe('scot command line: accounts made before the first start (SQLite)', { timeout: 180_000 }, () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let server: Served | undefined;
+  let base: string;
+
+  before(async () => {
+    dataDir = tempDir('scot-cli-admin-');
+    env = userEnv({ SCOT_DATA_DIR: dataDir, SCOT_PORT: String(await freePort()), SCOT_HOST: '127.0.0.1' });
+  });
+
+  after(async () => {
+    try {
+      await server?.stop();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a user added before the first serve does not keep serve from making the admin', async () => {
+    await scotOk(env, ['user', 'add', 'detectotron', '--group', 'ir', '--no-password']);
+    server = new Served({ ...env, SCOT_ADMIN_PASSWORD: 'first-admin-password' });
+    base = (await server.waitFor(/SCOT is listening on (\S+)/))[1];
+    await server.waitFor(/No enabled admin: created user "admin" with the password from SCOT_ADMIN_PASSWORD/);
+    assert.deepEqual(expectStatus(await signIn(base, 'admin', 'first-admin-password'), 200).groups, ['admin', 'ir']);
+  });
+
+  it('user add --admin makes an admin', async () => {
+    assert.match(await scotOk(env, ['user', 'add', 'carol', '--admin', '--group', 'ir'], 'carol-password-1\n'), /in groups: admin, ir/);
+    assert.deepEqual(expectStatus(await signIn(base, 'carol', 'carol-password-1'), 200).groups, ['admin', 'ir']);
+  });
+
+  it('user disable refuses to disable the last enabled admin', async () => {
+    await scotOk(env, ['user', 'disable', 'admin']);
+    assert.match(await scotFails(env, ['user', 'disable', 'carol']), /carol is the last enabled admin/);
+    expectStatus(await signIn(base, 'carol', 'carol-password-1'), 200);
+  });
+
+  it('user reset-admin enables admin again with a password from stdin, SCOT_ADMIN_PASSWORD or generated', async () => {
+    assert.match(await scotOk(env, ['user', 'reset-admin'], 'second-admin-password\n'), /user admin enabled/);
+    expectError(await signIn(base, 'admin', 'first-admin-password'), 401);
+    expectStatus(await signIn(base, 'admin', 'second-admin-password'), 200);
+
+    await scotOk({ ...env, SCOT_ADMIN_PASSWORD: 'third-admin-password' }, ['user', 'reset-admin'], 'not-this-one-from-stdin\n');
+    expectStatus(await signIn(base, 'admin', 'third-admin-password'), 200);
+
+    const generated = /password \(shown only now\): (\S+)/.exec(await scotOk(env, ['user', 'reset-admin'], ''))?.[1];
+    assert.ok(generated && generated.length >= 16, 'a generated password is printed');
+    expectStatus(await signIn(base, 'admin', generated), 200);
+    expectError(await signIn(base, 'admin', 'third-admin-password'), 401);
+  });
+});

@@ -195,7 +195,8 @@ for (const backend of await backends()) {
         const basic = await fetch(`${scot().base}/whoami`, { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } });
         assert.equal(basic.status, 401);
 
-        const owner = await scot().user('keyholder', ['ir']);
+        await scot().user('keyholder', ['ir'], 'keyholder-password');
+        const owner = await scot().login('keyholder', 'keyholder-password');
         const created = expectStatus(await owner.post('/apikey', { name: 'script' }), 201);
         const key = new Client(scot().base, { key: created.key });
         assert.equal(expectStatus(await key.get('/whoami'), 200).username, 'keyholder');

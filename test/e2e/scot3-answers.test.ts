@@ -167,7 +167,7 @@ for (const backend of await backends()) {
         const fixture = await openFixture(backend);
         try {
           const { app } = fixture;
-          await createUser(app, { username: 'closer', groups: ['ir'], password: 'closer-password' });
+          await createUser(app, ADMIN, { username: 'closer', groups: ['ir'], password: 'closer-password' });
           const { token } = await login(app, 'closer', 'closer-password');
           const event = await createCase(app, ADMIN, 'event', { subject: 'viewed before closing' });
           const server = await buildServer(app, { logLevel: false });

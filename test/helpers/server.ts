@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { createApikey, ensureAdmin } from '../../src/app/auth.js';
+import { createApikey } from '../../src/app/auth.js';
 import { createApp, type App } from '../../src/app/context.js';
-import { createUser } from '../../src/app/user.js';
+import { createUser, ensureAdmin } from '../../src/app/user.js';
 import { loadConfig } from '../../src/config.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { buildServer } from '../../src/http/server.js';
@@ -86,7 +86,7 @@ export async function startServer(backend: Backend): Promise<TestServer> {
     anonymous: new Client(base),
     admin: new Client(base, { key: await keyFor('admin') }),
     async user(username, groups, password) {
-      await createUser(app, { username, groups, password });
+      await createUser(app, cli, { username, groups, password });
       return new Client(base, { key: await keyFor(username) });
     },
     login,

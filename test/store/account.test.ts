@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  apikeysOf, createApikey, ensureAdmin, login, logout, principalFromApikey, principalFromSession, principalOf, revokeApikey, setPassword,
+  apikeysOf, createApikey, login, logout, principalFromApikey, principalFromSession, principalOf, revokeApikey,
 } from '../../src/app/auth.js';
 import type { App } from '../../src/app/context.js';
 import { tokenHash } from '../../src/app/secret.js';
 import {
-  changeGroup, createGroup, createUser, groupsPage, presentGroup, presentUser, removeGroup, updateUserAccount, usersPage,
+  changeGroup, createGroup, createUser, ensureAdmin, groupsPage, presentGroup, presentUser, removeGroup, resetAdmin, updateUserAccount, usersPage,
 } from '../../src/app/user.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { backends } from '../helpers/backend.js';
-import { countRows, rejectsWith, T0, useFixture } from '../helpers/store.js';
+import { ADMIN, as, changesOf, countRows, openFixture, rejectsWith, T0, useFixture } from '../helpers/store.js';
 
 const PASSWORD = 'correct horse battery';
 
 /** A user with a password, and the principal the server would make of them. */
 async function user(app: App, username: string, groups: string[] = ['ir']): Promise<Principal> {
-  const created = await createUser(app, { username, password: PASSWORD, groups });
+  const created = await createUser(app, ADMIN, { username, password: PASSWORD, groups });
   return (await principalOf(app, created.id))!;
 }
 
@@ -30,9 +30,9 @@ for (const backend of await backends()) {
       it('creates the first admin once, in the admin and default groups', async () => {
         const { app } = fixture();
         const first = await ensureAdmin(app);
-        assert.equal(first.created, true);
+        assert.equal(first.admin, 'created');
         assert.ok(first.password && first.password.length >= 16, 'a generated password is returned to print');
-        assert.deepEqual(await ensureAdmin(app), { created: false });
+        assert.deepEqual(await ensureAdmin(app), {});
         const { token, principal } = await login(app, 'admin', first.password!);
         assert.ok(token);
         assert.equal(principal.admin, true);
@@ -41,7 +41,7 @@ for (const backend of await backends()) {
 
       it('creates users with sorted groups, and refuses duplicates and bad input', async () => {
         const { app } = fixture();
-        const created = await createUser(app, { username: 'u.one@ir', fullname: 'User One', password: PASSWORD, groups: ['zeta', 'alpha', 'zeta'] });
+        const created = await createUser(app, ADMIN, { username: 'u.one@ir', fullname: 'User One', password: PASSWORD, groups: ['zeta', 'alpha', 'zeta'] });
         assert.equal(created.username, 'u.one@ir');
         assert.equal(created.fullname, 'User One');
         assert.deepEqual(created.groups, ['alpha', 'zeta']);
@@ -53,12 +53,12 @@ for (const backend of await backends()) {
         assert.match(stored.password_hash!, /^scrypt\$/);
         assert.ok(!stored.password_hash!.includes(PASSWORD));
 
-        await rejectsWith(createUser(app, { username: 'u.one@ir' }), 409, 'username');
-        await rejectsWith(createUser(app, { username: '-starts-with-dash' }), 400, 'username');
-        await rejectsWith(createUser(app, { username: 'ok', groups: ['bad/group'] }), 400, 'groups');
-        await rejectsWith(createUser(app, { username: 'ok', password: 'short' }), 400, 'password');
+        await rejectsWith(createUser(app, ADMIN, { username: 'u.one@ir' }), 409, 'username');
+        await rejectsWith(createUser(app, ADMIN, { username: '-starts-with-dash' }), 400, 'username');
+        await rejectsWith(createUser(app, ADMIN, { username: 'ok', groups: ['bad/group'] }), 400, 'groups');
+        await rejectsWith(createUser(app, ADMIN, { username: 'ok', password: 'short' }), 400, 'password');
 
-        const noPassword = await createUser(app, { username: 'sso-only' });
+        const noPassword = await createUser(app, ADMIN, { username: 'sso-only' });
         assert.equal(noPassword.has_password, false);
         assert.deepEqual(noPassword.groups, []);
         await rejectsWith(login(app, 'sso-only', ''), 401);
@@ -69,36 +69,36 @@ for (const backend of await backends()) {
         const { app, clock } = fixture();
         const u = await user(app, 'changer', ['ir', 'hr']);
         clock.now = T0 + 50;
-        const updated = await updateUserAccount(app, u.userId, { fullname: 'Changed', groups: ['soc'] });
+        const updated = await updateUserAccount(app, ADMIN, u.userId, { fullname: 'Changed', groups: ['soc'] });
         clock.now = T0;
         assert.equal(updated.fullname, 'Changed');
         assert.deepEqual(updated.groups, ['soc']);
         assert.equal(updated.updated, T0 + 50);
         assert.deepEqual((await principalOf(app, u.userId))!.groups, ['soc']);
-        await rejectsWith(updateUserAccount(app, 999_999, { fullname: 'x' }), 404);
-        await rejectsWith(updateUserAccount(app, u.userId, { password: 'short' }), 400, 'password');
+        await rejectsWith(updateUserAccount(app, ADMIN, 999_999, { fullname: 'x' }), 404);
+        await rejectsWith(updateUserAccount(app, ADMIN, u.userId, { password: 'short' }), 400, 'password');
       });
 
       it('manages groups and their members', async () => {
         const { app } = fixture();
-        const group = await createGroup(app, { name: 'forensics', description: 'disk and memory' });
+        const group = await createGroup(app, ADMIN, { name: 'forensics', description: 'disk and memory' });
         assert.deepEqual([group.name, group.description, group.members], ['forensics', 'disk and memory', []]);
-        await rejectsWith(createGroup(app, { name: 'forensics' }), 409, 'name');
-        await rejectsWith(createGroup(app, { name: '../etc' }), 400, 'name');
+        await rejectsWith(createGroup(app, ADMIN, { name: 'forensics' }), 409, 'name');
+        await rejectsWith(createGroup(app, ADMIN, { name: '../etc' }), 400, 'name');
         const member = await user(app, 'fiona', ['forensics', 'ir']);
         await user(app, 'fred', ['forensics']);
         assert.deepEqual((await presentGroup(app, group.id)).members, ['fiona', 'fred']);
         const page = await groupsPage(app, { limit: 1000, offset: 0 });
         assert.equal(page.records.find((g) => g.name === 'forensics')!.member_count, 2);
         assert.equal(page.total, page.records.length);
-        assert.equal((await changeGroup(app, group.id, { description: 'DFIR' })).description, 'DFIR');
+        assert.equal((await changeGroup(app, ADMIN, group.id, { description: 'DFIR' })).description, 'DFIR');
 
-        await removeGroup(app, group.id);
+        await removeGroup(app, ADMIN, group.id);
         await rejectsWith(presentGroup(app, group.id), 404);
         assert.deepEqual((await principalOf(app, member.userId))!.groups, ['ir'], 'membership goes with the group');
         await ensureAdmin(app);
         const adminGroup = await app.store.db.selectFrom('group').select('id').where('name', '=', 'admin').executeTakeFirstOrThrow();
-        await rejectsWith(removeGroup(app, adminGroup.id), 409);
+        await rejectsWith(removeGroup(app, ADMIN, adminGroup.id), 409);
       });
 
       it('lists users by name with their groups', async () => {
@@ -111,6 +111,65 @@ for (const backend of await backends()) {
         assert.deepEqual(page.records.find((u) => u.username === 'zed')!.groups, ['ir', 'soc']);
         const second = await usersPage(app, { limit: 1, offset: 1 });
         assert.deepEqual(second.records.map((u) => u.username), [names[1]]);
+      });
+    });
+
+    describe('the admin', () => {
+      it('serve makes one when users exist but none is an enabled admin, and records it', async () => {
+        const own = await openFixture(backend, { SCOT_ADMIN_PASSWORD: 'chosen-admin-password' });
+        try {
+          // As the README's "Sending alerts" did, a user made before the first start.
+          const early = await createUser(own.app, ADMIN, { username: 'detectotron', groups: ['ir'] });
+          // With no admin yet, changing another user must still work.
+          await updateUserAccount(own.app, ADMIN, early.id, { fullname: 'Detectotron 3000', disabled: true });
+          assert.deepEqual(await ensureAdmin(own.app), { admin: 'created', password: undefined });
+          const { principal } = await login(own.app, 'admin', 'chosen-admin-password');
+          assert.equal(principal.admin, true);
+          assert.deepEqual(await ensureAdmin(own.app), {}, 'once there is one, serve leaves it alone');
+          const [created] = await changesOf(own.app, 'user', principal.userId);
+          assert.deepEqual(
+            [created.who, created.action, created.diff],
+            ['serve', 'create', { username: 'admin', fullname: 'Administrator', groups: ['admin', 'ir'], has_password: true }],
+          );
+        } finally {
+          await own.close();
+        }
+      });
+
+      it('reset enables the admin user, puts it back in the admin group and signs its sessions out', async () => {
+        const own = await openFixture(backend);
+        try {
+          const { app } = own;
+          await createUser(app, ADMIN, { username: 'admin', password: 'old-admin-password', groups: ['ir'] });
+          const boss = await user(app, 'boss', ['admin']);
+          const session = await login(app, 'admin', 'old-admin-password');
+          await updateUserAccount(app, boss, session.principal.userId, { disabled: true });
+          assert.deepEqual(await resetAdmin(app, ADMIN, 'new-admin-password'), { created: false });
+          const again = await login(app, 'admin', 'new-admin-password');
+          assert.deepEqual([again.principal.admin, again.principal.groups], [true, ['admin', 'ir']]);
+          await rejectsWith(login(app, 'admin', 'old-admin-password'), 401);
+          assert.equal(await principalFromSession(app, session.token), undefined);
+          const [, , reset] = await changesOf(app, 'user', again.principal.userId);
+          assert.deepEqual(reset.diff, { disabled: [true, false], password: 'changed', groups: [['ir'], ['admin', 'ir']] });
+          await rejectsWith(resetAdmin(app, ADMIN, 'short'), 400, 'password');
+          await rejectsWith(resetAdmin(app, as('plain'), 'long-enough-password'), 403);
+        } finally {
+          await own.close();
+        }
+      });
+
+      it('no account change may leave no enabled admin', async () => {
+        const own = await openFixture(backend);
+        try {
+          const { app } = own;
+          const only = await user(app, 'only-admin', ['admin']);
+          await rejectsWith(updateUserAccount(app, only, only.userId, { disabled: true }), 409, 'disabled');
+          await rejectsWith(updateUserAccount(app, only, only.userId, { groups: ['ir'] }), 409, 'groups');
+          assert.deepEqual((await principalOf(app, only.userId))!.groups, ['admin'], 'the refused change left nothing behind');
+          await rejectsWith(createUser(app, as('plain'), { username: 'sneaky' }), 403);
+        } finally {
+          await own.close();
+        }
       });
     });
 
@@ -129,7 +188,7 @@ for (const backend of await backends()) {
         assert.ok(!Object.values(row).includes(key.key), 'the key itself is not stored');
 
         const who = await principalFromApikey(app, key.key);
-        assert.deepEqual(who, { userId: owner.userId, username: 'keyholder', groups: ['ir', 'splunk'], admin: false, apikey: true });
+        assert.deepEqual(who, { userId: owner.userId, username: 'keyholder', groups: ['ir', 'splunk'], admin: false, via: 'apikey' });
         const used = await app.store.db.selectFrom('apikey').select('last_used').where('id', '=', key.id).executeTakeFirstOrThrow();
         assert.equal(used.last_used, T0);
         assert.equal(await principalFromApikey(app, key.key + 'x'), undefined);
@@ -168,9 +227,9 @@ for (const backend of await backends()) {
 
         const doraKey = await createApikey(app, dora, 'dora', 'to disable');
         assert.equal((await principalFromApikey(app, doraKey.key))!.username, 'dora');
-        await updateUserAccount(app, dora.userId, { disabled: true });
+        await updateUserAccount(app, ADMIN, dora.userId, { disabled: true });
         assert.equal(await principalFromApikey(app, doraKey.key), undefined);
-        await updateUserAccount(app, dora.userId, { disabled: false });
+        await updateUserAccount(app, ADMIN, dora.userId, { disabled: false });
         assert.equal((await principalFromApikey(app, doraKey.key))!.username, 'dora');
       });
     });
@@ -184,11 +243,11 @@ for (const backend of await backends()) {
         clock.now = T0 + 1000;
         const session = await login(app, 'sam', PASSWORD);
         assert.equal(session.expires, T0 + 1000 + 3600, 'SCOT_SESSION_HOURS=1');
-        assert.deepEqual(session.principal, sam);
+        assert.deepEqual(session.principal, { ...sam, via: 'session' });
         const [row] = await sessionRows(app, sam.userId);
         assert.deepEqual(row, { token_hash: tokenHash(session.token), user_id: sam.userId, created: T0 + 1000, expires: T0 + 4600, last_seen: T0 + 1000 });
         assert.equal((await presentUser(app, sam.userId)).last_login, T0 + 1000);
-        assert.deepEqual(await principalFromSession(app, session.token), sam);
+        assert.deepEqual(await principalFromSession(app, session.token), { ...sam, via: 'session' });
         assert.equal(await principalFromSession(app, 'not-a-token'), undefined);
         clock.now = T0;
       });
@@ -223,13 +282,13 @@ for (const backend of await backends()) {
         assert.equal(await principalFromSession(app, first.token), undefined);
         assert.equal((await principalFromSession(app, second.token))!.username, 'vic', 'other sessions stay');
 
-        await setPassword(app, 'vic', 'a whole new password');
+        await updateUserAccount(app, ADMIN, vic.userId, { password: 'a whole new password' });
         assert.equal(await principalFromSession(app, second.token), undefined);
         assert.deepEqual(await sessionRows(app, vic.userId), []);
         await rejectsWith(login(app, 'vic', PASSWORD), 401);
         const third = await login(app, 'vic', 'a whole new password');
 
-        await updateUserAccount(app, vic.userId, { disabled: true });
+        await updateUserAccount(app, ADMIN, vic.userId, { disabled: true });
         assert.equal(await principalFromSession(app, third.token), undefined);
         assert.deepEqual(await sessionRows(app, vic.userId), []);
         await rejectsWith(login(app, 'vic', 'a whole new password'), 401);

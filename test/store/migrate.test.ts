@@ -4,7 +4,7 @@ import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import { createApp } from '../../src/app/context.js';
 import { getObject } from '../../src/app/object.js';
 import { openStore } from '../../src/store/index.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import { LATEST_SCHEMA_VERSION, migrateToLatest } from '../../src/store/migrate.js';
 import { backends } from '../helpers/backend.js';
 import { ADMIN, testConfig } from '../helpers/store.js';
 
@@ -13,8 +13,8 @@ const TABLES = [
   'user', 'group', 'user_group', 'apikey', 'session', 'change', 'job', 'job_schedule', 'cursor', 'view_history',
 ] as const;
 
-/** Every migration, in the order a fresh database gets them. */
-const MIGRATIONS = ['0001_initial', '0006_view', '0007_job'];
+/** Every migration, in the order applied. */
+const MIGRATION_NAMES = ['0001_initial', '0005_message_id_per_reader', '0006_view', '0007_job'];
 
 const appliedNames = async (db: any): Promise<string[]> =>
   (await db.selectFrom('schema_migration').select('name').orderBy('name').execute()).map((r: { name: string }) => r.name);
@@ -32,10 +32,11 @@ for (const backend of await backends()) {
     it('a fresh database gets every migration, once', async () => {
       const store = await openStore(database.url, { migrate: false });
       try {
-        assert.deepEqual(await migrateToLatest(store.db, store.kind), MIGRATIONS);
-        assert.deepEqual(await appliedNames(store.db), MIGRATIONS);
+        assert.deepEqual(await migrateToLatest(store.db, store.kind), MIGRATION_NAMES);
+        assert.equal(LATEST_SCHEMA_VERSION, MIGRATION_NAMES.at(-1));
+        assert.deepEqual(await appliedNames(store.db), MIGRATION_NAMES);
         assert.deepEqual(await migrateToLatest(store.db, store.kind), [], 'a second run applies nothing');
-        assert.deepEqual(await appliedNames(store.db), MIGRATIONS);
+        assert.deepEqual(await appliedNames(store.db), MIGRATION_NAMES);
         for (const table of TABLES) {
           const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
           assert.equal(Number(row.n), 0, `${table} exists and is empty`);
@@ -61,7 +62,7 @@ for (const backend of await backends()) {
         const record = await getObject(createApp(first, config), ADMIN, 'alertgroup', alertgroupId);
         assert.equal(record.subject, 'kept across restarts');
         assert.equal(record.alert_count, 1);
-        assert.deepEqual(await appliedNames(first.db), MIGRATIONS);
+        assert.deepEqual(await appliedNames(first.db), MIGRATION_NAMES);
       } finally {
         await first.close();
       }
@@ -78,7 +79,7 @@ for (const backend of await backends()) {
         }
         const migrated = await openStore(fresh.url);
         try {
-          assert.deepEqual(await appliedNames(migrated.db), MIGRATIONS);
+          assert.deepEqual(await appliedNames(migrated.db), MIGRATION_NAMES);
         } finally {
           await migrated.close();
         }

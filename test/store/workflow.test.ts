@@ -252,7 +252,7 @@ for (const backend of await backends()) {
         const { app } = fixture();
         const event = await createCase(app, alice, 'event', { subject: 'views' });
         await flushViews(app); // views of earlier tests on this app
-        await getObject(app, { ...alice, apikey: true }, 'event', event.id as number);
+        await getObject(app, { ...alice, via: 'apikey' }, 'event', event.id as number);
         assert.equal(await flushViews(app), 0);
         assert.equal((await getObject(app, alice, 'event', event.id as number)).views, 0);
       });

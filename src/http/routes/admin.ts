@@ -1,62 +1,31 @@
 import type { FastifyInstance } from 'fastify';
 import { LABEL_KINDS } from '../../domain/catalog.js';
-import { AppError, conflict, notFound } from '../../domain/error.js';
 import { apikeysOf, createApikey, revokeApikey } from '../../app/auth.js';
 import type { App } from '../../app/context.js';
+import { changeLabel, createLabel, labelsPage, presentLabel, removeLabel } from '../../app/label.js';
 import { envelope, parsePage } from '../../app/list.js';
-import { verifyPassword } from '../../app/secret.js';
 import {
-  changeGroup, createGroup, createUser, groupsPage, presentGroup, presentUser, removeGroup, updateUserAccount, usersPage,
+  changeGroup, createGroup, createUser, groupsPage, presentGroup, presentUser, removeGroup, updateUserAccount, usersPage, type UserPatch,
 } from '../../app/user.js';
-import { changeLabel, removeLabel } from '../../app/label.js';
-import { ensureLabels, getLabel, labelByName, listLabels, updateLabel } from '../../store/label.js';
-import { userById } from '../../store/user.js';
-import { admin, principal } from '../auth.js';
+import { principal } from '../auth.js';
 import { idParam, queryOf } from '../params.js';
 import * as schema from '../schema.js';
 
-/** Tags, sources, users, groups and API keys. Reading is open to every user; changing is mostly for admins. */
+/** Tags, sources, users, groups and API keys. The use cases decide who may do what. */
 export function adminRoutes(server: FastifyInstance, app: App) {
-  const db = app.store.db;
-
   for (const kind of LABEL_KINDS) {
-    server.get(`/${kind}`, async (request) => {
-      principal(request);
-      const q = queryOf(request);
-      const { rows, total } = await listLabels(db, kind, { ...parsePage(q), name: typeof q.name === 'string' ? q.name : undefined });
-      return envelope(rows as unknown as Record<string, unknown>[], total);
-    });
-    server.get(`/${kind}/:id`, async (request) => {
-      principal(request);
-      const id = idParam(request);
-      return (await getLabel(db, kind, id)) ?? Promise.reject(notFound(kind, id));
-    });
+    server.get(`/${kind}`, async (request) => labelsPage(app, principal(request), kind, queryOf(request)));
+    server.get(`/${kind}/:id`, async (request) => presentLabel(app, principal(request), kind, idParam(request)));
     server.post(`/${kind}`, { schema: { body: schema.labelCreate } }, async (request, reply) => {
-      principal(request);
-      const { name, description } = request.body as { name: string; description?: string };
-      if (await labelByName(db, kind, name)) throw conflict(`${kind} ${name} already exists`, 'name');
-      const id = (await ensureLabels(db, kind, [name], app.now())).get(name)!;
-      if (description) await updateLabel(db, kind, id, { description });
       reply.status(201);
-      return getLabel(db, kind, id);
+      return createLabel(app, principal(request), kind, request.body as schema.LabelBody);
     });
-    server.put(`/${kind}/:id`, { schema: { body: schema.labelUpdate } }, async (request) => {
-      const patch = request.body as { name?: string; description?: string };
-      // A rename changes the label on every object of every group: an admin's call. Anyone may describe it.
-      if (patch.name !== undefined) admin(request);
-      else principal(request);
-      const id = idParam(request);
-      if (!(await getLabel(db, kind, id))) throw notFound(kind, id);
-      const clash = patch.name ? await labelByName(db, kind, patch.name) : undefined;
-      if (clash && clash.id !== id) throw conflict(`${kind} ${patch.name} already exists`, 'name');
-      await changeLabel(app.store, kind, id, patch);
-      return getLabel(db, kind, id);
-    });
+    server.put(`/${kind}/:id`, { schema: { body: schema.labelUpdate } }, async (request) =>
+      changeLabel(app, principal(request), kind, idParam(request), request.body as Partial<schema.LabelBody>),
+    );
     server.delete(`/${kind}/:id`, async (request) => {
-      admin(request);
       const id = idParam(request);
-      if (!(await getLabel(db, kind, id))) throw notFound(kind, id);
-      await removeLabel(app.store, kind, id);
+      await removeLabel(app, principal(request), kind, id);
       return { id, status: 'ok', action: 'delete' };
     });
   }
@@ -71,28 +40,12 @@ export function adminRoutes(server: FastifyInstance, app: App) {
     return presentUser(app, idParam(request));
   });
   server.post('/user', { schema: { body: schema.userCreate } }, async (request, reply) => {
-    admin(request);
     reply.status(201);
-    return createUser(app, request.body as schema.UserBody);
+    return createUser(app, principal(request), request.body as schema.UserBody);
   });
-  server.put('/user/:id', { schema: { body: schema.userUpdate } }, async (request) => {
-    const who = principal(request);
-    const id = idParam(request);
-    const patch = request.body as schema.UserBody & { old_password?: string; disabled?: boolean };
-    if (!who.admin) {
-      // Users may change their own name and password (proving the old one), nothing else.
-      if (id !== who.userId) throw new AppError(403, 'only admins change other users');
-      if (patch.groups !== undefined || patch.disabled !== undefined) throw new AppError(403, 'only admins change groups or disable users');
-      if (patch.password !== undefined) {
-        const me = await userById(db, id);
-        if (!(await verifyPassword(patch.old_password ?? '', me?.password_hash ?? null))) {
-          throw new AppError(403, 'old_password is wrong', 'old_password');
-        }
-      }
-    }
-    const { old_password: _old, ...rest } = patch;
-    return updateUserAccount(app, id, rest);
-  });
+  server.put('/user/:id', { schema: { body: schema.userUpdate } }, async (request) =>
+    updateUserAccount(app, principal(request), idParam(request), request.body as UserPatch),
+  );
 
   server.get('/group', async (request) => {
     principal(request);
@@ -104,18 +57,15 @@ export function adminRoutes(server: FastifyInstance, app: App) {
     return presentGroup(app, idParam(request));
   });
   server.post('/group', { schema: { body: schema.groupCreate } }, async (request, reply) => {
-    admin(request);
     reply.status(201);
-    return createGroup(app, request.body as { name: string; description?: string });
+    return createGroup(app, principal(request), request.body as schema.GroupBody);
   });
-  server.put('/group/:id', { schema: { body: schema.groupUpdate } }, async (request) => {
-    admin(request);
-    return changeGroup(app, idParam(request), request.body as { description?: string });
-  });
+  server.put('/group/:id', { schema: { body: schema.groupUpdate } }, async (request) =>
+    changeGroup(app, principal(request), idParam(request), request.body as Partial<schema.GroupBody>),
+  );
   server.delete('/group/:id', async (request) => {
-    admin(request);
     const id = idParam(request);
-    await removeGroup(app, id);
+    await removeGroup(app, principal(request), id);
     return { id, status: 'ok', action: 'delete' };
   });
 
@@ -125,7 +75,7 @@ export function adminRoutes(server: FastifyInstance, app: App) {
   });
   server.post('/apikey', { schema: { body: schema.apikeyCreate } }, async (request, reply) => {
     const who = principal(request);
-    const body = request.body as { user?: string; name?: string };
+    const body = request.body as schema.ApikeyBody;
     reply.status(201);
     return createApikey(app, who, body.user ?? who.username, body.name ?? 'api');
   });

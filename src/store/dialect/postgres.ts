@@ -25,4 +25,7 @@ export const postgresRules: DialectRules = {
     return sql<boolean>`${column} ilike ${'%' + escapeLike(needle) + '%'} escape '\\'`;
   },
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query.forUpdate().skipLocked(),
+  transactionLock(key: string): RawBuilder<unknown> {
+    return sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+  },
 };

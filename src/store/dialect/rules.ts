@@ -17,4 +17,9 @@ export interface DialectRules {
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean>;
   /** Rows `query` selects, locked for this transaction and skipping rows another transaction has locked. */
   skipLocked<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * A statement holding a lock on `key` until the transaction ends, so that writers in every
+   * process check-then-insert one at a time; none where a single writer already serializes them.
+   */
+  transactionLock(key: string): RawBuilder<unknown> | undefined;
 }

@@ -47,6 +47,8 @@ export const sqliteRules: DialectRules = {
   },
   // The one writer needs no row locks: a claim is a single update statement.
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query,
+  // One writer at a time: a write transaction already excludes every other.
+  transactionLock: () => undefined,
 };
 
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' + c);
