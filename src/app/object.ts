@@ -1,56 +1,35 @@
 import { LABEL_KINDS, type LabelKind, type WorkflowType } from '../domain/catalog.js';
 import { badInput, conflict } from '../domain/error.js';
+import type { LabelInput } from '../domain/input/common.js';
+import type { EventInput } from '../domain/input/event.js';
+import { INCIDENT_FIELDS, type IncidentInput } from '../domain/input/incident.js';
+import type { Patch } from '../domain/input/patch.js';
 import type { Groups, Principal } from '../domain/principal.js';
-import type { EntryClass, SettableStatus } from '../domain/status.js';
+import type { SettableStatus } from '../domain/status.js';
 import { changesOf } from '../store/change.js';
 import { labelsOf, unlinkAllLabels } from '../store/label.js';
 import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import { cascadeToAlerts, refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
 import type { App } from './context.js';
-import { actOnTask, cascadeEntries, cascadeReplies, editEntryBody, editableEntry, setEntryClass, type TaskAction } from './entry.js';
-import { attachLabels } from './label.js';
+import { actOnTask, cascadeEntries, cascadeReplies, editEntryBody, editableEntry, setEntryClass } from './entry.js';
+import { attachLabels, labelNames } from './label.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
 import { inTransaction, reader, type Unit } from './unit.js';
 import { presentOne, type Record_ } from './view.js';
 
-/** Reporting fields of an incident, set by hand. */
-export const INCIDENT_FIELDS = ['type', 'category', 'sensitivity', 'occurred', 'discovered', 'reported', 'closed'] as const;
-
 /** Plain columns a PUT may set, per type. */
-const PLAIN_FIELDS: Record<WorkflowType, readonly string[]> = {
-  alertgroup: ['subject', 'owner'],
-  alert: ['owner'],
-  event: ['subject', 'owner'],
-  incident: ['subject', 'owner', ...INCIDENT_FIELDS],
-  entry: [],
+const PLAIN_FIELDS: Record<WorkflowType, readonly (keyof Patch)[]> = {
+  alertgroup: ['subject', 'owner', 'tlp'],
+  alert: ['owner', 'tlp'],
+  event: ['subject', 'owner', 'tlp'],
+  incident: ['subject', 'owner', 'tlp', ...INCIDENT_FIELDS],
+  entry: ['tlp'],
 };
 
-export interface Patch {
-  rev?: number;
-  undelete?: boolean;
-  status?: SettableStatus;
-  promote?: 'new' | number;
-  tag?: string[];
-  source?: string[];
-  groups?: Partial<Groups>;
-  body?: string;
-  class?: EntryClass;
-  task?: TaskAction;
-  [plain: string]: unknown;
-}
-
-export interface CaseInput {
-  subject?: string;
-  status?: SettableStatus;
-  owner?: string;
-  tag?: string[];
-  source?: string[];
-  groups?: Partial<Groups>;
-  promote_from?: { alert?: number[]; event?: number[] };
-  [incidentField: string]: unknown;
-}
+/** A new event or incident; each takes the fields its schema allows. */
+export type CaseInput = Partial<EventInput & IncidentInput>;
 
 const fetchAccess = (unit: Unit, type: WorkflowType, id: number, includeDeleted = false) =>
   type === 'entry' ? editableEntry(unit, id, { includeDeleted }) : modifiable(unit, type, id, { includeDeleted });
@@ -73,7 +52,8 @@ export async function getObject(app: App, who: Principal, type: WorkflowType, id
 export async function createCase(app: App, who: Principal, type: 'event' | 'incident', input: CaseInput): Promise<Record_> {
   return inTransaction(app, who, async (unit) => {
     const childType: Promotable = type === 'event' ? 'alert' : 'event';
-    const extra = Object.fromEntries(INCIDENT_FIELDS.filter((f) => type === 'incident' && input[f] !== undefined).map((f) => [f, input[f]]));
+    const own = type === 'incident' ? ['tlp', ...INCIDENT_FIELDS] as const : ['tlp'] as const;
+    const extra = Object.fromEntries(own.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]));
     const fromIds = input.promote_from?.[childType];
     const wrongKind = Object.keys(input.promote_from ?? {}).find((k) => k !== childType);
     if (wrongKind) throw badInput(`promote_from.${wrongKind}`, `a ${type} is promoted from ${childType}s, not ${wrongKind}s`);
@@ -95,15 +75,15 @@ export async function createCase(app: App, who: Principal, type: 'event' | 'inci
       });
       await setLabels(unit, type, id, 'tag', input.tag ?? []);
       await setLabels(unit, type, id, 'source', input.source ?? []);
-      unit.record(type, id, 'create', { subject: input.subject, tag: input.tag ?? [], source: input.source ?? [], groups, ...extra });
+      unit.record(type, id, 'create', { subject: input.subject, tag: labelNames(input.tag), source: labelNames(input.source), groups, ...extra });
     }
     return reload(unit, type, id);
   });
 }
 
-async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: LabelKind, names: readonly string[]) {
+async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: LabelKind, labels: readonly LabelInput[]) {
   await unlinkAllLabels(unit.db, kind, type, id);
-  await attachLabels(unit, type, [id], { [kind]: dedupe(names) });
+  await attachLabels(unit, type, [id], { [kind]: labels });
 }
 
 /** Applies a partial update: fields, labels, groups, status, promotion, entry class and task. */
@@ -128,12 +108,12 @@ export async function updateObject(app: App, who: Principal, type: WorkflowType,
     if (patch.groups) Object.assign(diff, await changeGroups(unit, type, row, patch.groups, set));
     let relabelled = false;
     for (const kind of LABEL_KINDS) {
-      const names = patch[kind];
-      if (!names) continue;
+      const given = patch[kind];
+      if (!given) continue;
       const before = (await labelsOf(unit.db, kind, type, [id])).get(id) ?? [];
-      const after = dedupe(names).sort();
+      const after = labelNames(given).sort();
       if (before.join('\n') === after.join('\n')) continue;
-      await setLabels(unit, type, id, kind, after);
+      await setLabels(unit, type, id, kind, given);
       diff[kind] = [before, after];
       relabelled = true;
     }

@@ -1,4 +1,5 @@
 import { badInput, conflict, notFound } from '../domain/error.js';
+import { GROUP_PATTERN, MIN_PASSWORD_LENGTH, USERNAME_PATTERN, type GroupInput, type GroupPatch, type UserInput, type UserPatch } from '../domain/input/account.js';
 import { deleteSessionsOf } from '../store/credential.js';
 import {
   deleteGroup, ensureGroups, groupById, groupMembers, groupsOfUsers, insertUser, listGroups, listUsers, setUserGroups,
@@ -8,17 +9,6 @@ import type { App } from './context.js';
 import { forgetCredentials } from './auth.js';
 import { hashPassword } from './secret.js';
 import { dedupe } from './access.js';
-
-export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$';
-export const GROUP_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$';
-export const MIN_PASSWORD_LENGTH = 8;
-
-export interface UserInput {
-  username: string;
-  fullname?: string;
-  password?: string;
-  groups?: string[];
-}
 
 export function checkPassword(password: string) {
   if (password.length < MIN_PASSWORD_LENGTH) throw badInput('password', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
@@ -72,7 +62,7 @@ export async function usersPage(app: App, page: { limit: number; offset: number 
 export async function updateUserAccount(
   app: App,
   id: number,
-  patch: { fullname?: string; password?: string; disabled?: boolean; groups?: string[] },
+  patch: Omit<UserPatch, 'old_password'>,
 ) {
   const user = await userById(app.store.db, id);
   if (!user) throw notFound('user', id);
@@ -109,7 +99,7 @@ export async function presentGroup(app: App, id: number) {
   return { ...group, members: await groupMembers(app.store.db, id) };
 }
 
-export async function createGroup(app: App, input: { name: string; description?: string }) {
+export async function createGroup(app: App, input: GroupInput) {
   if (!new RegExp(GROUP_PATTERN).test(input.name)) throw badInput('name', `"${input.name}" is not a valid group name`);
   const existing = await app.store.db.selectFrom('group').select('id').where('name', '=', input.name).executeTakeFirst();
   if (existing) throw conflict(`group ${input.name} already exists`, 'name');
@@ -119,7 +109,7 @@ export async function createGroup(app: App, input: { name: string; description?:
   return presentGroup(app, id);
 }
 
-export async function changeGroup(app: App, id: number, patch: { description?: string }) {
+export async function changeGroup(app: App, id: number, patch: GroupPatch) {
   await presentGroup(app, id);
   if (patch.description !== undefined) await updateGroup(app.store.db, id, { description: patch.description });
   return presentGroup(app, id);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, forbidden } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
-import { principalFromApikey, principalFromSession } from '../app/auth.js';
+import { principalFromApikey, principalFromBasic, principalFromSession } from '../app/auth.js';
 import type { App } from '../app/context.js';
 
 export const SESSION_COOKIE = 'scot_session';
@@ -16,15 +16,40 @@ declare module 'fastify' {
   }
 }
 
-/** Every route needs a session cookie or an API key, except those marked public. */
+type Credential = { apikey: string } | { username: string; secret: string };
+
+/**
+ * What an Authorization header carries: an API key (`Bearer <key>`, or SCOT 3's `apikey <key>`), or
+ * HTTP Basic credentials whose secret is a password or an API key.
+ */
+export function credentialOf(header: string | undefined): Credential | undefined {
+  const [, scheme, value] = /^(\S+)\s+(\S+)$/.exec(header?.trim() ?? '') ?? [];
+  switch (scheme?.toLowerCase()) {
+    case 'bearer':
+    case 'apikey':
+      return { apikey: value };
+    case 'basic': {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      return colon < 0 ? undefined : { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Every route needs a session cookie, an API key or Basic credentials, except those marked public. */
 export function registerAuth(server: FastifyInstance, app: App) {
   server.decorateRequest('principal', null);
   server.addHook('onRequest', async (request) => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const credential = credentialOf(request.headers.authorization);
     const cookie = request.cookies[SESSION_COOKIE];
-    if (bearer) {
-      request.principal = (await principalFromApikey(app, bearer)) ?? null;
+    if (credential && 'apikey' in credential) {
+      request.principal = (await principalFromApikey(app, credential.apikey)) ?? null;
       if (!request.principal) throw new AppError(401, 'API key is not valid or was revoked');
+    } else if (credential) {
+      request.principal = (await principalFromBasic(app, credential.username, credential.secret)) ?? null;
+      if (!request.principal) throw new AppError(401, 'wrong username, password or API key');
     } else if (cookie) {
       request.principal = (await principalFromSession(app, cookie)) ?? null;
     }

@@ -4,12 +4,13 @@ import { rowParameters, runShaped } from './shaped.js';
 
 /** Tags and sources: named labels linked to any object. */
 
-export async function ensureLabels(db: Executor, kind: LabelKind, names: readonly string[], now: number) {
+/** Ids of the named labels, creating those not seen before with their note (if any) as description. */
+export async function ensureLabels(db: Executor, kind: LabelKind, names: readonly string[], now: number, notes?: ReadonlyMap<string, string>) {
   const ids = new Map<string, number>();
   if (names.length === 0) return ids;
   await db
     .insertInto(kind)
-    .values(names.map((name) => ({ name, description: '', created: now })))
+    .values(names.map((name) => ({ name, description: notes?.get(name) ?? '', created: now })))
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
   const rows = await db.selectFrom(kind).select(['id', 'name']).where('name', 'in', names).execute();

@@ -1,9 +1,10 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import type { StoreKind } from './dialect/rules.js';
 import * as initial from './migrations/0001_initial.js';
+import * as scot3 from './migrations/0002_scot3.js';
 
 /** Versioned migrations, applied in name order; the same list serves both backends. */
-const MIGRATIONS = { '0001_initial': initial };
+const MIGRATIONS = { '0001_initial': initial, '0002_scot3': scot3 };
 
 function migrator(db: Kysely<any>, kind: StoreKind): Migrator {
   const provider = {

@@ -14,6 +14,8 @@ interface Tracked {
   rev: Generated<number>;
   read_groups: string;
   modify_groups: string;
+  /** Traffic Light Protocol marking; `unset` when none was given. */
+  tlp: Generated<string>;
 }
 
 export interface AlertgroupTable extends Tracked {
@@ -25,6 +27,8 @@ export interface AlertgroupTable extends Tracked {
   closed_count: number;
   promoted_count: number;
   view_count: Generated<number>;
+  /** When the alerts happened (a mail's date), when the sender said so. */
+  occurred: number | null;
 }
 
 export interface AlertTable extends Tracked {
@@ -44,6 +48,7 @@ export interface IncidentTable extends Tracked {
   type: string | null;
   category: string | null;
   sensitivity: string | null;
+  security_category: string | null;
   occurred: number | null;
   discovered: number | null;
   reported: number | null;

@@ -18,7 +18,7 @@ const ALERTGROUP_CASES: Case[] = [
   ['unknown top-level field', { subject: 's', data: rows, severity: 'high' }, 'severity'],
   ['subject not a string', { subject: 42, data: rows }, 'subject'],
   ['empty subject', { subject: '', data: rows }, 'subject'],
-  ['tag not a list', { subject: 's', data: rows, tag: 'phishing' }, 'tag'],
+  ['tag neither a name nor a list', { subject: 's', data: rows, tag: 42 }, 'tag'],
   ['unknown group setting', { subject: 's', data: rows, groups: { write: ['ir'] } }, 'groups.write'],
 ];
 

@@ -1,17 +1,21 @@
-import type { FastifyInstance } from 'fastify';
 import { ENTRY_TARGET_TYPES, LABEL_KINDS, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
-import { badInput } from '../../domain/error.js';
+import { ALERT_INPUT, ALERTGROUP_INPUT } from '../../domain/input/alertgroup.js';
+import { ENTRY_INPUT } from '../../domain/input/entry.js';
+import { EVENT_INPUT } from '../../domain/input/event.js';
+import { INCIDENT_INPUT } from '../../domain/input/incident.js';
+import { PATCHES } from '../../domain/input/patch.js';
 import { readable } from '../../app/access.js';
-import { ingestAlertgroup, type AlertgroupInput } from '../../app/alertgroup.js';
+import { addAlert, ingestAlertgroup } from '../../app/alertgroup.js';
 import type { App } from '../../app/context.js';
-import { addEntry, type EntryInput } from '../../app/entry.js';
+import { addEntry } from '../../app/entry.js';
 import { envelope, listObjects } from '../../app/list.js';
-import { createCase, deleteObject, getObject, history, updateObject, type CaseInput, type Patch } from '../../app/object.js';
+import { createCase, deleteObject, getObject, history, updateObject } from '../../app/object.js';
 import { reader } from '../../app/unit.js';
 import { labelsOf } from '../../store/label.js';
 import { principal } from '../auth.js';
 import { idParam, queryOf } from '../params.js';
-import * as schema from '../schema.js';
+import { scot3Input } from '../scot3.js';
+import type { ApiServer } from '../server.js';
 
 /** Sub-collections listing objects of another type that point at the parent. */
 const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string }>> = {
@@ -22,14 +26,14 @@ const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string
 };
 
 /** List, get, update, delete, history and sub-collections of alertgroups, alerts, events, incidents, entries. */
-export function workflowRoutes(server: FastifyInstance, app: App) {
+export function workflowRoutes(server: ApiServer, app: App) {
   for (const type of WORKFLOW_TYPES) {
     server.get(`/${type}`, async (request) => listObjects(reader(app, principal(request)), type, queryOf(request)));
 
     server.get(`/${type}/:id`, async (request) => getObject(app, principal(request), type, idParam(request)));
 
-    server.put(`/${type}/:id`, { schema: { body: schema.updates[type] } }, async (request) =>
-      updateObject(app, principal(request), type, idParam(request), request.body as Patch),
+    server.put(`/${type}/:id`, { schema: { body: PATCHES[type] }, preValidation: scot3Input(type) }, async (request) =>
+      updateObject(app, principal(request), type, idParam(request), request.body),
     );
 
     server.delete(`/${type}/:id`, async (request) => {
@@ -74,26 +78,29 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
     }
   }
 
-  server.post('/alertgroup', { schema: { body: schema.alertgroupCreate } }, async (request, reply) => {
-    const result = await ingestAlertgroup(app, principal(request), request.body as AlertgroupInput);
+  server.post('/alertgroup', { schema: { body: ALERTGROUP_INPUT }, preValidation: scot3Input('alertgroup') }, async (request, reply) => {
+    const result = await ingestAlertgroup(app, principal(request), request.body);
     reply.status(result.created ? 201 : 200);
     return { id: result.id, alerts: result.alerts, status: 'ok', ...(result.created ? {} : { duplicate: true }) };
   });
 
-  server.post('/alert', async () => {
-    throw badInput('(body)', 'alerts are created by posting an alertgroup (POST /scot/api/v2/alertgroup)');
+  server.post('/alert', { schema: { body: ALERT_INPUT }, preValidation: scot3Input('alert') }, async (request, reply) => {
+    reply.status(201);
+    return addAlert(app, principal(request), request.body);
   });
 
-  for (const type of ['event', 'incident'] as const) {
-    const body = type === 'event' ? schema.eventCreate : schema.incidentCreate;
-    server.post(`/${type}`, { schema: { body } }, async (request, reply) => {
-      reply.status(201);
-      return createCase(app, principal(request), type, request.body as CaseInput);
-    });
-  }
-
-  server.post('/entry', { schema: { body: schema.entryCreate } }, async (request, reply) => {
+  server.post('/event', { schema: { body: EVENT_INPUT }, preValidation: scot3Input('event') }, async (request, reply) => {
     reply.status(201);
-    return addEntry(app, principal(request), request.body as EntryInput);
+    return createCase(app, principal(request), 'event', request.body);
+  });
+
+  server.post('/incident', { schema: { body: INCIDENT_INPUT }, preValidation: scot3Input('incident') }, async (request, reply) => {
+    reply.status(201);
+    return createCase(app, principal(request), 'incident', request.body);
+  });
+
+  server.post('/entry', { schema: { body: ENTRY_INPUT }, preValidation: scot3Input('entry') }, async (request, reply) => {
+    reply.status(201);
+    return addEntry(app, principal(request), request.body);
   });
 }

@@ -1,0 +1,42 @@
+import Type, { type Static } from 'typebox';
+import { Epoch, Groups, IdList, labels, Name, patch, Status, strict, Subject, TlpLevel } from './common.js';
+
+/** Reporting fields of an incident, set by hand. */
+export const INCIDENT_FIELDS = [
+  'type', 'category', 'sensitivity', 'security_category', 'occurred', 'discovered', 'reported', 'closed',
+] as const;
+
+const Text = Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 200 });
+const reporting = {
+  type: Type.Optional(Text),
+  category: Type.Optional(Text),
+  sensitivity: Type.Optional(Text),
+  security_category: Type.Optional(Text),
+  occurred: Type.Optional(Epoch),
+  discovered: Type.Optional(Epoch),
+  reported: Type.Optional(Epoch),
+  closed: Type.Optional(Epoch),
+};
+
+/** A new incident: by hand, or promoted from events. */
+export const INCIDENT_INPUT = strict({
+  subject: Type.Optional(Subject),
+  status: Type.Optional(Status),
+  owner: Type.Optional(Name),
+  groups: Type.Optional(Groups),
+  tlp: Type.Optional(TlpLevel),
+  ...labels,
+  ...reporting,
+  promote_from: Type.Optional(strict({ event: Type.Optional(IdList) })),
+});
+export type IncidentInput = Static<typeof INCIDENT_INPUT>;
+
+export const INCIDENT_PATCH = patch({
+  subject: Type.Optional(Subject),
+  owner: Type.Optional(Name),
+  status: Type.Optional(Status),
+  groups: Type.Optional(Groups),
+  tlp: Type.Optional(TlpLevel),
+  ...labels,
+  ...reporting,
+});

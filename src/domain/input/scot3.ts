@@ -1,0 +1,97 @@
+import { badInput } from '../error.js';
+
+/**
+ * SCOT 3's request spellings, mapped to SCOT's own before the input is checked, so that one strict
+ * schema per noun serves both and a name neither knows is still refused. Each kind of input has a
+ * small table of renamed fields; a few values are respelled too (a single tag for a list, `parent: 0`
+ * for no parent, `clear` for `white`).
+ */
+
+export type Scot3Kind = 'alertgroup' | 'alert' | 'event' | 'incident' | 'entry';
+
+/** [what SCOT 3 sends, SCOT's own path], the path dotted when the field moves into an object. */
+type Alias = readonly [string, string];
+
+const GROUPS: Alias[] = [['readgroups', 'groups.read'], ['modifygroups', 'groups.modify']];
+const LABELS: Alias[] = [['tags', 'tag'], ['sources', 'source']];
+
+const ALIASES: Record<Scot3Kind, readonly Alias[]> = {
+  // SCOT 3's mail ingester sends the mail's date as `created`: when the alerts happened.
+  alertgroup: [...GROUPS, ...LABELS, ['created', 'occurred']],
+  alert: [...GROUPS, ...LABELS],
+  event: [...GROUPS, ...LABELS, ['alert_id', 'promote_from.alert'], ['alert', 'promote_from.alert']],
+  incident: [...GROUPS, ...LABELS, ['events', 'promote_from.event']],
+  entry: [...GROUPS, ...LABELS],
+};
+
+/** TLP 2.0 renamed `white` to `clear`; SCOT 3 clients read `white`. */
+const TLP_SYNONYMS: Record<string, string> = { clear: 'white' };
+
+/** A SCOT input, and where each renamed field was sent, so an error names what the client wrote. */
+export interface Normalized {
+  input: unknown;
+  /** [SCOT's path, the path as sent]. */
+  sentAs: [string, string][];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Maps what a SCOT 3 client sends for `kind` to SCOT's input; anything else passes unchanged. */
+export function fromScot3(kind: Scot3Kind, body: unknown): Normalized {
+  if (!isObject(body)) return { input: body, sentAs: [] };
+  const input: Record<string, unknown> = { ...body };
+  const sentAs: [string, string][] = [];
+  for (const [sent, path] of ALIASES[kind]) {
+    if (!(sent in input)) continue;
+    const value = input[sent];
+    delete input[sent];
+    place(input, path.split('.'), value, sent);
+    sentAs.push([path, sent]);
+  }
+  for (const kindOfLabel of ['tag', 'source']) {
+    if (kindOfLabel in input) input[kindOfLabel] = labelList(input[kindOfLabel]);
+  }
+  const from = input.promote_from;
+  if (isObject(from)) {
+    input.promote_from = Object.fromEntries(Object.entries(from).map(([k, v]) => [k, typeof v === 'number' ? [v] : v]));
+  }
+  if (kind === 'entry' && input.parent === 0) delete input.parent;
+  if (typeof input.tlp === 'string') {
+    const tlp = input.tlp.toLowerCase().replace(/^tlp:/, '');
+    input.tlp = TLP_SYNONYMS[tlp] ?? tlp;
+  }
+  return { input, sentAs };
+}
+
+/** Sets `path` in `target`, refusing a field sent under both of its names. */
+function place(target: Record<string, unknown>, path: string[], value: unknown, sent: string, own = path.join('.')) {
+  const [head, ...rest] = path;
+  if (rest.length === 0) {
+    if (head in target) throw badInput(sent, `send ${sent} or ${own}, not both`);
+    target[head] = value;
+    return;
+  }
+  const inner = target[head] === undefined ? {} : target[head];
+  if (!isObject(inner)) throw badInput(head, `${head} must be an object`);
+  target[head] = { ...inner };
+  place(target[head] as Record<string, unknown>, rest, value, sent, own);
+}
+
+/** A tag or source list: one name alone stands for a list of one; `{value, note}` is SCOT 3's label. */
+function labelList(value: unknown): unknown {
+  const list = Array.isArray(value) ? value : typeof value === 'string' || isObject(value) ? [value] : value;
+  if (!Array.isArray(list)) return list;
+  return list.map((item) => {
+    if (!isObject(item) || !('value' in item) || 'name' in item) return item;
+    const { value: name, ...rest } = item;
+    return { name, ...rest };
+  });
+}
+
+/** The path of a field as the client sent it, given SCOT's path and the renames made. */
+export function asSent(field: string, sentAs: readonly Alias[]): string {
+  for (const [path, sent] of sentAs) {
+    if (field === path || field.startsWith(`${path}.`)) return sent + field.slice(path.length);
+  }
+  return field;
+}
