@@ -143,6 +143,10 @@ export async function addAlert(app: App, who: Principal, input: AlertInput): Pro
     const columns = alertgroupColumns([input.data], before);
     if (columns.length > before.length) await updateTracked(unit.db, 'alertgroup', group.id, { columns: JSON.stringify(columns) });
     unit.record('alert', id, 'create', { alertgroup: group.id, data: input.data });
+    unit.record('alertgroup', group.id, 'update', {
+      alert_count: [group.alert_count, group.alert_count + 1],
+      ...(columns.length > before.length ? { columns: [before, columns] } : {}),
+    });
     await refreshAlertgroup(unit, group.id);
     return presentOne(unit, 'alert', (await getTracked(unit.db, 'alert', id))!);
   });

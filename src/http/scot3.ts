@@ -34,7 +34,7 @@ export async function registerScot3Bodies(server: FastifyInstance) {
   const json = server.getDefaultJsonParser('error', 'error');
   const jsonOrNothing = (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) =>
     body.length === 0 ? done(null, undefined) : json(request, body, done);
-  server.removeContentTypeParser('application/json');
+  server.removeContentTypeParser(['application/json', 'text/plain']);
   server.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrNothing);
   server.addContentTypeParser('*', { parseAs: 'string' }, jsonOrNothing);
   await server.register(formbody, { parser: parseForm });

@@ -88,10 +88,14 @@ function labelList(value: unknown): unknown {
   });
 }
 
-/** The path of a field as the client sent it, given SCOT's path and the renames made. */
+/**
+ * The path of a field as the client sent it, given SCOT's path and the renames made. A field that
+ * holds a renamed one (`promote_from` for `alert_id`) is named as what was sent.
+ */
 export function asSent(field: string, sentAs: readonly Alias[]): string {
   for (const [path, sent] of sentAs) {
     if (field === path || field.startsWith(`${path}.`)) return sent + field.slice(path.length);
+    if (path.startsWith(`${field}.`)) return sent;
   }
   return field;
 }

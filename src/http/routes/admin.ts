@@ -18,6 +18,9 @@ import {
 import { optionalBody } from '../scot3.js';
 import type { ApiServer } from '../server.js';
 
+/** A tag or source as answered: SCOT 3 clients read its name as `value`. */
+const withValue = <T extends { name: string }>(label: T): Record<string, unknown> => ({ ...label, value: label.name });
+
 /** Tags, sources, users, groups and API keys. Reading is open to every user; changing is mostly for admins. */
 export function adminRoutes(server: ApiServer, app: App) {
   const db = app.store.db;
@@ -27,12 +30,14 @@ export function adminRoutes(server: ApiServer, app: App) {
       principal(request);
       const q = queryOf(request);
       const { rows, total } = await listLabels(db, kind, { ...parsePage(q), name: typeof q.name === 'string' ? q.name : undefined });
-      return envelope(rows as unknown as Record<string, unknown>[], total);
+      return envelope(rows.map(withValue), total);
     });
     server.get(`/${kind}/:id`, async (request) => {
       principal(request);
       const id = idParam(request);
-      return (await getLabel(db, kind, id)) ?? Promise.reject(notFound(kind, id));
+      const label = await getLabel(db, kind, id);
+      if (!label) throw notFound(kind, id);
+      return withValue(label);
     });
     server.post(`/${kind}`, { schema: { body: LABEL_INPUT } }, async (request, reply) => {
       principal(request);
@@ -41,7 +46,7 @@ export function adminRoutes(server: ApiServer, app: App) {
       const id = (await ensureLabels(db, kind, [name], app.now())).get(name)!;
       if (description) await updateLabel(db, kind, id, { description });
       reply.status(201);
-      return getLabel(db, kind, id);
+      return withValue((await getLabel(db, kind, id))!);
     });
     server.put(`/${kind}/:id`, { schema: { body: LABEL_PATCH } }, async (request) => {
       const patch = request.body;
@@ -53,7 +58,7 @@ export function adminRoutes(server: ApiServer, app: App) {
       const clash = patch.name ? await labelByName(db, kind, patch.name) : undefined;
       if (clash && clash.id !== id) throw conflict(`${kind} ${patch.name} already exists`, 'name');
       await changeLabel(app.store, kind, id, patch);
-      return getLabel(db, kind, id);
+      return withValue((await getLabel(db, kind, id))!);
     });
     server.delete(`/${kind}/:id`, async (request) => {
       admin(request);

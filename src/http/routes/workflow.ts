@@ -51,7 +51,8 @@ export function workflowRoutes(server: ApiServer, app: App) {
         const unit = reader(app, principal(request));
         const row = await readable(unit, type, idParam(request));
         const names = (await labelsOf(unit.db, kind, type, [row.id])).get(row.id) ?? [];
-        return envelope(names.map((n) => ({ name: n })), names.length);
+        // SCOT 3 clients read a label's name as `value`.
+        return envelope(names.map((n) => ({ name: n, value: n })), names.length);
       });
     }
 
