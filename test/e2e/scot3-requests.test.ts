@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
+import { createApikey } from '../../src/app/auth.js';
 import { backends } from '../helpers/backend.js';
 import { expectError, expectStatus, historyOf, idsOf, serverFor, storedForm } from '../helpers/e2e.js';
 import { ADMIN_PASSWORD, type Reply } from '../helpers/server.js';
+import { ADMIN } from '../helpers/store.js';
 
 /**
  * Requests exactly as SCOT 3's clients send them (its t/api tests, its mail ingester and its
@@ -53,6 +55,10 @@ for (const backend of await backends()) {
     const scot = serverFor(backend);
     let apikey: string;
     let client: ReturnType<typeof scot3Client>;
+    before(async () => {
+      apikey = (await createApikey(scot().app, ADMIN, 'admin', 'scot3')).key;
+      client = scot3Client(scot().base, apikey);
+    });
 
     describe('signing in as SCOT 3 clients do', () => {
       it('POST /apikey with no body from a session creates a key for the caller, answered once as apikey', async () => {
@@ -60,8 +66,7 @@ for (const backend of await backends()) {
         const created = expectStatus(await session.request('POST', '/apikey'), 201);
         assert.equal(typeof created.apikey, 'string');
         assert.equal(created.username, 'admin');
-        apikey = created.apikey;
-        client = scot3Client(scot().base, apikey);
+        assert.equal(expectStatus(await scot3Client(scot().base, created.apikey).get('/whoami'), 200).username, 'admin');
         const listed = expectStatus(await session.get('/apikey'), 200).records;
         assert.ok(listed.some((k: { id: number }) => k.id === created.id), 'the new key is listed');
         assert.ok(listed.every((k: Record<string, unknown>) => !('apikey' in k) && !('key' in k)), 'the key itself is never shown again');
