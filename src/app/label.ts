@@ -1,4 +1,5 @@
 import { LABEL_KINDS, type LabelKind } from '../domain/catalog.js';
+import type { LabelPatch } from '../domain/input/account.js';
 import { labelName, type LabelInput } from '../domain/input/common.js';
 import { deleteLabel, ensureLabels, linkLabels, updateLabel } from '../store/label.js';
 import { isForeignKeyViolation } from '../store/dialect/errors.js';
@@ -73,7 +74,7 @@ export async function removeLabel(store: Store, kind: LabelKind, id: number) {
   forgetLabels(store);
 }
 
-export async function changeLabel(store: Store, kind: LabelKind, id: number, values: { name?: string; description?: string }) {
+export async function changeLabel(store: Store, kind: LabelKind, id: number, values: LabelPatch) {
   await updateLabel(store.db, kind, id, values);
   if (values.name !== undefined) forgetLabels(store);
 }

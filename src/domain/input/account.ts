@@ -14,7 +14,6 @@ const Fullname = Type.String({ maxLength: 200 });
 const GroupNames = Type.Array(GroupName, { maxItems: 100 });
 
 export const LOGIN_INPUT = strict({ username: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ maxLength: 1000 }) });
-export type LoginInput = Static<typeof LOGIN_INPUT>;
 
 export const USER_INPUT = strict({
   username: Username,

@@ -17,9 +17,7 @@ export const Status = Type.Enum(['open', 'closed']);
 export const Body = Type.String({ maxLength: 20 * 1024 * 1024 });
 
 /** Traffic Light Protocol markings, SCOT 3's colours; `unset` is the absence of one. */
-export const TLP_LEVELS = ['unset', 'white', 'green', 'amber', 'amber+strict', 'red', 'black'] as const;
-export type Tlp = (typeof TLP_LEVELS)[number];
-export const TlpLevel = Type.Enum([...TLP_LEVELS]);
+export const TlpLevel = Type.Enum(['unset', 'white', 'green', 'amber', 'amber+strict', 'red', 'black']);
 
 export const Groups = Type.Object(
   { read: Type.Optional(Type.Array(Name, { maxItems: 100 })), modify: Type.Optional(Type.Array(Name, { maxItems: 100 })) },
@@ -34,7 +32,7 @@ export const LabelList = Type.Array(Label, { maxItems: 200 });
 export const labels = { tag: Type.Optional(LabelList), source: Type.Optional(LabelList) };
 
 /** What every update may carry: the revision it was based on, and a request to undelete. */
-export const patchBase = { rev: Type.Optional(Id), undelete: Type.Optional(Type.Boolean()) };
+const patchBase = { rev: Type.Optional(Id), undelete: Type.Optional(Type.Boolean()) };
 
 /** An object schema that refuses unknown fields. */
 export const strict = <P extends Type.TProperties>(properties: P) => Type.Object(properties, { additionalProperties: false });

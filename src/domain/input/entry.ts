@@ -18,7 +18,7 @@ export const ENTRY_INPUT = strict({
 });
 export type EntryInput = Static<typeof ENTRY_INPUT>;
 
-export const TASK_ACTIONS = ['take', 'complete', 'open'] as const;
+const TASK_ACTIONS = ['take', 'complete', 'open'] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 
 export const ENTRY_PATCH = patch({
