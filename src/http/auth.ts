@@ -22,7 +22,7 @@ type Credential = { apikey: string } | { username: string; secret: string };
  * What an Authorization header carries: an API key (`Bearer <key>`, or SCOT 3's `apikey <key>`), or
  * HTTP Basic credentials whose secret is a password or an API key.
  */
-export function credentialOf(header: string | undefined): Credential | undefined {
+function credentialOf(header: string | undefined): Credential | undefined {
   const [, scheme, value] = /^(\S+)\s+(\S+)$/.exec(header?.trim() ?? '') ?? [];
   switch (scheme?.toLowerCase()) {
     case 'bearer':

@@ -17,8 +17,10 @@ export const ALERTGROUP_INPUT = strict({
   occurred: Type.Optional(Epoch),
   ...labels,
 });
+/** An alertgroup as ingest takes it. */
 export type AlertgroupInput = Static<typeof ALERTGROUP_INPUT>;
 
+/** What an update may change on an alertgroup. */
 export const ALERTGROUP_PATCH = patch({
   subject: Type.Optional(Subject),
   owner: Type.Optional(Name),
@@ -34,6 +36,7 @@ export const ALERT_INPUT = strict({
   data: Row,
   tlp: Type.Optional(TlpLevel),
 });
+/** One row added to a stored alertgroup. */
 export type AlertInput = Static<typeof ALERT_INPUT>;
 
 /** An alert's data is evidence: an update changes how it is handled, never what it says. */

@@ -16,11 +16,14 @@ export const ENTRY_INPUT = strict({
   /** Taken from the object written on when none is named. */
   tlp: Type.Optional(TlpLevel),
 });
+/** A new entry as its use case takes it. */
 export type EntryInput = Static<typeof ENTRY_INPUT>;
 
 const TASK_ACTIONS = ['take', 'complete', 'open'] as const;
+/** What may be done to a task: take it, complete it, or open it again. */
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 
+/** What an update may change on an entry. */
 export const ENTRY_PATCH = patch({
   body: Type.Optional(Body),
   class: Type.Optional(EntryClass),

@@ -11,8 +11,10 @@ export const EVENT_INPUT = strict({
   ...labels,
   promote_from: Type.Optional(strict({ alert: Type.Optional(IdList) })),
 });
+/** A new event as its use case takes it. */
 export type EventInput = Static<typeof EVENT_INPUT>;
 
+/** What an update may change on an event. */
 export const EVENT_PATCH = patch({
   subject: Type.Optional(Subject),
   owner: Type.Optional(Name),

@@ -29,8 +29,10 @@ export const INCIDENT_INPUT = strict({
   ...reporting,
   promote_from: Type.Optional(strict({ event: Type.Optional(IdList) })),
 });
+/** A new incident as its use case takes it. */
 export type IncidentInput = Static<typeof INCIDENT_INPUT>;
 
+/** What an update may change on an incident. */
 export const INCIDENT_PATCH = patch({
   subject: Type.Optional(Subject),
   owner: Type.Optional(Name),

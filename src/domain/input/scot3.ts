@@ -7,6 +7,7 @@ import { badInput } from '../error.js';
  * for no parent, `clear` for `white`).
  */
 
+/** The inputs SCOT 3 clients send in their own spelling. */
 export type Scot3Kind = 'alertgroup' | 'alert' | 'event' | 'incident' | 'entry';
 
 /** [what SCOT 3 sends, SCOT's own path], the path dotted when the field moves into an object. */
