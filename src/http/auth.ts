@@ -19,8 +19,8 @@ declare module 'fastify' {
 type Credential = { apikey: string } | { username: string; secret: string };
 
 /**
- * What an Authorization header carries: an API key (`Bearer <key>`, or SCOT 3's `apikey <key>`), or
- * HTTP Basic credentials whose secret is a password or an API key.
+ * What an Authorization header carries: an API key (`Bearer <key>`, SCOT 3's `apikey <key>`, or
+ * Basic with the key alone), or HTTP Basic credentials whose secret is a password or an API key.
  */
 function credentialOf(header: string | undefined): Credential | undefined {
   const [, scheme, value] = /^(\S+)\s+(\S+)$/.exec(header?.trim() ?? '') ?? [];
@@ -29,9 +29,10 @@ function credentialOf(header: string | undefined): Credential | undefined {
     case 'apikey':
       return { apikey: value };
     case 'basic': {
+      // SCOT 3's ScotClient, given an API key, sends the key alone in Basic, with no username.
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      return colon < 0 ? undefined : { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+      return colon < 0 ? { apikey: decoded } : { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
     }
     default:
       return undefined;

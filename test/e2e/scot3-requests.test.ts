@@ -77,11 +77,14 @@ for (const backend of await backends()) {
         assert.equal(me.username, 'admin');
       });
 
-      it('HTTP Basic with a password or with an API key identifies the user', async () => {
+      it('HTTP Basic with a password, with an API key, or with the key alone identifies the user', async () => {
         const byPassword = expectStatus(await send(scot().base, 'GET', '/whoami', { authorization: basic('admin', ADMIN_PASSWORD) }), 200);
         assert.equal(byPassword.username, 'admin');
         const byKey = expectStatus(await send(scot().base, 'GET', '/whoami', { authorization: basic('admin', apikey) }), 200);
         assert.equal(byKey.username, 'admin');
+        // ScotClient given an API key: `basic <base64 of the key alone>`.
+        const keyAlone = `basic ${Buffer.from(apikey).toString('base64')}`;
+        assert.equal(expectStatus(await send(scot().base, 'GET', '/whoami', { authorization: keyAlone }), 200).username, 'admin');
       });
 
       it('HTTP Basic with a wrong password, or with the key of another user, is refused with 401', async () => {
