@@ -91,6 +91,8 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
     promoted_count: 0,
     tlp,
     occurred: input.occurred ?? null,
+    body: input.body ?? null,
+    body_plain: input.body_plain ?? null,
     ...groups,
   });
   const alerts: number[] = [];

@@ -29,6 +29,9 @@ export interface AlertgroupTable extends Tracked {
   view_count: Generated<number>;
   /** When the alerts happened (a mail's date), when the sender said so. */
   occurred: number | null;
+  /** The message the alerts came in (SCOT 3's mail ingester sends it), as HTML and plain text. */
+  body: string | null;
+  body_plain: string | null;
 }
 
 export interface AlertTable extends Tracked {

@@ -13,6 +13,15 @@ const CASES: Case[] = [
   ['a single tag for a list of one', 'event', { tag: 'phishing', source: 'ids' }, { tag: ['phishing'], source: ['ids'] }],
   ['labels as {value, note}', 'incident', { tags: [{ value: 'apt', note: 'actor' }, 'x'] }, { tag: [{ name: 'apt', note: 'actor' }, 'x'] }],
   ['one label as {value}', 'alert', { source: { value: 'splunk' } }, { source: [{ name: 'splunk' }] }],
+  ['source and sources both, as SCOT 3\'s mail ingester sends them', 'alertgroup', { source: ['email', 'splunk'], sources: 'splunk' }, { source: ['email', 'splunk', 'splunk'] }],
+  ['a single data row', 'alertgroup', { data: { host: 'a' } }, { data: [{ host: 'a' }] }],
+  [
+    'column names in each row, as SCOT 3\'s mail parsers put them',
+    'alertgroup',
+    { data: [{ sender: 's', alert: 'a', columns: ['sender', 'alert'] }, { sender: 't', columns: ['sender', 'alert'] }] },
+    { data: [{ sender: 's', alert: 'a' }, { sender: 't' }], columns: ['sender', 'alert'] },
+  ],
+  ['row columns beside the alertgroup\'s', 'alertgroup', { columns: ['b', 'a'], data: [{ a: 1, b: 2, columns: ['a', 'b'] }] }, { columns: ['b', 'a'], data: [{ a: 1, b: 2 }] }],
   ['parent 0 on an entry', 'entry', { parent: 0, body: 'b' }, { body: 'b' }],
   ['a real parent on an entry', 'entry', { parent: 7 }, { parent: 7 }],
   ['alert_id on an event', 'event', { alert_id: 2 }, { promote_from: { alert: [2] } }],
@@ -45,8 +54,13 @@ describe('SCOT 3 request spellings', () => {
   });
 
   it('refuses a field sent under both its names, naming SCOT 3\'s', () => {
-    for (const body of [{ tag: ['a'], tags: ['b'] }, { groups: { read: ['ir'] }, readgroups: ['ir'] }]) {
-      assert.throws(() => fromScot3('event', body), (err: AppError) => err.statusCode === 400 && ['tags', 'readgroups'].includes(err.field!));
+    const cases: [Scot3Kind, Record<string, unknown>, string][] = [
+      ['alertgroup', { created: 1, occurred: 2 }, 'created'],
+      ['event', { groups: { read: ['ir'] }, readgroups: ['ir'] }, 'readgroups'],
+      ['event', { tag: 42, tags: ['a'] }, 'tags'],
+    ];
+    for (const [kind, body, field] of cases) {
+      assert.throws(() => fromScot3(kind, body), (err: AppError) => err.statusCode === 400 && err.field === field, field);
     }
   });
 
@@ -57,5 +71,6 @@ describe('SCOT 3 request spellings', () => {
     assert.equal(asSent('promote_from.alert', sentAs), 'alert_id');
     assert.equal(asSent('promote_from', sentAs), 'alert_id');
     assert.equal(asSent('subject', sentAs), 'subject');
+    assert.equal(asSent('tag.1', fromScot3('event', { tags: ['a', 7] }).sentAs), 'tags.1');
   });
 });

@@ -154,6 +154,29 @@ for (const backend of await backends()) {
         assert.deepEqual(idsOf(await client.get(`/alertgroup?occurred=${mailDate},${mailDate}`)), [created.id]);
       });
 
+      it('takes what SCOT 3\'s mail ingester posts: the message, source and sources, column names in each row', async () => {
+        const received = 1_500_000_123;
+        const posted = {
+          subject: 'Generic alert',
+          message_id: messageId(),
+          body_plain: 'bad stuff from 10.0.0.1',
+          body: '<html><body>bad stuff from 10.0.0.1</body></html>',
+          data: [{ sender: 'ids@example.com', alert: 'bad stuff from 10.0.0.1', columns: ['sender', 'alert'] }],
+          source: ['email', 'generic'],
+          sources: ['generic'],
+          created: received,
+        };
+        const created = expectStatus(await client.post('/alertgroup', posted), 201);
+        const group = await storedForm(client, 'alertgroup', created.id);
+        assert.deepEqual(group.source, ['email', 'generic']);
+        assert.deepEqual(group.columns, ['sender', 'alert']);
+        assert.equal(group.occurred, received);
+        const alert = await storedForm(client, 'alert', created.alerts[0]);
+        assert.deepEqual(alert.data, { sender: 'ids@example.com', alert: 'bad stuff from 10.0.0.1' });
+        const stored = await scot().app.store.db.selectFrom('alertgroup').select(['body', 'body_plain']).where('id', '=', created.id).executeTakeFirstOrThrow();
+        assert.deepEqual(stored, { body: posted.body, body_plain: posted.body_plain }, 'the message is kept as evidence');
+      });
+
       it('POST /alert with an alertgroup and data adds a row; the counts, columns and history follow', async () => {
         const group = expectStatus(await client.post('/alertgroup', { subject: 'growing', data: [{ host: 'a' }], tlp: 'green' }), 201);
         const alert = expectStatus(await client.post('/alert', { alertgroup: group.id, data: { host: 'b', port: 22 } }), 201);
@@ -238,7 +261,7 @@ for (const backend of await backends()) {
       });
 
       it('a field sent in both spellings, or a misspelt SCOT 3 field, is refused naming what was sent', async () => {
-        const both = expectError(await client.post('/event', { subject: 's', tag: ['a'], tags: ['b'] }), 400, 'tags');
+        const both = expectError(await client.post('/event', { subject: 's', alert_id: 1, promote_from: { alert: [1] } }), 400, 'alert_id');
         assert.equal(both.error, (both as { error_msg?: string }).error_msg);
         expectError(await client.post('/event', { subject: 's', readgroups: 'ir' }), 400, 'readgroups');
         expectError(await client.post('/event', { subject: 's', readgroup: ['ir'] }), 400, 'readgroup');

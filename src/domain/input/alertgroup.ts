@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { Epoch, Groups, Id, labels, Name, patch, Status, strict, Subject, TlpLevel } from './common.js';
+import { Body, Epoch, Groups, Id, labels, Name, patch, Status, strict, Subject, TlpLevel } from './common.js';
 
 /** One data row of an alertgroup: any number of key/value pairs. */
 const Row = Type.Record(Type.String(), Type.Unknown());
@@ -15,6 +15,9 @@ export const ALERTGROUP_INPUT = strict({
   tlp: Type.Optional(TlpLevel),
   /** When the alerts happened (a mail's date), as against when SCOT stored them. */
   occurred: Type.Optional(Epoch),
+  /** The message the alerts came in, as HTML and as plain text: kept as evidence. */
+  body: Type.Optional(Body),
+  body_plain: Type.Optional(Body),
   ...labels,
 });
 /** An alertgroup as ingest takes it. */

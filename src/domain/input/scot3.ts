@@ -14,15 +14,26 @@ export type Scot3Kind = 'alertgroup' | 'alert' | 'event' | 'incident' | 'entry';
 type Alias = readonly [string, string];
 
 const GROUPS: Alias[] = [['readgroups', 'groups.read'], ['modifygroups', 'groups.modify']];
-const LABELS: Alias[] = [['tags', 'tag'], ['sources', 'source']];
 
 const ALIASES: Record<Scot3Kind, readonly Alias[]> = {
   // SCOT 3's mail ingester sends the mail's date as `created`: when the alerts happened.
-  alertgroup: [...GROUPS, ...LABELS, ['created', 'occurred']],
-  alert: [...GROUPS, ...LABELS],
-  event: [...GROUPS, ...LABELS, ['alert_id', 'promote_from.alert'], ['alert', 'promote_from.alert']],
-  incident: [...GROUPS, ...LABELS, ['events', 'promote_from.event']],
-  entry: [...GROUPS, ...LABELS],
+  alertgroup: [...GROUPS, ['created', 'occurred']],
+  alert: GROUPS,
+  event: [...GROUPS, ['alert_id', 'promote_from.alert'], ['alert', 'promote_from.alert']],
+  incident: [...GROUPS, ['events', 'promote_from.event']],
+  entry: GROUPS,
+};
+
+/** [SCOT's label field, SCOT 3's]: SCOT 3's mail ingester sends both, the parser's and its own. */
+const LABELS: Alias[] = [['tag', 'tags'], ['source', 'sources']];
+
+/** Values SCOT 3 spelled differently, per kind of input. */
+const RESPELL: Partial<Record<Scot3Kind, (input: Record<string, unknown>) => void>> = {
+  alertgroup: respellAlertgroup,
+  // SCOT 3 marks a top-level entry with parent 0.
+  entry: (input) => {
+    if (input.parent === 0) delete input.parent;
+  },
 };
 
 /** TLP 2.0 renamed `white` to `clear`; SCOT 3 clients read `white`. */
@@ -49,14 +60,12 @@ export function fromScot3(kind: Scot3Kind, body: unknown): Normalized {
     place(input, path.split('.'), value, sent);
     sentAs.push([path, sent]);
   }
-  for (const kindOfLabel of ['tag', 'source']) {
-    if (kindOfLabel in input) input[kindOfLabel] = labelList(input[kindOfLabel]);
-  }
+  for (const [own, theirs] of LABELS) mergeLabels(input, own, theirs, sentAs);
   const from = input.promote_from;
   if (isObject(from)) {
     input.promote_from = Object.fromEntries(Object.entries(from).map(([k, v]) => [k, typeof v === 'number' ? [v] : v]));
   }
-  if (kind === 'entry' && input.parent === 0) delete input.parent;
+  RESPELL[kind]?.(input);
   if (typeof input.tlp === 'string') {
     const tlp = input.tlp.toLowerCase().replace(/^tlp:/, '');
     input.tlp = TLP_SYNONYMS[tlp] ?? tlp;
@@ -76,6 +85,40 @@ function place(target: Record<string, unknown>, path: string[], value: unknown, 
   if (!isObject(inner)) throw badInput(head, `${head} must be an object`);
   target[head] = { ...inner };
   place(target[head] as Record<string, unknown>, rest, value, sent, own);
+}
+
+/** Tags (or sources) sent under both names are all kept; under SCOT 3's alone, they are renamed. */
+function mergeLabels(input: Record<string, unknown>, own: string, theirs: string, sentAs: [string, string][]) {
+  const mine = own in input ? labelList(input[own]) : undefined;
+  if (!(theirs in input)) {
+    if (mine !== undefined) input[own] = mine;
+    return;
+  }
+  const sent = labelList(input[theirs]);
+  delete input[theirs];
+  if (mine === undefined) {
+    input[own] = sent;
+    sentAs.push([own, theirs]);
+  } else if (Array.isArray(mine) && Array.isArray(sent)) {
+    input[own] = [...mine, ...sent];
+  } else {
+    throw badInput(theirs, `${own} and ${theirs} must each be a name or a list of names`);
+  }
+}
+
+/**
+ * SCOT 3 took a single row for a list of one, and its mail parsers put the column names in each
+ * row; those are the alertgroup's columns, not data.
+ */
+function respellAlertgroup(input: Record<string, unknown>) {
+  if (isObject(input.data)) input.data = [input.data];
+  if (!Array.isArray(input.data)) return;
+  input.data = input.data.map((row) => {
+    if (!isObject(row) || !Array.isArray(row.columns)) return row;
+    const { columns, ...data } = row;
+    input.columns ??= columns;
+    return data;
+  });
 }
 
 /** A tag or source list: one name alone stands for a list of one; `{value, note}` is SCOT 3's label. */
