@@ -11,7 +11,7 @@ const rows = [{ host: 'a' }];
 const ALERTGROUP_CASES: Case[] = [
   ['missing subject', { data: rows }, 'subject'],
   ['missing data', { subject: 's' }, 'data'],
-  ['data not an array', { subject: 's', data: { host: 'a' } }, 'data'],
+  ['data neither a row nor a list of rows', { subject: 's', data: 'host=a' }, 'data'],
   ['data without rows', { subject: 's', data: [] }, 'data'],
   ['a data row not an object', { subject: 's', data: [{ host: 'a' }, 'host=b'] }, 'data.1'],
   ['a data row that is an array', { subject: 's', data: [['a', 'b']] }, 'data.0'],
