@@ -39,9 +39,35 @@ function credentialOf(header: string | undefined): Credential | undefined {
   }
 }
 
+/**
+ * Wrong Basic credentials one address may send in a minute; then it is refused unchecked until the
+ * minute is over. Login limits guesses the same way, and Basic must not be a way around it.
+ */
+const BASIC_FAILURES_PER_MINUTE = 20;
+
+/** Wrong Basic credentials per address in the current minute of each. */
+class BasicFailures {
+  private readonly byAddress = new Map<string, { since: number; count: number }>();
+
+  blocked(address: string, now: number): boolean {
+    const seen = this.byAddress.get(address);
+    return seen !== undefined && now - seen.since < 60 && seen.count >= BASIC_FAILURES_PER_MINUTE;
+  }
+
+  count(address: string, now: number) {
+    const seen = this.byAddress.get(address);
+    if (seen && now - seen.since < 60) seen.count += 1;
+    else {
+      if (this.byAddress.size > 10_000) this.byAddress.clear();
+      this.byAddress.set(address, { since: now, count: 1 });
+    }
+  }
+}
+
 /** Every route needs a session cookie, an API key or Basic credentials, except those marked public. */
 export function registerAuth(server: FastifyInstance, app: App) {
   server.decorateRequest('principal', null);
+  const failures = new BasicFailures();
   server.addHook('onRequest', async (request) => {
     const credential = credentialOf(request.headers.authorization);
     const cookie = request.cookies[SESSION_COOKIE];
@@ -49,8 +75,12 @@ export function registerAuth(server: FastifyInstance, app: App) {
       request.principal = (await principalFromApikey(app, credential.apikey)) ?? null;
       if (!request.principal) throw new AppError(401, 'API key is not valid or was revoked');
     } else if (credential) {
+      if (failures.blocked(request.ip, app.now())) throw new AppError(429, 'too many wrong passwords from this address; wait a minute');
       request.principal = (await principalFromBasic(app, credential.username, credential.secret)) ?? null;
-      if (!request.principal) throw new AppError(401, 'wrong username, password or API key');
+      if (!request.principal) {
+        failures.count(request.ip, app.now());
+        throw new AppError(401, 'wrong username, password or API key');
+      }
     } else if (cookie) {
       request.principal = (await principalFromSession(app, cookie)) ?? null;
     }

@@ -305,5 +305,20 @@ for (const backend of await backends()) {
         assert.equal((missing as { error_msg?: string }).error_msg, missing.error);
       });
     });
+
+    // Last: it leaves the loopback address refused for a minute.
+    describe('guessing Basic passwords', () => {
+      it('is refused with 429 after 20 wrong tries a minute, even with the right password', async () => {
+        const wrong = basic('admin', 'guess');
+        const statuses: number[] = [];
+        for (let i = 0; i < 21; i++) statuses.push((await send(scot().base, 'GET', '/whoami', { authorization: wrong })).status);
+        // Earlier tests sent a few wrong Basic credentials from this address too.
+        const first429 = statuses.indexOf(429);
+        assert.ok(first429 > 0, `some 401s, then 429s: ${statuses.join(' ')}`);
+        assert.deepEqual(statuses, [...Array(first429).fill(401), ...Array(21 - first429).fill(429)]);
+        expectError(await send(scot().base, 'GET', '/whoami', { authorization: basic('admin', ADMIN_PASSWORD) }), 429);
+        assert.equal(expectStatus(await client.get('/whoami'), 200).username, 'admin', 'an API key is not a guess');
+      });
+    });
   });
 }
