@@ -70,6 +70,7 @@ function typeFields(type: WorkflowType, row: TrackedRow): Record_ {
         category: row.category,
         sensitivity: row.sensitivity,
         security_category: row.security_category,
+        reportable: row.reportable,
         occurred: row.occurred,
         discovered: row.discovered,
         reported: row.reported,

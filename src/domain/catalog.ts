@@ -62,6 +62,7 @@ export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
     category: { column: 'category', filter: 'exact' },
     sensitivity: { column: 'sensitivity', filter: 'exact' },
     security_category: { column: 'security_category', filter: 'exact' },
+    reportable: { column: 'reportable', filter: 'int' },
   },
   entry: {
     ...common,

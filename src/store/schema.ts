@@ -52,6 +52,8 @@ export interface IncidentTable extends Tracked {
   category: string | null;
   sensitivity: string | null;
   security_category: string | null;
+  /** 1 when the incident must be reported. */
+  reportable: Generated<number>;
   occurred: number | null;
   discovered: number | null;
   reported: number | null;

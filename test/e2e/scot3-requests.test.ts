@@ -247,6 +247,19 @@ for (const backend of await backends()) {
         assert.deepEqual({ status: alert.status, promotion_id: alert.promotion_id }, { status: 'promoted', promotion_id: one.id });
       });
 
+      it('takes t/api/incident.t\'s post: events, reportable and reporting times, no subject', async () => {
+        const event = expectStatus(await client.post('/event', { subject: 'Test Event 1', source: 'firetest', status: 'open' }), 201);
+        const posted = { events: [event.id], reportable: 1, status: 'open', category: 'IMI-1', sensitivity: 'very', occurred: 1444309925, discovered: 1444319925 };
+        const incident = expectStatus(await client.post('/incident', posted), 201);
+        const stored = await storedForm(client, 'incident', incident.id);
+        assert.deepEqual(
+          { reportable: stored.reportable, occurred: stored.occurred, promoted_from: stored.promoted_from, subject: stored.subject },
+          { reportable: 1, occurred: 1444309925, promoted_from: [event.id], subject: 'Test Event 1' },
+        );
+        assert.ok(idsOf(await client.get('/incident?reportable=1')).includes(incident.id));
+        expectError(await client.post('/incident', { subject: 's', reportable: 2 }), 400, 'reportable');
+      });
+
       it('events on an incident post promote those events, and the reporting fields are kept', async () => {
         const event = expectStatus(await client.post('/event', { subject: 'serious' }), 201);
         const fields = {

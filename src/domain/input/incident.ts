@@ -3,7 +3,7 @@ import { Epoch, Groups, IdList, labels, Name, patch, Status, strict, Subject, Tl
 
 /** Reporting fields of an incident, set by hand. */
 export const INCIDENT_FIELDS = [
-  'type', 'category', 'sensitivity', 'security_category', 'occurred', 'discovered', 'reported', 'closed',
+  'type', 'category', 'sensitivity', 'security_category', 'reportable', 'occurred', 'discovered', 'reported', 'closed',
 ] as const;
 
 const Text = Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 200 });
@@ -12,6 +12,8 @@ const reporting = {
   category: Type.Optional(Text),
   sensitivity: Type.Optional(Text),
   security_category: Type.Optional(Text),
+  /** Whether the incident must be reported, 1 or 0 as SCOT 3 wrote it. */
+  reportable: Type.Optional(Type.Enum([0, 1])),
   occurred: Type.Optional(Epoch),
   discovered: Type.Optional(Epoch),
   reported: Type.Optional(Epoch),
