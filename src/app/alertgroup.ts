@@ -1,23 +1,15 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { Groups, Principal } from '../domain/principal.js';
+import type { AlertgroupInput, AlertInput } from '../domain/input/alertgroup.js';
+import type { Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
-import { insertTracked, insertTrackedMany, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
-import { dedupe, groupColumns, groupsForNew } from './access.js';
+import { getTracked, insertTracked, insertTrackedMany, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import { groupColumns, groupsForNew, modifiable } from './access.js';
 import type { App } from './context.js';
 import { GroupCommit } from './group-commit.js';
-import { attachLabels } from './label.js';
+import { attachLabels, labelNames } from './label.js';
+import { lockForChange } from './lock.js';
 import { inTransaction, type Unit } from './unit.js';
-
-export interface AlertgroupInput {
-  message_id?: string;
-  subject: string;
-  data: Record<string, unknown>[];
-  columns?: string[];
-  tag?: string[];
-  source?: string[];
-  groups?: Partial<Groups>;
-  owner?: string;
-}
+import { presentOne, type Record_ } from './view.js';
 
 export interface IngestResult {
   id: number;
@@ -93,8 +85,9 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
   const { now } = unit;
   const groups = groupColumns(groupsForNew(unit, input.groups));
   const owner = input.owner ?? unit.who.username;
-  const tags = dedupe(input.tag ?? []);
-  const sources = dedupe(input.source ?? []);
+  const tags = labelNames(input.tag);
+  const sources = labelNames(input.source);
+  const tlp = input.tlp ?? 'unset';
   const columns = alertgroupColumns(input.data, input.columns);
   const id = await insertTracked(unit.db, 'alertgroup', {
     message_id: input.message_id ?? null,
@@ -108,6 +101,10 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
     open_count: input.data.length,
     closed_count: 0,
     promoted_count: 0,
+    tlp,
+    occurred: input.occurred ?? null,
+    body: input.body ?? null,
+    body_plain: input.body_plain ?? null,
     ...groups,
   });
   const alerts: number[] = [];
@@ -119,11 +116,12 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
       owner,
       created: now,
       updated: now,
+      tlp,
       ...groups,
     }));
     alerts.push(...(await insertTrackedMany(unit.db, 'alert', chunk)));
   }
-  await attachLabels(unit, 'alertgroup', [id], { tag: tags, source: sources });
+  await attachLabels(unit, 'alertgroup', [id], { tag: input.tag, source: input.source });
   // One change for the alertgroup and all its alerts: it names them, and their histories share it.
   unit.record('alertgroup', id, 'create', {
     subject: input.subject,
@@ -134,6 +132,40 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
     source: sources,
   });
   return { id, alerts, created: true };
+}
+
+/**
+ * Adds one alert to an alertgroup already stored (SCOT 3's `POST /alert`). Alert data is evidence:
+ * rows may be added, never edited. The alert takes its alertgroup's owner and groups, and its
+ * marking unless it names one; a data key new to the alertgroup becomes one more column.
+ */
+export async function addAlert(app: App, who: Principal, input: AlertInput): Promise<Record_> {
+  return inTransaction(app, who, async (unit) => {
+    // Locked first: its counters and columns are read, then written, with the new row.
+    await lockForChange(unit, 'alertgroup', [input.alertgroup]);
+    const group = await modifiable(unit, 'alertgroup', input.alertgroup);
+    const id = await insertTracked(unit.db, 'alert', {
+      alertgroup_id: group.id,
+      data: JSON.stringify(input.data),
+      status: 'open',
+      owner: group.owner,
+      created: unit.now,
+      updated: unit.now,
+      tlp: input.tlp ?? group.tlp,
+      read_groups: group.read_groups,
+      modify_groups: group.modify_groups,
+    });
+    const before: string[] = JSON.parse(group.columns);
+    const columns = alertgroupColumns([input.data], before);
+    if (columns.length > before.length) await updateTracked(unit.db, 'alertgroup', group.id, { columns: JSON.stringify(columns) });
+    unit.record('alert', id, 'create', { alertgroup: group.id, data: input.data });
+    unit.record('alertgroup', group.id, 'update', {
+      alert_count: [group.alert_count, group.alert_count + 1],
+      ...(columns.length > before.length ? { columns: [before, columns] } : {}),
+    });
+    await refreshAlertgroup(unit, group.id);
+    return presentOne(unit, 'alert', (await getTracked(unit.db, 'alert', id))!);
+  });
 }
 
 /**

@@ -58,6 +58,19 @@ export async function principalFromApikey(app: App, key: string): Promise<Princi
   });
 }
 
+/**
+ * The user behind HTTP Basic credentials, whose secret is their password or one of their API keys
+ * (SCOT 3's clients send either). Disabled users and wrong secrets get nothing.
+ */
+export async function principalFromBasic(app: App, username: string, secret: string): Promise<Principal | undefined> {
+  const byKey = await principalFromApikey(app, secret);
+  if (byKey) return byKey.username === username ? byKey : undefined;
+  return cached(app, `b:${tokenHash(`${username}\0${secret}`)}`, 'session', async () => {
+    const user = await userByName(app.store.db, username);
+    return user && (await verifyPassword(secret, user.password_hash)) ? { userId: user.id } : undefined;
+  });
+}
+
 /** The user behind a session cookie; sessions slide forward while used. */
 export async function principalFromSession(app: App, token: string): Promise<Principal | undefined> {
   const hash = tokenHash(token);

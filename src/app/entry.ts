@@ -1,6 +1,6 @@
-import type { EntryTargetType } from '../domain/catalog.js';
 import { badInput, conflict, forbidden } from '../domain/error.js';
-import type { Groups, Principal } from '../domain/principal.js';
+import type { EntryInput, TaskAction } from '../domain/input/entry.js';
+import type { Principal } from '../domain/principal.js';
 import { canModify } from '../domain/principal.js';
 import { sanitizeEntryHtml } from '../domain/sanitize.js';
 import type { EntryClass } from '../domain/status.js';
@@ -10,18 +10,7 @@ import type { App } from './context.js';
 import { inTransaction, type Unit } from './unit.js';
 import { presentOne, type Record_ } from './view.js';
 
-export interface EntryInput {
-  target_type: EntryTargetType;
-  target_id: number;
-  body: string;
-  parent?: number;
-  class?: EntryClass;
-  groups?: Partial<Groups>;
-}
-
-export type TaskAction = 'take' | 'complete' | 'open';
-
-/** Writes an entry on an object the caller may change; its groups default to the object's. */
+/** Writes an entry on an object the caller may change; its groups and marking default to the object's. */
 export async function addEntry(app: App, who: Principal, input: EntryInput): Promise<Record_> {
   return inTransaction(app, who, async (unit) => {
     // Locked so that the object keeps one summary, and is not deleted while the entry is written on it.
@@ -54,6 +43,7 @@ export async function insertEntry(unit: Unit, target: TrackedRow, input: EntryIn
     owner: unit.who.username,
     created: unit.now,
     updated: unit.now,
+    tlp: input.tlp ?? target.tlp,
     ...groupColumns(groupsForNew(unit, input.groups, groupsOf(target))),
   });
   // An entry is not a field of its object: the object's revision stays, so a save based on it still applies.

@@ -1,41 +1,54 @@
 import { LABEL_KINDS, type LabelKind } from '../domain/catalog.js';
 import { conflict, notFound } from '../domain/error.js';
+import type { LabelPatch } from '../domain/input/account.js';
+import { labelName, type LabelInput } from '../domain/input/common.js';
 import type { Principal } from '../domain/principal.js';
 import type { Executor } from '../store/index.js';
 import type { DialectRules } from '../store/dialect/rules.js';
 import {
   deleteLabel, ensureLabels, forgetLabels, labelByName, linkLabels, listLabels, rememberedLabels, updateLabel, type LabelRecord,
 } from '../store/label.js';
-import { adminOnly } from './access.js';
+import { adminOnly, dedupe } from './access.js';
 import type { App } from './context.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { inTransaction, reader, type Unit } from './unit.js';
 
-async function labelIds(unit: Unit, kind: LabelKind, names: readonly string[]): Promise<number[]> {
+async function labelIds(unit: Unit, kind: LabelKind, names: readonly string[], notes: ReadonlyMap<string, string>): Promise<number[]> {
   const cache = rememberedLabels(unit.app.store)[kind];
   const missing = names.filter((n) => !cache.has(n));
   if (missing.length === 0) return names.map((n) => cache.get(n)!);
-  const { ids, created } = await ensureLabels(unit.db, kind, missing, unit.now);
+  const { ids, created } = await ensureLabels(unit.db, kind, missing, unit.now, notes);
   // Labels are made by naming them on an object; each one made records its own change.
-  for (const label of created) unit.record(kind, label.id, 'create', { name: label.name, description: '' });
+  for (const label of created) unit.record(kind, label.id, 'create', { name: label.name, description: label.description });
   // Remembered only once committed: a rolled-back transaction may have created these labels.
   unit.afterCommit(() => ids.forEach((id, name) => cache.set(name, id)));
   return names.map((n) => cache.get(n) ?? ids.get(n)!);
 }
 
-/** Links the targets to the named tags and sources, creating labels seen for the first time. */
+/**
+ * Links the targets to the named tags and sources, creating labels seen for the first time; a note
+ * given with a label describes it when it is new, as SCOT 3 did.
+ */
 export async function attachLabels(
   unit: Unit,
   targetType: string,
   targetIds: readonly number[],
-  labels: Partial<Record<LabelKind, readonly string[]>>,
+  labels: Partial<Record<LabelKind, readonly LabelInput[]>>,
 ) {
   for (const kind of LABEL_KINDS) {
-    const names = labels[kind];
-    if (!names || names.length === 0) continue;
-    await linkLabels(unit.db, kind, targetType, targetIds, await labelIds(unit, kind, names));
+    const given = labels[kind];
+    if (!given || given.length === 0) continue;
+    const notes = new Map(given.flatMap((l) => (typeof l === 'object' && l.note ? [[l.name, l.note] as const] : [])));
+    const ids = await labelIds(unit, kind, labelNames(given), notes);
+    await linkLabels(unit.db, kind, targetType, targetIds, ids);
   }
 }
+
+/** The distinct names of labels as given. */
+export const labelNames = (labels: readonly LabelInput[] = []): string[] => dedupe(labels.map(labelName));
+
+/** A tag or source as answered: SCOT 3 clients read its name as `value`. */
+const withValue = (label: LabelRecord) => ({ ...label, value: label.name });
 
 /** What the caller may see of labels: admins everything, others only what readable objects reveal. */
 const scopeOf = (who: Principal) => ({ readableBy: who.admin ? null : who.groups });
@@ -44,17 +57,17 @@ const scopeOf = (who: Principal) => ({ readableBy: who.admin ? null : who.groups
 export async function labelsPage(app: App, who: Principal, kind: LabelKind, q: RawQuery): Promise<ListEnvelope> {
   const name = typeof q.name === 'string' ? q.name : undefined;
   const { rows, total } = await listLabels(app.store.db, app.store.rules, kind, { ...parsePage(q), name, ...scopeOf(who) });
-  return envelope(rows as unknown as Record<string, unknown>[], total);
+  return envelope(rows.map(withValue), total);
 }
 
-async function visibleLabel(db: Executor, rules: DialectRules, who: Principal, kind: LabelKind, id: number): Promise<LabelRecord> {
+async function visibleLabel(db: Executor, rules: DialectRules, who: Principal, kind: LabelKind, id: number): Promise<LabelRecord & { value: string }> {
   const { rows } = await listLabels(db, rules, kind, { id, limit: 1, offset: 0, ...scopeOf(who) });
   if (rows.length === 0) throw notFound(kind, id);
-  return rows[0];
+  return withValue(rows[0]);
 }
 
 /** One label, when the caller may see it (404 otherwise, as for objects). */
-export async function presentLabel(app: App, who: Principal, kind: LabelKind, id: number): Promise<LabelRecord> {
+export async function presentLabel(app: App, who: Principal, kind: LabelKind, id: number): Promise<LabelRecord & { value: string }> {
   const unit = reader(app, who);
   return visibleLabel(unit.db, unit.rules, who, kind, id);
 }
@@ -75,7 +88,7 @@ export async function createLabel(app: App, who: Principal, kind: LabelKind, inp
  * Describes or renames a label. A rename changes the label on every object of every group: an
  * admin's call. Anyone who can see the label may describe it.
  */
-export async function changeLabel(app: App, who: Principal, kind: LabelKind, id: number, patch: { name?: string; description?: string }) {
+export async function changeLabel(app: App, who: Principal, kind: LabelKind, id: number, patch: LabelPatch) {
   if (patch.name !== undefined) adminOnly(who, `rename a ${kind}`);
   return inTransaction(app, who, async (unit) => {
     const before = await visibleLabel(unit.db, unit.rules, who, kind, id);

@@ -1,7 +1,11 @@
 import { LABEL_KINDS, type LabelKind, type WorkflowType } from '../domain/catalog.js';
 import { badInput, conflict, notFound } from '../domain/error.js';
+import type { LabelInput } from '../domain/input/common.js';
+import type { EventInput } from '../domain/input/event.js';
+import { INCIDENT_FIELDS, type IncidentInput } from '../domain/input/incident.js';
+import type { Patch } from '../domain/input/patch.js';
 import type { Groups, Principal } from '../domain/principal.js';
-import type { EntryClass, SettableStatus } from '../domain/status.js';
+import type { SettableStatus } from '../domain/status.js';
 import { changesOf } from '../store/change.js';
 import { getLabel, labelsOf, unlinkAllLabels, unlinkLabel } from '../store/label.js';
 import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
@@ -9,8 +13,8 @@ import { isViewed } from '../store/view.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import { cascadeToAlerts, refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
 import type { App } from './context.js';
-import { actOnTask, cascadeEntries, cascadeReplies, editEntryBody, editableEntry, setEntryClass, type TaskAction } from './entry.js';
-import { attachLabels } from './label.js';
+import { actOnTask, cascadeEntries, cascadeReplies, editEntryBody, editableEntry, setEntryClass } from './entry.js';
+import { attachLabels, labelNames } from './label.js';
 import { lockForChange } from './lock.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
@@ -18,54 +22,17 @@ import { inTransaction, reader, type Unit } from './unit.js';
 import { presentChange, presentOne, type Record_ } from './view.js';
 import { noteView } from './viewing.js';
 
-/** Reporting fields of an incident, set by hand. */
-export const INCIDENT_FIELDS = ['type', 'category', 'sensitivity', 'occurred', 'discovered', 'reported', 'closed'] as const;
-
 /** Plain columns a PUT may set, per type. */
-const PLAIN_FIELDS: Record<WorkflowType, readonly string[]> = {
-  alertgroup: ['subject', 'owner'],
-  alert: ['owner'],
-  event: ['subject', 'owner'],
-  incident: ['subject', 'owner', ...INCIDENT_FIELDS],
-  entry: [],
+const PLAIN_FIELDS: Record<WorkflowType, readonly (keyof Patch)[]> = {
+  alertgroup: ['subject', 'owner', 'tlp'],
+  alert: ['owner', 'tlp'],
+  event: ['subject', 'owner', 'tlp'],
+  incident: ['subject', 'owner', 'tlp', ...INCIDENT_FIELDS],
+  entry: ['tlp'],
 };
 
-export interface Patch {
-  rev?: number;
-  undelete?: boolean;
-  status?: SettableStatus;
-  promote?: 'new' | number;
-  tag?: string[];
-  source?: string[];
-  groups?: Partial<Groups>;
-  body?: string;
-  class?: EntryClass;
-  task?: TaskAction;
-  /** SCOT 3's task flags: make the entry a task, take it, complete it. */
-  make_task?: unknown;
-  take_task?: unknown;
-  close_task?: unknown;
-  [plain: string]: unknown;
-}
-
-/** SCOT 3's task flags in SCOT's own words. */
-function taskFlags({ make_task, take_task, close_task, ...patch }: Patch): Patch {
-  if (make_task) patch.class = 'task';
-  if (take_task) patch.task = 'take';
-  if (close_task) patch.task = 'complete';
-  return patch;
-}
-
-export interface CaseInput {
-  subject?: string;
-  status?: SettableStatus;
-  owner?: string;
-  tag?: string[];
-  source?: string[];
-  groups?: Partial<Groups>;
-  promote_from?: { alert?: number[]; event?: number[] };
-  [incidentField: string]: unknown;
-}
+/** A new event or incident; each takes the fields its schema allows. */
+export type CaseInput = Partial<EventInput & IncidentInput>;
 
 /** The object a use case changes, locked with what its change may update besides it, when the caller may change it. */
 async function fetchAccess(unit: Unit, type: WorkflowType, id: number, includeDeleted = false): Promise<TrackedRow> {
@@ -91,7 +58,8 @@ export async function getObject(app: App, who: Principal, type: WorkflowType, id
 export async function createCase(app: App, who: Principal, type: 'event' | 'incident', input: CaseInput): Promise<Record_> {
   return inTransaction(app, who, async (unit) => {
     const childType: Promotable = type === 'event' ? 'alert' : 'event';
-    const extra = Object.fromEntries(INCIDENT_FIELDS.filter((f) => type === 'incident' && input[f] !== undefined).map((f) => [f, input[f]]));
+    const own = type === 'incident' ? ['tlp', ...INCIDENT_FIELDS] as const : ['tlp'] as const;
+    const extra = Object.fromEntries(own.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]));
     const fromIds = input.promote_from?.[childType];
     const wrongKind = Object.keys(input.promote_from ?? {}).find((k) => k !== childType);
     if (wrongKind) throw badInput(`promote_from.${wrongKind}`, `a ${type} is promoted from ${childType}s, not ${wrongKind}s`);
@@ -113,20 +81,19 @@ export async function createCase(app: App, who: Principal, type: 'event' | 'inci
       });
       await setLabels(unit, type, id, 'tag', input.tag ?? []);
       await setLabels(unit, type, id, 'source', input.source ?? []);
-      unit.record(type, id, 'create', { subject: input.subject, tag: input.tag ?? [], source: input.source ?? [], groups, ...extra });
+      unit.record(type, id, 'create', { subject: input.subject, tag: labelNames(input.tag), source: labelNames(input.source), groups, ...extra });
     }
     return reload(unit, type, id);
   });
 }
 
-async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: LabelKind, names: readonly string[]) {
+async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: LabelKind, labels: readonly LabelInput[]) {
   await unlinkAllLabels(unit.db, kind, type, id);
-  await attachLabels(unit, type, [id], { [kind]: dedupe(names) });
+  await attachLabels(unit, type, [id], { [kind]: labels });
 }
 
 /** Applies a partial update: fields, labels, groups, status, promotion, entry class and task. */
-export async function updateObject(app: App, who: Principal, type: WorkflowType, id: number, asked: Patch): Promise<Record_> {
-  const patch = taskFlags(asked);
+export async function updateObject(app: App, who: Principal, type: WorkflowType, id: number, patch: Patch): Promise<Record_> {
   return inTransaction(app, who, async (unit) => {
     let row = await fetchAccess(unit, type, id, patch.undelete === true);
     if (patch.rev !== undefined && patch.rev !== row.rev) {
@@ -147,12 +114,12 @@ export async function updateObject(app: App, who: Principal, type: WorkflowType,
     if (patch.groups) Object.assign(diff, await changeGroups(unit, type, row, patch.groups, set));
     let relabelled = false;
     for (const kind of LABEL_KINDS) {
-      const names = patch[kind];
-      if (!names) continue;
+      const given = patch[kind];
+      if (!given) continue;
       const before = (await labelsOf(unit.db, kind, type, [id])).get(id) ?? [];
-      const after = dedupe(names).sort();
+      const after = labelNames(given).sort();
       if (before.join('\n') === after.join('\n')) continue;
-      await setLabels(unit, type, id, kind, after);
+      await setLabels(unit, type, id, kind, given);
       diff[kind] = [before, after];
       relabelled = true;
     }

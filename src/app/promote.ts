@@ -1,12 +1,13 @@
 import { promotedAlertsHtml } from '../domain/alert.js';
 import { conflict } from '../domain/error.js';
+import type { LabelInput } from '../domain/input/common.js';
 import type { Groups } from '../domain/principal.js';
 import { labelsOf } from '../store/label.js';
 import { getTracked, getTrackedMany, insertTracked, lockTracked, touchTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable } from './access.js';
 import { refreshAlertgroup } from './alertgroup.js';
 import { insertEntry } from './entry.js';
-import { attachLabels } from './label.js';
+import { attachLabels, labelNames } from './label.js';
 import { lockForChange } from './lock.js';
 import type { Unit } from './unit.js';
 
@@ -18,8 +19,8 @@ export interface NewParentFields {
   subject?: string;
   owner?: string;
   status?: string;
-  tag?: string[];
-  source?: string[];
+  tag?: LabelInput[];
+  source?: LabelInput[];
   groups?: Partial<Groups>;
   extra?: Record<string, unknown>;
 }
@@ -100,8 +101,8 @@ async function createParent(unit: Unit, type: Promotable, rows: TrackedRow[], fi
     const fromOrigin = type === 'alert' ? await labelsOf(unit.db, kind, originType, originIds) : new Map<number, string[]>();
     return dedupe([...fromOrigin.values(), ...own.values()].flat());
   };
-  const tags = fields.tag ?? (await inherited('tag'));
-  const sources = fields.source ?? (await inherited('source'));
+  const tags: LabelInput[] = fields.tag ?? (await inherited('tag'));
+  const sources: LabelInput[] = fields.source ?? (await inherited('source'));
   const first = origin[0] ?? rows[0];
   const subject = fields.subject ?? first.subject ?? `${parentType} from ${type} ${ids.join(', ')}`;
   const groups = groupsForNew(unit, fields.groups, groupsOf(first));
@@ -115,6 +116,6 @@ async function createParent(unit: Unit, type: Promotable, rows: TrackedRow[], fi
     ...fields.extra,
   });
   await attachLabels(unit, parentType, [id], { tag: tags, source: sources });
-  unit.record(parentType, id, 'create', { subject, tag: tags, source: sources, groups, promoted_from: { [type]: ids }, ...fields.extra });
+  unit.record(parentType, id, 'create', { subject, tag: labelNames(tags), source: labelNames(sources), groups, promoted_from: { [type]: ids }, ...fields.extra });
   return id;
 }

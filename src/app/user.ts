@@ -1,4 +1,5 @@
 import { AppError, badInput, conflict, forbidden, notFound } from '../domain/error.js';
+import { GROUP_PATTERN, MIN_PASSWORD_LENGTH, USERNAME_PATTERN, type GroupInput, type GroupPatch, type UserInput, type UserPatch } from '../domain/input/account.js';
 import type { Principal } from '../domain/principal.js';
 import { deleteSessionsOf } from '../store/credential.js';
 import type { Executor } from '../store/index.js';
@@ -12,28 +13,8 @@ import type { App } from './context.js';
 import { generatePassword, hashPassword, verifyPassword } from './secret.js';
 import { inTransaction, type Unit } from './unit.js';
 
-export const USERNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$';
-export const GROUP_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$';
-export const MIN_PASSWORD_LENGTH = 8;
-
 /** The user `serve` makes an admin when no enabled admin exists. */
 const ADMIN_USERNAME = 'admin';
-
-export interface UserInput {
-  username: string;
-  fullname?: string;
-  password?: string;
-  groups?: string[];
-}
-
-export interface UserPatch {
-  fullname?: string;
-  password?: string;
-  /** Proves a user who is not an admin knows the password they change. */
-  old_password?: string;
-  disabled?: boolean;
-  groups?: string[];
-}
 
 /** Who acts when `serve` itself repairs the accounts; the history names it. */
 const SERVE: Principal = { userId: 0, username: 'serve', groups: [], admin: true };
@@ -257,7 +238,7 @@ async function groupRecordOf(db: Executor, id: number) {
 }
 
 /** Creates an empty group (admins only). */
-export async function createGroup(app: App, who: Principal, input: { name: string; description?: string }) {
+export async function createGroup(app: App, who: Principal, input: GroupInput) {
   adminOnly(who, 'create groups');
   checkGroupNames('name', [input.name]);
   return inTransaction(app, who, async (unit) => {
@@ -272,7 +253,7 @@ export async function createGroup(app: App, who: Principal, input: { name: strin
 }
 
 /** Describes a group (admins only). */
-export async function changeGroup(app: App, who: Principal, id: number, patch: { description?: string }) {
+export async function changeGroup(app: App, who: Principal, id: number, patch: GroupPatch) {
   adminOnly(who, 'change groups');
   return inTransaction(app, who, async (unit) => {
     const before = await groupRecordOf(unit.db, id);

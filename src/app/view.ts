@@ -37,6 +37,7 @@ export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[]
       id: row.id,
       ...typeFields(type, row),
       status: row.status,
+      tlp: row.tlp,
       owner: row.owner,
       created: row.created,
       updated: row.updated,
@@ -83,6 +84,7 @@ function typeFields(type: WorkflowType, row: TrackedRow): Record_ {
         closed_count: row.closed_count,
         promoted_count: row.promoted_count,
         view_count: row.view_count,
+        occurred: row.occurred,
       };
     case 'alert':
       return { alertgroup: row.alertgroup_id, data: JSON.parse(row.data), promotion_id: row.promotion_id };
@@ -94,6 +96,8 @@ function typeFields(type: WorkflowType, row: TrackedRow): Record_ {
         type: row.type,
         category: row.category,
         sensitivity: row.sensitivity,
+        security_category: row.security_category,
+        reportable: row.reportable,
         occurred: row.occurred,
         discovered: row.discovered,
         reported: row.reported,

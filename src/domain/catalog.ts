@@ -30,6 +30,7 @@ export interface ListField {
 const common: Record<string, ListField> = {
   id: { column: 'id', filter: 'int' },
   status: { column: 'status', filter: 'exact' },
+  tlp: { column: 'tlp', filter: 'exact' },
   owner: { column: 'owner', filter: 'exact' },
   created: { column: 'created', filter: 'time' },
   updated: { column: 'updated', filter: 'time' },
@@ -42,6 +43,7 @@ export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
     message_id: { column: 'message_id', filter: 'exact' },
     alert_count: { column: 'alert_count', filter: 'int' },
     open_count: { column: 'open_count', filter: 'int' },
+    occurred: { column: 'occurred', filter: 'time' },
   },
   alert: {
     ...common,
@@ -59,6 +61,8 @@ export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
     type: { column: 'type', filter: 'exact' },
     category: { column: 'category', filter: 'exact' },
     sensitivity: { column: 'sensitivity', filter: 'exact' },
+    security_category: { column: 'security_category', filter: 'exact' },
+    reportable: { column: 'reportable', filter: 'int' },
   },
   entry: {
     ...common,

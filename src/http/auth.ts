@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, forbidden } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
-import { principalFromApikey, principalFromSession } from '../app/auth.js';
+import { principalFromApikey, principalFromBasic, principalFromSession } from '../app/auth.js';
 import type { App } from '../app/context.js';
 
 export const SESSION_COOKIE = 'scot_session';
@@ -16,16 +16,72 @@ declare module 'fastify' {
   }
 }
 
-/** Every route needs a session cookie or an API key, except those marked public. */
+type Credential = { apikey: string } | { username: string; secret: string };
+
+/**
+ * What an Authorization header carries: an API key (`Bearer <key>`, SCOT 3's `apikey <key>`, or
+ * Basic with the key alone), or HTTP Basic credentials whose secret is a password or an API key.
+ */
+function credentialOf(header: string | undefined): Credential | undefined {
+  const [, scheme, value] = /^(\S+)\s+(\S+)$/.exec(header?.trim() ?? '') ?? [];
+  switch (scheme?.toLowerCase()) {
+    case 'bearer':
+    case 'apikey':
+      return { apikey: value };
+    case 'basic': {
+      // SCOT 3's ScotClient, given an API key, sends the key alone in Basic, with no username.
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      return colon < 0 ? { apikey: decoded } : { username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Wrong Basic credentials one address may send in a minute; then it is refused unchecked until the
+ * minute is over. Login limits guesses the same way, and Basic must not be a way around it.
+ */
+const BASIC_FAILURES_PER_MINUTE = 20;
+
+/** Wrong Basic credentials per address in the current minute of each. */
+class BasicFailures {
+  private readonly byAddress = new Map<string, { since: number; count: number }>();
+
+  blocked(address: string, now: number): boolean {
+    const seen = this.byAddress.get(address);
+    return seen !== undefined && now - seen.since < 60 && seen.count >= BASIC_FAILURES_PER_MINUTE;
+  }
+
+  count(address: string, now: number) {
+    const seen = this.byAddress.get(address);
+    if (seen && now - seen.since < 60) seen.count += 1;
+    else {
+      if (this.byAddress.size > 10_000) this.byAddress.clear();
+      this.byAddress.set(address, { since: now, count: 1 });
+    }
+  }
+}
+
+/** Every route needs a session cookie, an API key or Basic credentials, except those marked public. */
 export function registerAuth(server: FastifyInstance, app: App) {
   server.decorateRequest('principal', null);
+  const failures = new BasicFailures();
   server.addHook('onRequest', async (request) => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const credential = credentialOf(request.headers.authorization);
     const cookie = request.cookies[SESSION_COOKIE];
-    if (bearer) {
-      request.principal = (await principalFromApikey(app, bearer)) ?? null;
+    if (credential && 'apikey' in credential) {
+      request.principal = (await principalFromApikey(app, credential.apikey)) ?? null;
       // Health and login answer whatever stale key a client still sends.
       if (!request.principal && !request.routeOptions.config.public) throw new AppError(401, 'API key is not valid or was revoked');
+    } else if (credential) {
+      if (failures.blocked(request.ip, app.now())) throw new AppError(429, 'too many wrong passwords from this address; wait a minute');
+      request.principal = (await principalFromBasic(app, credential.username, credential.secret)) ?? null;
+      if (!request.principal) {
+        failures.count(request.ip, app.now());
+        throw new AppError(401, 'wrong username, password or API key');
+      }
     } else if (cookie) {
       request.principal = (await principalFromSession(app, cookie)) ?? null;
     }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/error.js';
+import { asSent } from '../domain/input/scot3.js';
 
 interface ValidationIssue {
   instancePath: string;
@@ -35,24 +36,31 @@ function messageOf(issue: ValidationIssue, field: string, where: string): string
   }
 }
 
-/** Every error becomes `{"error": ..., "field": ...}`; only unexpected ones are 5xx and logged. */
+/** An error answer; SCOT 3 clients read the message as `error_msg`. */
+export const errorBody = (message: string, field?: string) => ({ error: message, error_msg: message, ...(field ? { field } : {}) });
+
+/**
+ * Every error becomes `{"error": ..., "error_msg": ..., "field": ...}`, the field as the client
+ * spelled it; only unexpected ones are 5xx and logged.
+ */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const sent = (field: string | undefined) => field && asSent(field, request.sentAs ?? []);
   if (error instanceof AppError) {
-    return reply.status(error.statusCode).send({ error: error.message, ...(error.field ? { field: error.field } : {}) });
+    return reply.status(error.statusCode).send(errorBody(error.message, sent(error.field)));
   }
   if (error.validation && error.validation.length > 0) {
     // An `anyOf` names every allowed form; the failure of its first branch alone would mislead.
     const issues = error.validation as ValidationIssue[];
     const issue = issues.find((i) => i.keyword === 'anyOf') ?? issues[0];
-    const field = fieldOf(issue);
-    return reply.status(400).send({ error: messageOf(issue, field, error.validationContext ?? 'body'), field });
+    const field = sent(fieldOf(issue))!;
+    return reply.status(400).send(errorBody(messageOf(issue, field, error.validationContext ?? 'body'), field));
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // A body that cannot be parsed (bad JSON, empty, too large, wrong type) is at fault as a whole.
-    const field = error.code?.startsWith('FST_ERR_CTP_') ? { field: '(body)' } : {};
-    return reply.status(status).send({ error: error.message.replace(/^FST_\w+: /, ''), ...field });
+    const field = error.code?.startsWith('FST_ERR_CTP_') ? '(body)' : undefined;
+    return reply.status(status).send(errorBody(error.message.replace(/^FST_\w+: /, ''), field));
   }
   request.log.error({ err: error }, 'request failed');
-  return reply.status(500).send({ error: 'internal error; the server log has the details' });
+  return reply.status(500).send(errorBody('internal error; the server log has the details'));
 }

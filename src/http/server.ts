@@ -1,11 +1,14 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
 import type { App } from '../app/context.js';
 import { flushViews, VIEW_FLUSH_SECONDS } from '../app/viewing.js';
 import { registerAuth } from './auth.js';
-import { handleError } from './error.js';
+import { registerScot3Bodies } from './scot3.js';
+import { errorBody, handleError } from './error.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { openapiRoutes } from './routes/openapi.js';
@@ -13,6 +16,9 @@ import { sessionRoutes } from './routes/session.js';
 import { workflowRoutes } from './routes/workflow.js';
 
 export const API_PREFIX = '/scot/api/v2';
+
+/** The API's Fastify instance: route bodies are typed from their TypeBox schemas. */
+export type ApiServer = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface ServerOptions {
   /** pino log level, or false for no log (tests). */
@@ -32,7 +38,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   });
   server.setErrorHandler(handleError);
   server.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: `no such route: ${request.method} ${request.url.split('?')[0]}` });
+    reply.status(404).send(errorBody(`no such route: ${request.method} ${request.url.split('?')[0]}`));
   });
   // Views are counted in memory and stored in batches, so that reading an object never writes.
   const viewFlusher = setInterval(() => {
@@ -53,7 +59,9 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   await server.register(cookie);
   await server.register(rateLimit, { global: false });
   await server.register(
-    async (api) => {
+    async (plain) => {
+      const api: ApiServer = plain.withTypeProvider<TypeBoxTypeProvider>();
+      await registerScot3Bodies(api);
       registerAuth(api, app);
       sessionRoutes(api, app);
       workflowRoutes(api, app);

@@ -37,7 +37,8 @@ export async function appendChanges(db: Executor, changes: readonly NewChange[])
 
 /**
  * The changes of one object, paged by seq. `createdBy` names a change that created the object
- * along with others (an alertgroup's `create` creates its alerts) and belongs to its history too.
+ * along with others (an alertgroup's `create` creates its alerts) and belongs to its history too,
+ * unless the object has a `create` of its own (an alert added to its alertgroup later).
  */
 export async function changesOf(
   db: Executor,
@@ -49,9 +50,12 @@ export async function changesOf(
   const base = db.selectFrom('change').where((eb) => {
     const own = eb.and([eb('type', '=', type), eb('target_id', '=', targetId)]);
     if (!createdBy) return own;
+    const createdAlone = eb.exists(
+      db.selectFrom('change').select('seq').where('type', '=', type).where('target_id', '=', targetId).where('action', '=', 'create'),
+    );
     return eb.or([
       own,
-      eb.and([eb('type', '=', createdBy.type), eb('target_id', '=', createdBy.target_id), eb('action', '=', 'create')]),
+      eb.and([eb('type', '=', createdBy.type), eb('target_id', '=', createdBy.target_id), eb('action', '=', 'create'), eb.not(createdAlone)]),
     ]);
   });
   return pageOf(base, page);

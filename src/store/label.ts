@@ -40,20 +40,25 @@ export async function retryOnStaleLabel<T>(store: Store, attempt: () => Promise<
   }
 }
 
-/** Ids of the named labels, creating those that do not exist yet; `created` lists those made now. */
+/**
+ * Ids of the named labels, creating those that do not exist yet with their note (if any) as
+ * description; `created` lists those made now. Names are inserted in sorted order, so that two
+ * transactions creating the same new labels lock them in one order and cannot deadlock.
+ */
 export async function ensureLabels(
   db: Executor,
   kind: LabelKind,
   names: readonly string[],
   now: number,
-): Promise<{ ids: Map<string, number>; created: { id: number; name: string }[] }> {
+  notes?: ReadonlyMap<string, string>,
+): Promise<{ ids: Map<string, number>; created: { id: number; name: string; description: string }[] }> {
   const ids = new Map<string, number>();
   if (names.length === 0) return { ids, created: [] };
   const created = await db
     .insertInto(kind)
-    .values(names.map((name) => ({ name, description: '', created: now })))
+    .values([...names].sort().map((name) => ({ name, description: notes?.get(name) ?? '', created: now })))
     .onConflict((oc) => oc.column('name').doNothing())
-    .returning(['id', 'name'])
+    .returning(['id', 'name', 'description'])
     .execute();
   const rows = await db.selectFrom(kind).select(['id', 'name']).where('name', 'in', names).execute();
   for (const r of rows) ids.set(r.name, r.id);

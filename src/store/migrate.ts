@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import type { StoreKind } from './dialect/rules.js';
 import * as initial from './migrations/0001_initial.js';
+import * as scot3 from './migrations/0002_scot3.js';
 import * as messageIdPerReader from './migrations/0005_message_id_per_reader.js';
 import * as view from './migrations/0006_view.js';
 import * as job from './migrations/0007_job.js';
@@ -8,6 +9,7 @@ import * as job from './migrations/0007_job.js';
 /** Versioned migrations, applied in name order; the same list serves both backends. */
 const MIGRATIONS = {
   '0001_initial': initial,
+  '0002_scot3': scot3,
   '0005_message_id_per_reader': messageIdPerReader,
   '0006_view': view,
   '0007_job': job,

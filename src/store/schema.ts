@@ -14,6 +14,8 @@ interface Tracked {
   rev: Generated<number>;
   read_groups: string;
   modify_groups: string;
+  /** Traffic Light Protocol marking; `unset` when none was given. */
+  tlp: Generated<string>;
 }
 
 export interface AlertgroupTable extends Tracked {
@@ -26,6 +28,11 @@ export interface AlertgroupTable extends Tracked {
   closed_count: number;
   promoted_count: number;
   view_count: Generated<number>;
+  /** When the alerts happened (a mail's date), when the sender said so. */
+  occurred: number | null;
+  /** The message the alerts came in (SCOT 3's mail ingester sends it), as HTML and plain text. */
+  body: string | null;
+  body_plain: string | null;
 }
 
 export interface AlertTable extends Tracked {
@@ -45,6 +52,9 @@ export interface IncidentTable extends Tracked {
   type: string | null;
   category: string | null;
   sensitivity: string | null;
+  security_category: string | null;
+  /** 1 when the incident must be reported. */
+  reportable: Generated<number>;
   occurred: number | null;
   discovered: number | null;
   reported: number | null;

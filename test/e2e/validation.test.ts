@@ -11,14 +11,14 @@ const rows = [{ host: 'a' }];
 const ALERTGROUP_CASES: Case[] = [
   ['missing subject', { data: rows }, 'subject'],
   ['missing data', { subject: 's' }, 'data'],
-  ['data not an array', { subject: 's', data: { host: 'a' } }, 'data'],
+  ['data neither a row nor a list of rows', { subject: 's', data: 'host=a' }, 'data'],
   ['data without rows', { subject: 's', data: [] }, 'data'],
   ['a data row not an object', { subject: 's', data: [{ host: 'a' }, 'host=b'] }, 'data.1'],
   ['a data row that is an array', { subject: 's', data: [['a', 'b']] }, 'data.0'],
   ['unknown top-level field', { subject: 's', data: rows, severity: 'high' }, 'severity'],
   ['subject not a string', { subject: 42, data: rows }, 'subject'],
   ['empty subject', { subject: '', data: rows }, 'subject'],
-  ['tag not a list', { subject: 's', data: rows, tag: 'phishing' }, 'tag'],
+  ['tag neither a name nor a list', { subject: 's', data: rows, tag: 42 }, 'tag'],
   ['unknown group setting', { subject: 's', data: rows, groups: { write: ['ir'] } }, 'groups.write'],
 ];
 

@@ -79,7 +79,7 @@ export async function postEntry(client: Client, type: string, id: number, fields
 }
 
 /** The audit trail of an object, oldest first. */
-export async function historyOf(client: Client, type: string, id: number): Promise<any[]> {
+export async function historyOf(client: Pick<Client, 'get'>, type: string, id: number): Promise<any[]> {
   return expectStatus(await client.get(`/${type}/${id}/history`), 200).records;
 }
 
@@ -87,7 +87,7 @@ export async function historyOf(client: Client, type: string, id: number): Promi
  * What an object looks like without counting a view: the list form, which GET of one object
  * would change by bumping `view_count`.
  */
-export async function storedForm(client: Client, type: string, id: number): Promise<any> {
+export async function storedForm(client: Pick<Client, 'get'>, type: string, id: number): Promise<any> {
   const list = expectStatus(await client.get(`/${type}?id=${id}`), 200);
   assert.equal(list.records.length, 1, `${type} ${id} is not listed`);
   return list.records[0];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ingestAlertgroup, type AlertgroupInput } from '../../src/app/alertgroup.js';
+import { ingestAlertgroup } from '../../src/app/alertgroup.js';
+import type { AlertgroupInput } from '../../src/domain/input/alertgroup.js';
 import { backends } from '../helpers/backend.js';
 import { as, useFixture } from '../helpers/store.js';
 

@@ -3,7 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import { createApp } from '../../src/app/context.js';
 import { getObject } from '../../src/app/object.js';
+import { Migrator, sql, type Kysely } from 'kysely';
 import { openStore } from '../../src/store/index.js';
+import * as initial from '../../src/store/migrations/0001_initial.js';
 import { LATEST_SCHEMA_VERSION, migrateToLatest } from '../../src/store/migrate.js';
 import { backends } from '../helpers/backend.js';
 import { ADMIN, testConfig } from '../helpers/store.js';
@@ -14,7 +16,7 @@ const TABLES = [
 ] as const;
 
 /** Every migration, in the order applied. */
-const MIGRATION_NAMES = ['0001_initial', '0005_message_id_per_reader', '0006_view', '0007_job'];
+const MIGRATION_NAMES = ['0001_initial', '0002_scot3', '0005_message_id_per_reader', '0006_view', '0007_job'];
 
 const appliedNames = async (db: any): Promise<string[]> =>
   (await db.selectFrom('schema_migration').select('name').orderBy('name').execute()).map((r: { name: string }) => r.name);
@@ -65,6 +67,31 @@ for (const backend of await backends()) {
         assert.deepEqual(await appliedNames(first.db), MIGRATION_NAMES);
       } finally {
         await first.close();
+      }
+    });
+
+    it('a database from before SCOT 3 compatibility keeps its rows, each marked tlp unset', async () => {
+      const old = await backend.create();
+      try {
+        const store = await openStore(old.url, { migrate: false });
+        try {
+          // The schema as 0001 left it, with one event in it.
+          const firstOnly = new Migrator({
+            db: store.db,
+            provider: { getMigrations: async () => ({ '0001_initial': { up: (db: Kysely<any>) => initial.up(db, store.kind) } }) },
+            migrationTableName: 'schema_migration',
+            migrationLockTableName: 'schema_migration_lock',
+          });
+          assert.equal((await firstOnly.migrateToLatest()).error, undefined);
+          await sql`insert into event (status, owner, created, updated, read_groups, modify_groups, subject) values ('open', 'alice', 1, 1, '[]', '[]', 'old event')`.execute(store.db);
+          assert.deepEqual(await migrateToLatest(store.db, store.kind), ['0002_scot3']);
+          const event = await store.db.selectFrom('event').select(['subject', 'tlp']).executeTakeFirstOrThrow();
+          assert.deepEqual(event, { subject: 'old event', tlp: 'unset' });
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await old.dispose();
       }
     });
 

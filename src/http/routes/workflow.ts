@@ -1,12 +1,15 @@
-import type { FastifyInstance } from 'fastify';
 import { ENTRY_TARGET_TYPES, LABEL_KINDS, type EntryTargetType, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
-import { badInput } from '../../domain/error.js';
+import { ALERT_INPUT, ALERTGROUP_INPUT } from '../../domain/input/alertgroup.js';
+import { ENTRY_INPUT } from '../../domain/input/entry.js';
+import { EVENT_INPUT } from '../../domain/input/event.js';
+import { INCIDENT_INPUT } from '../../domain/input/incident.js';
+import { PATCHES } from '../../domain/input/patch.js';
 import { readable } from '../../app/access.js';
-import { ingestAlertgroup, type AlertgroupInput } from '../../app/alertgroup.js';
+import { addAlert, ingestAlertgroup } from '../../app/alertgroup.js';
 import type { App } from '../../app/context.js';
-import { addEntry, type EntryInput } from '../../app/entry.js';
+import { addEntry } from '../../app/entry.js';
 import { envelope, listObjects } from '../../app/list.js';
-import { createCase, deleteObject, getObject, history, unlabel, updateObject, type CaseInput, type Patch } from '../../app/object.js';
+import { createCase, deleteObject, getObject, history, unlabel, updateObject } from '../../app/object.js';
 import { PROMOTES_TO, type Promotable } from '../../app/promote.js';
 import { entriesOf } from '../../app/thread.js';
 import { reader } from '../../app/unit.js';
@@ -14,7 +17,8 @@ import { written } from '../../app/view.js';
 import { labelsOf } from '../../store/label.js';
 import { principal } from '../auth.js';
 import { idParam, queryOf } from '../params.js';
-import * as schema from '../schema.js';
+import { scot3Input } from '../scot3.js';
+import type { ApiServer } from '../server.js';
 
 /** Sub-collections listing objects of another type that point at the parent. */
 const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string }>> = {
@@ -27,16 +31,16 @@ const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string
 const isEntryTarget = (type: WorkflowType): type is EntryTargetType => (ENTRY_TARGET_TYPES as readonly string[]).includes(type);
 
 /** List, get, update, delete, history and sub-collections of alertgroups, alerts, events, incidents, entries. */
-export function workflowRoutes(server: FastifyInstance, app: App) {
+export function workflowRoutes(server: ApiServer, app: App) {
   for (const type of WORKFLOW_TYPES) {
     server.get(`/${type}`, async (request) => listObjects(reader(app, principal(request)), type, queryOf(request)));
 
     server.get(`/${type}/:id`, async (request) => getObject(app, principal(request), type, idParam(request), request.ip));
 
-    server.put(`/${type}/:id`, { schema: { body: schema.updates[type] } }, async (request) => {
-      const patch = request.body as Patch;
+    server.put(`/${type}/:id`, { schema: { body: PATCHES[type] }, preValidation: scot3Input(type) }, async (request) => {
+      const patch = request.body;
       const record = await updateObject(app, principal(request), type, idParam(request), patch);
-      return written('put', type, record, patch.promote === undefined ? undefined : record.promotion_id);
+      return written('put', type, record, 'promote' in patch ? record.promotion_id : undefined);
     });
 
     server.delete(`/${type}/:id`, async (request) =>
@@ -52,7 +56,8 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
         const unit = reader(app, principal(request));
         const row = await readable(unit, type, idParam(request));
         const names = (await labelsOf(unit.db, kind, type, [row.id])).get(row.id) ?? [];
-        return envelope(names.map((n) => ({ name: n })), names.length);
+        // SCOT 3 clients read a label's name as `value`.
+        return envelope(names.map((n) => ({ name: n, value: n })), names.length);
       });
     }
 
@@ -87,8 +92,8 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
     }
   }
 
-  server.post('/alertgroup', { schema: { body: schema.alertgroupCreate } }, async (request, reply) => {
-    const result = await ingestAlertgroup(app, principal(request), request.body as AlertgroupInput);
+  server.post('/alertgroup', { schema: { body: ALERTGROUP_INPUT }, preValidation: scot3Input('alertgroup') }, async (request, reply) => {
+    const result = await ingestAlertgroup(app, principal(request), request.body);
     reply.status(result.created ? 201 : 200);
     return { id: result.id, alerts: result.alerts, action: 'post', thing: 'alertgroup', status: 'ok', ...(result.created ? {} : { duplicate: true }) };
   });
@@ -97,20 +102,21 @@ export function workflowRoutes(server: FastifyInstance, app: App) {
     listObjects(reader(app, principal(request)), 'entry', queryOf(request), [{ column: 'class', kind: 'exact', values: ['task'] }]),
   );
 
-  server.post('/alert', async () => {
-    throw badInput('(body)', 'alerts are created by posting an alertgroup (POST /scot/api/v2/alertgroup)');
+  server.post('/alert', { schema: { body: ALERT_INPUT }, preValidation: scot3Input('alert') }, async (request, reply) => {
+    reply.status(201);
+    return written('post', 'alert', await addAlert(app, principal(request), request.body));
   });
 
   for (const type of ['event', 'incident'] as const) {
-    const body = type === 'event' ? schema.eventCreate : schema.incidentCreate;
-    server.post(`/${type}`, { schema: { body } }, async (request, reply) => {
+    const body = type === 'event' ? EVENT_INPUT : INCIDENT_INPUT;
+    server.post(`/${type}`, { schema: { body }, preValidation: scot3Input(type) }, async (request, reply) => {
       reply.status(201);
-      return written('post', type, await createCase(app, principal(request), type, request.body as CaseInput));
+      return written('post', type, await createCase(app, principal(request), type, request.body));
     });
   }
 
-  server.post('/entry', { schema: { body: schema.entryCreate } }, async (request, reply) => {
+  server.post('/entry', { schema: { body: ENTRY_INPUT }, preValidation: scot3Input('entry') }, async (request, reply) => {
     reply.status(201);
-    return written('post', 'entry', await addEntry(app, principal(request), request.body as EntryInput));
+    return written('post', 'entry', await addEntry(app, principal(request), request.body));
   });
 }
