@@ -179,7 +179,7 @@ for (const backend of await backends()) {
 
       it('POST /alert with an alertgroup and data adds a row; the counts, columns and history follow', async () => {
         const group = expectStatus(await client.post('/alertgroup', { subject: 'growing', data: [{ host: 'a' }], tlp: 'green' }), 201);
-        const alert = expectStatus(await client.post('/alert', { alertgroup: group.id, data: { host: 'b', port: 22 } }), 201);
+        const alert = expectStatus(await client.post('/alert', { alertgroup: group.id, data: { host: 'b', port: 22 } }), 201).record;
         assert.equal(alert.alertgroup, group.id);
         assert.deepEqual(alert.data, { host: 'b', port: 22 });
         assert.equal(alert.status, 'open');
@@ -221,8 +221,8 @@ for (const backend of await backends()) {
           await client.post('/entry', { body: 'The fifth symphony', target_id: event.id, target_type: 'event', parent: 0, readgroups: ['ir'], modifygroups: ['ir'] }),
           201,
         );
-        assert.equal(entry.parent, null);
-        assert.deepEqual(entry.groups, { read: ['ir'], modify: ['ir'] });
+        assert.equal(entry.record.parent, null);
+        assert.deepEqual(entry.record.groups, { read: ['ir'], modify: ['ir'] });
         const sources = expectStatus(await client.get(`/event/${event.id}/source`), 200);
         assert.equal(sources.records[0].value, 'firetest');
       });
@@ -233,7 +233,7 @@ for (const backend of await backends()) {
         const tag = expectStatus(await client.get('/tag?name=apt-x'), 200).records[0];
         assert.deepEqual({ name: tag.name, value: tag.value, description: tag.description }, { name: 'apt-x', value: 'apt-x', description: 'tracked actor' });
         const updated = expectStatus(await client.put(`/event/${event.id}`, { tag: { value: 'single' } }), 200);
-        assert.deepEqual(updated.tag, ['single']);
+        assert.deepEqual(updated.record.tag, ['single']);
       });
 
       it('alert_id and alert on an event post promote those alerts into it', async () => {
@@ -293,7 +293,7 @@ for (const backend of await backends()) {
         assert.equal((await storedForm(client, 'event', strict.id)).tlp, 'amber+strict');
         assert.deepEqual(idsOf(await client.get('/event?tlp=white')), [clear.id]);
         const red = expectStatus(await client.put(`/event/${plain.id}`, { tlp: 'red' }), 200);
-        assert.equal(red.tlp, 'red');
+        assert.equal(red.record.tlp, 'red');
         assert.deepEqual((await historyOf(client, 'event', plain.id)).at(-1).diff, { tlp: ['unset', 'red'] });
         expectError(await client.post('/event', { subject: 's', tlp: 'purple' }), 400, 'tlp');
       });
@@ -302,9 +302,9 @@ for (const backend of await backends()) {
         const group = expectStatus(await client.post('/alertgroup', { subject: 'marked', data: [{ n: 1 }], tlp: 'amber' }), 201);
         assert.equal((await storedForm(client, 'alert', group.alerts[0])).tlp, 'amber');
         const inherited = expectStatus(await client.post('/entry', { target_type: 'alertgroup', target_id: group.id, body: 'seen' }), 201);
-        assert.equal(inherited.tlp, 'amber');
+        assert.equal(inherited.record.tlp, 'amber');
         const own = expectStatus(await client.post('/entry', { target_type: 'alertgroup', target_id: group.id, body: 'seen', tlp: 'red' }), 201);
-        assert.equal(own.tlp, 'red');
+        assert.equal(own.record.tlp, 'red');
         const incident = expectStatus(await client.post('/incident', { subject: 'black', tlp: 'black' }), 201);
         assert.equal((await storedForm(client, 'incident', incident.id)).tlp, 'black');
       });
