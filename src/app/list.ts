@@ -1,4 +1,4 @@
-import { LABEL_KINDS, LIST_FIELDS, type LabelKind, type WorkflowType } from '../domain/catalog.js';
+import { LABEL_KINDS, LIST_FIELDS, MAX_EPOCH, MAX_ID, type LabelKind, type ListField, type WorkflowType } from '../domain/catalog.js';
 import { badInput } from '../domain/error.js';
 import { listTracked, type FieldFilter, type ListQuery } from '../store/tracked.js';
 import { present, type Record_ } from './view.js';
@@ -63,9 +63,15 @@ export function parsePage(q: RawQuery): Page {
   };
 }
 
+/** The catalog's field of that name; never one of every object's own (`constructor`, `__proto__`). */
+const fieldOf = (type: WorkflowType, name: string): ListField | undefined =>
+  Object.hasOwn(LIST_FIELDS[type], name) ? LIST_FIELDS[type][name] : undefined;
+
+/** Digits only (no sign, fraction or exponent) and at most `max`, so the column can hold it. */
+const isWhole = (text: string, max: number) => /^\d+$/.test(text) && Number(text) <= max;
+
 /** Validates a list query against the type's catalog; unknown fields are an error, never ignored. */
 export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery, 'readableBy'> & { columns?: string[] } {
-  const fields = LIST_FIELDS[type];
   const filters: FieldFilter[] = [];
   const labels: ListQuery['labels'] = [];
   for (const name of Object.keys(q)) {
@@ -77,9 +83,9 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
       labels.push({ kind: name as LabelKind, names });
       continue;
     }
-    const field = fields[name];
+    const field = fieldOf(type, name);
     if (!field) {
-      throw badInput(name, `cannot filter ${type} by "${name}"; filters: ${[...Object.keys(fields), ...LABEL_KINDS].join(', ')}`);
+      throw badInput(name, `cannot filter ${type} by "${name}"; filters: ${[...Object.keys(LIST_FIELDS[type]), ...LABEL_KINDS].join(', ')}`);
     }
     // Text searched for may itself hold commas; only lists of values are split on them.
     const values =
@@ -87,13 +93,13 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
       : field.filter === 'contains' ? [single(q, name) ?? ''].filter((v) => v !== '')
       : listParam(q, name);
     if (field.filter === 'time') {
-      if (values.length > 2 || values.some((v) => v !== '' && !Number.isFinite(Number(v)))) {
-        throw badInput(name, `${name} must be <from>,<to> in epoch seconds`);
+      if (values.length > 2 || values.some((v) => v !== '' && !isWhole(v, MAX_EPOCH))) {
+        throw badInput(name, `${name} must be <from>,<to> in epoch seconds, whole numbers from 0 to ${MAX_EPOCH}`);
       }
     } else if (values.length === 0) {
       throw badInput(name, `${name} needs a value`);
-    } else if (field.filter === 'int' && values.some((v) => !/^\d+$/.test(v))) {
-      throw badInput(name, `${name} must be whole numbers separated by commas`);
+    } else if (field.filter === 'int' && values.some((v) => !isWhole(v, MAX_ID))) {
+      throw badInput(name, `${name} must be whole numbers from 0 to ${MAX_ID} separated by commas`);
     }
     filters.push({ column: field.column, kind: field.filter, values });
   }
@@ -120,10 +126,10 @@ function parseSort(type: WorkflowType, q: RawQuery): ListQuery['sort'] {
   } else {
     items = raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => ({ field: s.replace(/^[-+]/, ''), desc: s.startsWith('-') }));
   }
-  const fields = LIST_FIELDS[type];
   return items.map(({ field, desc }) => {
-    if (!fields[field]) throw badInput('sort', `cannot sort ${type} by "${field}"; fields: ${Object.keys(fields).join(', ')}`);
-    return { column: fields[field].column, desc };
+    const known = fieldOf(type, field);
+    if (!known) throw badInput('sort', `cannot sort ${type} by "${field}"; fields: ${Object.keys(LIST_FIELDS[type]).join(', ')}`);
+    return { column: known.column, desc };
   });
 }
 

@@ -5,6 +5,12 @@
 export const WORKFLOW_TYPES = ['alertgroup', 'alert', 'event', 'incident', 'entry'] as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
 
+/** The largest id: ids are 32-bit integer columns (PostgreSQL `serial`), so no larger one exists. */
+export const MAX_ID = 2_147_483_647;
+
+/** The latest time, in epoch seconds: the end of year 9999, the last date every client can show. */
+export const MAX_EPOCH = 253_402_300_799;
+
 /** Objects an entry may be written on. */
 export const ENTRY_TARGET_TYPES = ['alertgroup', 'alert', 'event', 'incident'] as const;
 export type EntryTargetType = (typeof ENTRY_TARGET_TYPES)[number];

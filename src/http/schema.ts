@@ -1,5 +1,5 @@
 import { ENTRY_CLASSES } from '../domain/status.js';
-import { ENTRY_TARGET_TYPES } from '../domain/catalog.js';
+import { ENTRY_TARGET_TYPES, MAX_EPOCH, MAX_ID } from '../domain/catalog.js';
 import { INCIDENT_FIELDS } from '../app/object.js';
 import { GROUP_PATTERN, USERNAME_PATTERN } from '../app/user.js';
 
@@ -7,9 +7,9 @@ import { GROUP_PATTERN, USERNAME_PATTERN } from '../app/user.js';
 
 const name = { type: 'string', minLength: 1, maxLength: 200 };
 const nameList = { type: 'array', items: name, maxItems: 200 };
-const id = { type: 'integer', minimum: 1 };
+const id = { type: 'integer', minimum: 1, maximum: MAX_ID };
 const idList = { type: 'array', items: id, minItems: 1, maxItems: 10000 };
-const epoch = { type: ['integer', 'null'], minimum: 0 };
+const epoch = { type: ['integer', 'null'], minimum: 0, maximum: MAX_EPOCH };
 const groups = {
   type: 'object',
   additionalProperties: false,

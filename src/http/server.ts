@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { App } from '../app/context.js';
 import { registerAuth } from './auth.js';
 import { handleError } from './error.js';
+import { refuseHostileInput } from './params.js';
 import { adminRoutes } from './routes/admin.js';
 import { sessionRoutes } from './routes/session.js';
 import { workflowRoutes } from './routes/workflow.js';
@@ -27,6 +28,11 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
   });
   server.setErrorHandler(handleError);
+  // Answers are JSON; a browser must never guess them to be HTML or script.
+  server.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  server.addHook('preValidation', async (request) => refuseHostileInput(request));
   server.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: `no such route: ${request.method} ${request.url.split('?')[0]}` });
   });
