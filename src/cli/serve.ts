@@ -6,7 +6,7 @@ import { openStore } from '../store/index.js';
 
 /** Opens the store (migrating it), makes sure an admin exists, and serves until told to stop. */
 export async function serve(config: Config): Promise<void> {
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync });
   const app = createApp(store, config);
   const admin = await ensureAdmin(app);
   const server = await buildServer(app);

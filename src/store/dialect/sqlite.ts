@@ -6,13 +6,20 @@ import type { DialectRules } from './rules.js';
 const STATEMENT_CACHE_SIZE = 500;
 
 /**
+ * When a commit reaches the disk: `full` syncs the WAL at every commit, so an acknowledged write
+ * survives a power cut (group commit shares that sync among concurrent ingests); `normal` syncs
+ * only at checkpoints and may lose the last commits to a power cut, never the database.
+ */
+export type SqliteSync = 'full' | 'normal';
+
+/**
  * better-sqlite3 in WAL mode with one writer. Kysely prepares each query anew by default;
  * re-using prepared statements roughly halves the cost of small queries on the ingest path.
  */
-export function sqliteDialect(file: string) {
+export function sqliteDialect(file: string, synchronous: SqliteSync = 'full') {
   const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   // 64 MiB of page cache (the default is 2 MiB): the indexes that ingest touches stay in memory.
