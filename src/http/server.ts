@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { App } from '../app/context.js';
@@ -14,6 +14,8 @@ export const API_PREFIX = '/scot/api/v2';
 export interface ServerOptions {
   /** pino log level, or false for no log (tests). */
   logLevel?: string | false;
+  /** Hears of every route as it is added: the fuzz test walks them all, new ones included. */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** The HTTP face of SCOT: REST API v2 under /scot/api/v2. */
@@ -27,6 +29,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     bodyLimit: 64 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
   });
+  if (options.onRoute) server.addHook('onRoute', options.onRoute);
   server.setErrorHandler(handleError);
   // Answers are JSON; a browser must never guess them to be HTML or script.
   server.addHook('onSend', async (_request, reply) => {
