@@ -12,6 +12,12 @@ export const MAX_LIMIT = 1000;
 /** Parameters every list understands besides field filters. */
 const PAGING = ['limit', 'offset', 'sort', 'columns', 'deleted'];
 
+/**
+ * Parameters SCOT 3's clients send to one type's list. `withsubject` asked SCOT 3 to add the
+ * alertgroup's subject to each alert; SCOT's alerts always carry it.
+ */
+const COMPATIBLE: Partial<Record<WorkflowType, string[]>> = { alert: ['withsubject'] };
+
 export interface Page {
   limit: number;
   offset: number;
@@ -56,9 +62,10 @@ function integerParam(q: RawQuery, name: string, fallback: number, min: number, 
   return n;
 }
 
+/** `limit=0` asks for as many as one page holds, as in SCOT 3. */
 export function parsePage(q: RawQuery): Page {
   return {
-    limit: integerParam(q, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT),
+    limit: integerParam(q, 'limit', DEFAULT_LIMIT, 0, MAX_LIMIT) || MAX_LIMIT,
     offset: integerParam(q, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
   };
 }
@@ -76,11 +83,15 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
   const labels: ListQuery['labels'] = [];
   for (const name of Object.keys(q)) {
     if (PAGING.includes(name)) continue;
+    if (COMPATIBLE[type]?.includes(name)) {
+      flag(q, name);
+      continue;
+    }
     if ((LABEL_KINDS as readonly string[]).includes(name)) {
       const names = listParam(q, name);
-      // Like any other filter it needs a value; an empty name list would also be `in ()`, which PostgreSQL refuses.
-      if (names.length === 0) throw badInput(name, `${name} needs a value`);
-      labels.push({ kind: name as LabelKind, names });
+      if (names.length === 0 || names.includes('!')) throw badInput(name, `${name} needs a name, or !name for objects without it`);
+      // Every name must be on the object (SCOT 3's `tag=a,b`), and none written `!name`.
+      for (const n of names) labels.push({ kind: name as LabelKind, name: n.replace(/^!/, ''), present: !n.startsWith('!') });
       continue;
     }
     const field = fieldOf(type, name);
@@ -105,32 +116,40 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
   }
   const sort = parseSort(type, q);
   const columns = q.columns === undefined ? undefined : listParam(q, 'columns');
-  const deleted = single(q, 'deleted');
-  if (deleted !== undefined && !['true', 'false', '1', '0'].includes(deleted)) throw badInput('deleted', 'deleted must be true or false');
-  return { filters, labels, sort, ...parsePage(q), deleted: deleted === 'true' || deleted === '1', columns };
+  return { filters, labels, sort, ...parsePage(q), deleted: flag(q, 'deleted'), columns };
 }
 
-/** `sort=-created,id`, or the JSON form `{"created":-1}` older SCOT clients send. */
+function flag(q: RawQuery, name: string): boolean {
+  const v = single(q, name);
+  if (v !== undefined && !['true', 'false', '1', '0'].includes(v)) throw badInput(name, `${name} must be true or false`);
+  return v === 'true' || v === '1';
+}
+
+/**
+ * `sort=-created,id`, or the JSON form `{"created":-1}` SCOT 3's clients send; given more than
+ * once, the first sorts first.
+ */
 function parseSort(type: WorkflowType, q: RawQuery): ListQuery['sort'] {
-  const raw = single(q, 'sort');
-  if (!raw) return [{ column: 'id', desc: true }];
-  let items: { field: string; desc: boolean }[];
-  if (raw.trim().startsWith('{')) {
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw badInput('sort', 'sort is not valid JSON');
-    }
-    items = Object.entries(parsed).map(([field, dir]) => ({ field, desc: Number(dir) < 0 }));
-  } else {
-    items = raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => ({ field: s.replace(/^[-+]/, ''), desc: s.startsWith('-') }));
-  }
+  const items = [q.sort ?? []].flat().flatMap(sortItems);
+  if (items.length === 0) return [{ column: 'id', desc: true }];
   return items.map(({ field, desc }) => {
     const known = fieldOf(type, field);
     if (!known) throw badInput('sort', `cannot sort ${type} by "${field}"; fields: ${Object.keys(LIST_FIELDS[type]).join(', ')}`);
     return { column: known.column, desc };
   });
+}
+
+function sortItems(raw: string): { field: string; desc: boolean }[] {
+  if (!raw.trim().startsWith('{')) {
+    return raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => ({ field: s.replace(/^[-+]/, ''), desc: s.startsWith('-') }));
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw badInput('sort', 'sort is not valid JSON');
+  }
+  return Object.entries(parsed).map(([field, dir]) => ({ field, desc: Number(dir) < 0 }));
 }
 
 /** Lists what the caller may read, presented and wrapped in SCOT's envelope. */

@@ -41,9 +41,16 @@ const common: Record<string, ListField> = {
   updated: { column: 'updated', filter: 'time' },
 };
 
+/** How often an object was opened; SCOT 3 calls it `views`. */
+const viewed: Record<string, ListField> = {
+  view_count: { column: 'view_count', filter: 'int' },
+  views: { column: 'view_count', filter: 'int' },
+};
+
 export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
   alertgroup: {
     ...common,
+    ...viewed,
     subject: { column: 'subject', filter: 'contains' },
     message_id: { column: 'message_id', filter: 'exact' },
     alert_count: { column: 'alert_count', filter: 'int' },
@@ -56,11 +63,13 @@ export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
   },
   event: {
     ...common,
+    ...viewed,
     subject: { column: 'subject', filter: 'contains' },
     promotion_id: { column: 'promotion_id', filter: 'int' },
   },
   incident: {
     ...common,
+    ...viewed,
     subject: { column: 'subject', filter: 'contains' },
     type: { column: 'type', filter: 'exact' },
     category: { column: 'category', filter: 'exact' },
