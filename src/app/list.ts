@@ -9,6 +9,12 @@ export type RawQuery = Record<string, string | string[] | undefined>;
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
 
+/**
+ * How many tag and source names, and sort fields, one list takes: each name is a condition and
+ * each field an ORDER BY term, and SQLite refuses an expression deeper than 1000 or 2000 terms.
+ */
+const MAX_TERMS = 50;
+
 /** Parameters every list understands besides field filters. */
 const PAGING = ['limit', 'offset', 'sort', 'columns', 'deleted'];
 
@@ -90,6 +96,7 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
     if ((LABEL_KINDS as readonly string[]).includes(name)) {
       const names = listParam(q, name);
       if (names.length === 0 || names.includes('!')) throw badInput(name, `${name} needs a name, or !name for objects without it`);
+      if (labels.length + names.length > MAX_TERMS) throw badInput(name, `tag and source may name ${MAX_TERMS} labels at most`);
       // Every name must be on the object (SCOT 3's `tag=a,b`), and none written `!name`.
       for (const n of names) labels.push({ kind: name as LabelKind, name: n.replace(/^!/, ''), present: !n.startsWith('!') });
       continue;
@@ -132,6 +139,7 @@ function flag(q: RawQuery, name: string): boolean {
 function parseSort(type: WorkflowType, q: RawQuery): ListQuery['sort'] {
   const items = [q.sort ?? []].flat().flatMap(sortItems);
   if (items.length === 0) return [{ column: 'id', desc: true }];
+  if (items.length > MAX_TERMS) throw badInput('sort', `sort may name ${MAX_TERMS} fields at most`);
   return items.map(({ field, desc }) => {
     const known = fieldOf(type, field);
     if (!known) throw badInput('sort', `cannot sort ${type} by "${field}"; fields: ${Object.keys(LIST_FIELDS[type]).join(', ')}`);

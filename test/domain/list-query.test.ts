@@ -120,6 +120,9 @@ describe('parseListQuery', () => {
     refuses('event', { tag: '' }, 'tag');
     refuses('event', { source: '[]' }, 'source');
     refuses('event', { tag: '!' }, 'tag');
+    refuses('event', { tag: Array.from({ length: 2000 }, (_, i) => `t${i}`).join(',') }, 'tag');
+    refuses('event', { tag: Array(30).fill('a').join(','), source: Array(30).fill('b').join(',') }, 'source');
+    assert.equal(parseListQuery('event', { tag: Array(50).fill('a').join(',') }).labels.length, 50);
     refuses('event', { id: '2147483648' }, 'id');
     refuses('event', { created: '1.5,' }, 'created');
     refuses('event', { created: '-1e308,1e308' }, 'created');
@@ -131,6 +134,7 @@ describe('parseListQuery', () => {
     refuses('event', { sort: '{"created":' }, 'sort');
     refuses('event', { sort: '{"data":1}' }, 'sort');
     refuses('event', { sort: ['id', 'colour'] }, 'sort');
+    refuses('event', { sort: Array(3000).fill('id').join(',') }, 'sort');
     refuses('event', { deleted: 'yes' }, 'deleted');
   });
 });

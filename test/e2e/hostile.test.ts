@@ -22,6 +22,11 @@ for (const backend of await backends()) {
         expectError(await scot().admin.get('/alert?sort={"__proto__":1}'), 400, 'sort');
       });
 
+      it('refuses more tags or sort fields than one query can hold with 400 naming them', async () => {
+        expectError(await scot().admin.get(`/event?tag=${Array.from({ length: 1500 }, (_, i) => `t${i}`).join(',')}`), 400, 'tag');
+        expectError(await scot().admin.get(`/event?sort=${Array(2500).fill('id').join(',')}`), 400, 'sort');
+      });
+
       it('refuses a body nested deeper than 32 levels, storing nothing', async () => {
         const deep = (depth: number) => `{"subject": "deep", "data": [{"host": ${nested(depth)}}]}`;
         const error = expectError(await scot().admin.post('/alertgroup', deep(5000)), 400);
