@@ -57,7 +57,6 @@ export async function transact<T>(
     const changes: ChangeRecord[] = all.map((c, i) => ({ ...c, seq: seqs[i] }));
     return { result, units, changes };
   });
-  await app.store.durable();
   for (const unit of units) for (const effect of unit.committed) effect();
   if (app.feed.listenerCount('change') > 0) for (const c of changes) app.feed.emit('change', c);
   return result;

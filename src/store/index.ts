@@ -16,8 +16,6 @@ export interface Store {
   kind: StoreKind;
   /** Where the database lives, for messages (never the password of a URL). */
   describe: string;
-  /** Resolves once every commit made so far would survive a power cut; call it before acknowledging one. */
-  durable(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,14 +30,12 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
   if (isPostgresUrl(databaseUrl)) {
     const { dialect } = postgresDialect(databaseUrl);
     const db = new Kysely<Database>({ dialect });
-    // PostgreSQL syncs its WAL at commit (synchronous_commit = on, its default).
-    store = { db, rules: postgresRules, kind: 'postgres', describe: redactUrl(databaseUrl), durable: async () => {}, close: () => db.destroy() };
+    store = { db, rules: postgresRules, kind: 'postgres', describe: redactUrl(databaseUrl), close: () => db.destroy() };
   } else {
     const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const { dialect, durable } = sqliteDialect(file, options.sqliteSync);
-    const db = new Kysely<Database>({ dialect });
-    store = { db, rules: sqliteRules, kind: 'sqlite', describe: path.resolve(file), durable, close: () => db.destroy() };
+    const db = new Kysely<Database>({ dialect: sqliteDialect(file, options.sqliteSync) });
+    store = { db, rules: sqliteRules, kind: 'sqlite', describe: path.resolve(file), close: () => db.destroy() };
   }
   if (options.migrate !== false) {
     try {

@@ -4,6 +4,7 @@ import fsPromises from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, describe, it, mock } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
+import { createApikey, ensureAdmin, revokeApikey } from '../../src/app/auth.js';
 import { createApp } from '../../src/app/context.js';
 import { createCase } from '../../src/app/object.js';
 import { sharedSync } from '../../src/store/dialect/sqlite.js';
@@ -35,19 +36,27 @@ async function sqliteApp(name: string, sqliteSync?: 'full' | 'normal') {
   const file = path.join(dir, `${name}.sqlite`);
   const store = await openStore(file, { sqliteSync });
   const app = createApp(store, testConfig(dir, file));
+  await ensureAdmin(app);
   const open = mock.method(fsPromises, 'open');
   const walSyncs = () => open.mock.calls.filter((c) => c.arguments[0] === `${file}-wal`).length;
   return { store, app, walSyncs };
 }
 
 describe('SQLite durability', () => {
-  it('syncs the WAL to disk before a commit is acknowledged, by default', async () => {
+  it('syncs the WAL to disk before a commit or a lone write is acknowledged, by default', async () => {
     const { store, app, walSyncs } = await sqliteApp('default');
     try {
       await createCase(app, ADMIN, 'event', { subject: 'kept through a power cut' });
       assert.equal(walSyncs(), 1);
       await ingestAlertgroup(app, ADMIN, { subject: 's', data: [{ host: 'a' }] });
       assert.equal(walSyncs(), 2, 'group commits are synced too');
+      // Written by a lone statement, outside any transaction: an API key must not outlive its revocation.
+      const key = await createApikey(app, ADMIN, 'admin', 'kept');
+      const before = walSyncs();
+      await revokeApikey(app, ADMIN, key.id);
+      assert.equal(walSyncs(), before + 1);
+      await store.db.selectFrom('event').selectAll().execute();
+      assert.equal(walSyncs(), before + 1, 'reads are not synced');
     } finally {
       await store.close();
     }
@@ -56,7 +65,7 @@ describe('SQLite durability', () => {
   it('acknowledges a commit only once its sync has finished', async () => {
     const { store, app } = await sqliteApp('gated');
     const gate = manualSync();
-    store.durable = sharedSync(gate.sync);
+    mock.method(fsPromises, 'open', async () => ({ datasync: gate.sync, close: async () => {} }));
     try {
       let acknowledged = false;
       const ingest = ingestAlertgroup(app, ADMIN, { subject: 's', data: [{ host: 'a' }] }).then(() => (acknowledged = true));
@@ -67,6 +76,7 @@ describe('SQLite durability', () => {
       await ingest;
       assert.equal(acknowledged, true);
     } finally {
+      mock.restoreAll();
       await store.close();
     }
   });
@@ -75,6 +85,7 @@ describe('SQLite durability', () => {
     const { store, app, walSyncs } = await sqliteApp('normal', 'normal');
     try {
       await createCase(app, ADMIN, 'event', { subject: 'may be lost' });
+      await createApikey(app, ADMIN, 'admin', 'may be lost');
       assert.equal(walSyncs(), 0);
     } finally {
       await store.close();

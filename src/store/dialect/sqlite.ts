@@ -1,6 +1,9 @@
 import fs from 'node:fs/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { SqliteDialect, sql, type Expression, type RawBuilder } from 'kysely';
+import {
+  SelectQueryNode, SqliteDialect, SqliteDriver, sql,
+  type CompiledQuery, type DatabaseConnection, type Driver, type Expression, type QueryResult, type RawBuilder, type SqliteDialectConfig,
+} from 'kysely';
 import type { DialectRules } from './rules.js';
 
 /** How many distinct SQL strings keep a prepared statement; ingest and lists use a few dozen. */
@@ -18,9 +21,10 @@ export type SqliteSync = 'full' | 'normal';
  *
  * SQLite's own `synchronous = FULL` syncs the WAL inside each COMMIT, holding the event loop (and
  * every request) for the length of an fsync, up to tens of milliseconds on a busy disk. Instead
- * the connection runs NORMAL, which writes the WAL at COMMIT without syncing it, and `durable()`
- * syncs the WAL file off the event loop before anything is acknowledged: the same guarantee as
- * FULL, one fsync shared by every commit made meanwhile.
+ * the connection runs NORMAL, which writes the WAL at COMMIT without syncing it, and with `full`
+ * every write that ends outside a transaction (a COMMIT, or a lone statement) resolves only once
+ * the WAL file is synced, off the event loop: the guarantee of FULL, one fsync shared by all the
+ * commits made meanwhile.
  */
 export function sqliteDialect(file: string, synchronous: SqliteSync = 'full') {
   const db = new BetterSqlite3(file);
@@ -45,8 +49,38 @@ export function sqliteDialect(file: string, synchronous: SqliteSync = 'full') {
       return statement;
     },
   };
-  const durable = synchronous === 'full' && file !== ':memory:' ? sharedSync(() => syncFile(`${file}-wal`)) : async () => {};
-  return { dialect: new SqliteDialect({ database }), raw: db, durable };
+  const config = { database };
+  if (synchronous === 'normal' || file === ':memory:') return new SqliteDialect(config);
+  const durable = sharedSync(() => syncFile(`${file}-wal`));
+  return new (class extends SqliteDialect {
+    override createDriver(): Driver {
+      return new DurableDriver(config, db, durable);
+    }
+  })(config);
+}
+
+/** Kysely's SQLite driver, whose writes resolve once they are on disk. */
+class DurableDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly db: BetterSqlite3.Database,
+    private readonly durable: () => Promise<void>,
+  ) {
+    super(config);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    return {
+      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        const result = await connection.executeQuery<R>(query);
+        // Inside a transaction nothing is committed yet; a read commits nothing.
+        if (!this.db.inTransaction && !SelectQueryNode.is(query.query)) await this.durable();
+        return result;
+      },
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    };
+  }
 }
 
 /**
