@@ -112,7 +112,7 @@ async function syncFile(file: string): Promise<void> {
   try {
     handle = await fs.open(file, 'r');
   } catch (err) {
-    // No WAL (yet, or after a checkpoint removed it): every commit is in the synced database file.
+    // No WAL yet: nothing was ever committed through it.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
