@@ -2,10 +2,14 @@
  * Ingest benchmark: posts alertgroups over HTTP with keep-alive and prints alerts/s and latency.
  *
  *   npm run bench:ingest -- [--duration 20] [--connections 32] [--rows 10] [--database-url postgres://...]
+ *                           [--large-rows 100000] [--cli other/dist/cli/main.js]
  *   npm run bench:ingest -- --url http://host:8080 --key <api key>      (an already running server)
  *
- * Without --url it builds nothing: it starts `dist/cli/main.js serve` (run `npm run build` first)
- * on a fresh data folder and a free loopback port, so the server has its own process and core.
+ * Without --url it builds nothing: it starts `dist/cli/main.js serve` (run `npm run build` first;
+ * --cli names another build, to compare two commits in one run) on a fresh data folder and a free
+ * loopback port, so the server has its own process and core. Throughout, it also asks `/health`
+ * every 20 ms, to show how long the load keeps the server from answering; --large-rows adds one
+ * more connection that posts alertgroups of that many rows, one after the other.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +26,8 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '32' },
     rows: { type: 'string', default: '10' },
     'database-url': { type: 'string' },
+    'large-rows': { type: 'string', default: '0' },
+    cli: { type: 'string', default: 'dist/cli/main.js' },
     url: { type: 'string' },
     key: { type: 'string' },
   },
@@ -30,8 +36,11 @@ const durationS = Number(opts.duration);
 const warmupS = Number(opts.warmup);
 const connections = Number(opts.connections);
 const rowsPerGroup = Number(opts.rows);
+const largeRows = Number(opts['large-rows']);
 
-const CLI = path.resolve('dist/cli/main.js');
+const CLI = path.resolve(opts.cli!);
+/** How often the health check asks during the load. */
+const HEALTH_EVERY_MS = 20;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,7 +53,7 @@ async function freePort(): Promise<number> {
 }
 
 async function startServer(): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
-  if (!fs.existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
   const port = await freePort();
   const env = {
@@ -77,9 +86,9 @@ async function startServer(): Promise<{ url: string; key: string; child: ChildPr
   };
 }
 
-function alertgroup(n: number): string {
+function alertgroup(n: number, rows = rowsPerGroup): string {
   const data = [];
-  for (let i = 0; i < rowsPerGroup; i++) {
+  for (let i = 0; i < rows; i++) {
     data.push({
       src_ip: `10.${(n >> 8) & 255}.${n & 255}.${i}`,
       dest_ip: '192.0.2.10',
@@ -99,14 +108,16 @@ function alertgroup(n: number): string {
   });
 }
 
-function post(agent: http.Agent, url: URL, key: string, body: string): Promise<number> {
+function request(agent: http.Agent, url: URL, key: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
       {
-        method: 'POST',
+        method: body === undefined ? 'GET' : 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+        headers:
+          body === undefined ? {}
+          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
       },
       (res) => {
         res.resume();
@@ -120,16 +131,31 @@ function post(agent: http.Agent, url: URL, key: string, body: string): Promise<n
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** p50, p90, p99 and max of latencies in ms, as one line. */
+function spread(latencies: number[]): string {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  if (sorted.length === 0) return 'no samples';
+  return [50, 90, 99].map((p) => `p${p} ${percentile(sorted, p).toFixed(2)}`).join('  ') + `  max ${sorted.at(-1)!.toFixed(2)}`;
+}
+
 async function main() {
   const server = opts.url ? undefined : await startServer();
   const base = opts.url ?? server!.url;
   const key = opts.key ?? server?.key;
   if (!key) throw new Error('--url needs --key');
   const url = new URL('/scot/api/v2/alertgroup', base);
+  const healthUrl = new URL('/scot/api/v2/health', base);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  // Health checks and large alertgroups have connections of their own, never queued behind the load.
+  const healthAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const largeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   let counter = 0;
   let errors = 0;
+  let largeStored = 0;
   const latencies: number[] = [];
+  const health: number[] = [];
   const start = performance.now();
   const measureFrom = start + warmupS * 1000;
   const end = measureFrom + durationS * 1000;
@@ -138,7 +164,7 @@ async function main() {
     while (performance.now() < end) {
       const body = alertgroup(counter++);
       const t0 = performance.now();
-      const status = await post(agent, url, key, body);
+      const status = await request(agent, url, key, body);
       const t1 = performance.now();
       if (status !== 201) errors++;
       if (t0 >= measureFrom) {
@@ -147,19 +173,35 @@ async function main() {
       }
     }
   };
-  await Promise.all(Array.from({ length: connections }, worker));
+  const healthChecker = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      const status = await request(healthAgent, healthUrl, key);
+      if (status !== 200) errors++;
+      if (t0 >= measureFrom) health.push(performance.now() - t0);
+      await sleep(HEALTH_EVERY_MS);
+    }
+  };
+  const largePoster = async () => {
+    while (largeRows > 0 && performance.now() < end) {
+      const status = await request(largeAgent, url, key, alertgroup(counter++, largeRows));
+      if (status === 201) largeStored++;
+      else errors++;
+    }
+  };
+  await Promise.all([...Array.from({ length: connections }, worker), healthChecker(), largePoster()]);
   const elapsed = (performance.now() - measureFrom) / 1000;
-  agent.destroy();
+  for (const a of [agent, healthAgent, largeAgent]) a.destroy();
   server?.cleanup();
-  latencies.sort((a, b) => a - b);
   const rate = measured / elapsed;
   console.log(`ingest: ${connections} keep-alive connections, ${rowsPerGroup} rows per alertgroup, ${durationS}s after ${warmupS}s warm-up` +
-    (opts['database-url'] ? ' (PostgreSQL)' : opts.url ? '' : ' (SQLite)'));
-  console.log(`  alertgroups/s ${rate.toFixed(0)}   alerts/s ${(rate * rowsPerGroup).toFixed(0)}   errors ${errors}`);
-  console.log(
-    `  latency ms  p50 ${percentile(latencies, 50).toFixed(2)}  p90 ${percentile(latencies, 90).toFixed(2)}  ` +
-      `p99 ${percentile(latencies, 99).toFixed(2)}  max ${latencies.at(-1)!.toFixed(2)}`,
-  );
+    (opts['database-url'] ? ' (PostgreSQL)' : opts.url ? '' : ' (SQLite)') +
+    (largeRows > 0 ? `, and alertgroups of ${largeRows} rows on one more connection` : ''));
+  console.log(`  alertgroups/s ${rate.toFixed(0)}   alerts/s ${(rate * rowsPerGroup).toFixed(0)}   errors ${errors}` +
+    (largeRows > 0 ? `   large alertgroups stored ${largeStored}` : ''));
+  console.log(`  latency ms  ${spread(latencies)}`);
+  console.log(`  /health ms  ${spread(health)}  (${health.length} checks, one every ${HEALTH_EVERY_MS} ms)`);
+  console.log(`  machine     ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, server ${CLI}`);
   if (errors > 0) process.exitCode = 1;
 }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SqliteSync } from './store/dialect/sqlite.js';
 import { isPostgresUrl } from './store/index.js';
 
 export interface Config {
@@ -14,10 +15,18 @@ export interface Config {
   /** Members of this group may do everything. */
   adminGroup: string;
   sessionHours: number;
-  logLevel: string;
+  logLevel: LogLevel;
+  /** When an SQLite commit reaches the disk (see SqliteSync); PostgreSQL has its own settings. */
+  sqliteSync: SqliteSync;
   /** Trust X-Forwarded-* headers from a reverse proxy (for client address and https detection). */
   trustProxy: boolean;
 }
+
+/** pino's levels; anything else is a typo that would otherwise stop the server at its first log line. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const SQLITE_SYNCS: readonly SqliteSync[] = ['full', 'normal'];
 
 /** Settings a config file may hold, with the environment variable that overrides each. */
 const SETTINGS = {
@@ -31,6 +40,7 @@ const SETTINGS = {
   session_hours: 'SCOT_SESSION_HOURS',
   log_level: 'SCOT_LOG_LEVEL',
   trust_proxy: 'SCOT_TRUST_PROXY',
+  sqlite_sync: 'SCOT_SQLITE_SYNC',
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -63,25 +73,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     return n;
   };
+  const choice = <T extends string>(key: Setting, fallback: T, allowed: readonly T[]): T => {
+    const v = text(key, fallback);
+    if (!(allowed as readonly string[]).includes(v)) {
+      throw new ConfigError(`${key} (${SETTINGS[key]}) must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    }
+    return v as T;
+  };
 
   const dataDir = path.resolve(text('data_dir', './data'));
   const databaseUrl = text('database_url', path.join(dataDir, 'scot.sqlite'));
   if (!isPostgresUrl(databaseUrl) && /^[a-z]+:\/\//i.test(databaseUrl) && !databaseUrl.startsWith('sqlite:')) {
     throw new ConfigError(`database_url (SCOT_DATABASE_URL) must be a postgres:// URL or a SQLite file path, got ${databaseUrl}`);
   }
-  const groups = raw('default_groups');
+  // Unlike other settings, an empty SCOT_DEFAULT_GROUPS is not "unset": meant as "no groups", it must not become `ir`.
+  const groups = env.SCOT_DEFAULT_GROUPS === '' ? '' : raw('default_groups');
+  const groupsShape = 'default_groups (SCOT_DEFAULT_GROUPS) must be {"read": [names], "modify": [names]} or a comma-separated list';
   let defaultGroups = { read: ['ir'], modify: ['ir'] };
-  if (typeof groups === 'string' && groups !== '') {
+  if (typeof groups === 'string') {
     const names = groups.split(',').map((g) => g.trim()).filter(Boolean);
     defaultGroups = { read: names, modify: names };
   } else if (groups && typeof groups === 'object') {
     const g = groups as { read?: unknown; modify?: unknown };
-    if (!isStringList(g.read) || !isStringList(g.modify)) {
-      throw new ConfigError('default_groups must be {"read": [names], "modify": [names]} or a comma-separated list');
-    }
+    if (!isStringList(g.read) || !isStringList(g.modify)) throw new ConfigError(groupsShape);
     defaultGroups = { read: g.read, modify: g.modify };
-  } else if (groups !== undefined && groups !== '') {
-    throw new ConfigError('default_groups must be {"read": [names], "modify": [names]} or a comma-separated list');
+  } else if (groups !== undefined) {
+    throw new ConfigError(groupsShape);
+  }
+  // New objects no group may read would be lost to everyone but admins.
+  if (defaultGroups.read.length === 0) {
+    throw new ConfigError(`default_groups (SCOT_DEFAULT_GROUPS) names no group to read new objects, got ${JSON.stringify(groups)}`);
   }
   const adminPassword = raw('admin_password');
   const trustProxy = raw('trust_proxy');
@@ -94,7 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultGroups,
     adminGroup: text('admin_group', 'admin'),
     sessionHours: integer('session_hours', 24 * 7, 1, 24 * 365),
-    logLevel: text('log_level', 'info'),
+    logLevel: choice('log_level', 'info', LOG_LEVELS),
+    sqliteSync: choice('sqlite_sync', 'full', SQLITE_SYNCS),
     trustProxy: trustProxy === true || trustProxy === 'true' || trustProxy === '1',
   };
 }

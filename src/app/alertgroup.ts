@@ -21,6 +21,13 @@ export interface IngestResult {
 /** Bounds the size of one multi-row insert, well under SQLite's and PostgreSQL's parameter limits. */
 const ALERT_INSERT_CHUNK = 500;
 
+/**
+ * Lets the event loop answer other requests. better-sqlite3 works synchronously, so a large
+ * alertgroup stored in one go would hold every request for seconds; the transaction stays open
+ * across the pause (other queries wait for its connection), so it is still stored whole or not at all.
+ */
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Column names: those given, then any key the rows have that they miss, in first-seen order. */
 export function alertgroupColumns(data: readonly Record<string, unknown>[], given: readonly string[] = []): string[] {
   const columns = new Set(given);
@@ -109,6 +116,7 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
   });
   const alerts: number[] = [];
   for (let i = 0; i < input.data.length; i += ALERT_INSERT_CHUNK) {
+    if (i > 0) await pause();
     const chunk = input.data.slice(i, i + ALERT_INSERT_CHUNK).map((row) => ({
       alertgroup_id: id,
       data: JSON.stringify(row),

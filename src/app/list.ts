@@ -1,4 +1,4 @@
-import { LABEL_KINDS, LIST_FIELDS, type LabelKind, type WorkflowType } from '../domain/catalog.js';
+import { LABEL_KINDS, LIST_FIELDS, MAX_EPOCH, MAX_ID, type LabelKind, type ListField, type WorkflowType } from '../domain/catalog.js';
 import { badInput } from '../domain/error.js';
 import { listTracked, type FieldFilter, type ListQuery } from '../store/tracked.js';
 import { present, type Record_ } from './view.js';
@@ -9,8 +9,20 @@ export type RawQuery = Record<string, string | string[] | undefined>;
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
 
+/**
+ * How many tag and source names, and sort fields, one list takes: each name is a condition and
+ * each field an ORDER BY term, and SQLite refuses an expression deeper than 1000 or 2000 terms.
+ */
+const MAX_TERMS = 50;
+
 /** Parameters every list understands besides field filters. */
 const PAGING = ['limit', 'offset', 'sort', 'columns', 'deleted'];
+
+/**
+ * Parameters SCOT 3's clients send to one type's list. `withsubject` asked SCOT 3 to add the
+ * alertgroup's subject to each alert; SCOT's alerts always carry it.
+ */
+const COMPATIBLE: Partial<Record<WorkflowType, string[]>> = { alert: ['withsubject'] };
 
 export interface Page {
   limit: number;
@@ -56,30 +68,42 @@ function integerParam(q: RawQuery, name: string, fallback: number, min: number, 
   return n;
 }
 
+/** `limit=0` asks for as many as one page holds, as in SCOT 3. */
 export function parsePage(q: RawQuery): Page {
   return {
-    limit: integerParam(q, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT),
+    limit: integerParam(q, 'limit', DEFAULT_LIMIT, 0, MAX_LIMIT) || MAX_LIMIT,
     offset: integerParam(q, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
   };
 }
 
+/** The catalog's field of that name; never one of every object's own (`constructor`, `__proto__`). */
+const fieldOf = (type: WorkflowType, name: string): ListField | undefined =>
+  Object.hasOwn(LIST_FIELDS[type], name) ? LIST_FIELDS[type][name] : undefined;
+
+/** Digits only (no sign, fraction or exponent) and at most `max`, so the column can hold it. */
+const isWhole = (text: string, max: number) => /^\d+$/.test(text) && Number(text) <= max;
+
 /** Validates a list query against the type's catalog; unknown fields are an error, never ignored. */
 export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery, 'readableBy'> & { columns?: string[] } {
-  const fields = LIST_FIELDS[type];
   const filters: FieldFilter[] = [];
   const labels: ListQuery['labels'] = [];
   for (const name of Object.keys(q)) {
     if (PAGING.includes(name)) continue;
-    if ((LABEL_KINDS as readonly string[]).includes(name)) {
-      const names = listParam(q, name);
-      // Like any other filter it needs a value; an empty name list would also be `in ()`, which PostgreSQL refuses.
-      if (names.length === 0) throw badInput(name, `${name} needs a value`);
-      labels.push({ kind: name as LabelKind, names });
+    if (COMPATIBLE[type]?.includes(name)) {
+      flag(q, name);
       continue;
     }
-    const field = fields[name];
+    if ((LABEL_KINDS as readonly string[]).includes(name)) {
+      const names = listParam(q, name);
+      if (names.length === 0 || names.includes('!')) throw badInput(name, `${name} needs a name, or !name for objects without it`);
+      if (labels.length + names.length > MAX_TERMS) throw badInput(name, `tag and source may name ${MAX_TERMS} labels at most`);
+      // Every name must be on the object (SCOT 3's `tag=a,b`), and none written `!name`.
+      for (const n of names) labels.push({ kind: name as LabelKind, name: n.replace(/^!/, ''), present: !n.startsWith('!') });
+      continue;
+    }
+    const field = fieldOf(type, name);
     if (!field) {
-      throw badInput(name, `cannot filter ${type} by "${name}"; filters: ${[...Object.keys(fields), ...LABEL_KINDS].join(', ')}`);
+      throw badInput(name, `cannot filter ${type} by "${name}"; filters: ${[...Object.keys(LIST_FIELDS[type]), ...LABEL_KINDS].join(', ')}`);
     }
     // Text searched for may itself hold commas; only lists of values are split on them.
     const values =
@@ -87,44 +111,53 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
       : field.filter === 'contains' ? [single(q, name) ?? ''].filter((v) => v !== '')
       : listParam(q, name);
     if (field.filter === 'time') {
-      if (values.length > 2 || values.some((v) => v !== '' && !Number.isFinite(Number(v)))) {
-        throw badInput(name, `${name} must be <from>,<to> in epoch seconds`);
+      if (values.length > 2 || values.some((v) => v !== '' && !isWhole(v, MAX_EPOCH))) {
+        throw badInput(name, `${name} must be <from>,<to> in epoch seconds, whole numbers from 0 to ${MAX_EPOCH}`);
       }
     } else if (values.length === 0) {
       throw badInput(name, `${name} needs a value`);
-    } else if (field.filter === 'int' && values.some((v) => !/^\d+$/.test(v))) {
-      throw badInput(name, `${name} must be whole numbers separated by commas`);
+    } else if (field.filter === 'int' && values.some((v) => !isWhole(v, MAX_ID))) {
+      throw badInput(name, `${name} must be whole numbers from 0 to ${MAX_ID} separated by commas`);
     }
     filters.push({ column: field.column, kind: field.filter, values });
   }
   const sort = parseSort(type, q);
   const columns = q.columns === undefined ? undefined : listParam(q, 'columns');
-  const deleted = single(q, 'deleted');
-  if (deleted !== undefined && !['true', 'false', '1', '0'].includes(deleted)) throw badInput('deleted', 'deleted must be true or false');
-  return { filters, labels, sort, ...parsePage(q), deleted: deleted === 'true' || deleted === '1', columns };
+  return { filters, labels, sort, ...parsePage(q), deleted: flag(q, 'deleted'), columns };
 }
 
-/** `sort=-created,id`, or the JSON form `{"created":-1}` older SCOT clients send. */
+function flag(q: RawQuery, name: string): boolean {
+  const v = single(q, name);
+  if (v !== undefined && !['true', 'false', '1', '0'].includes(v)) throw badInput(name, `${name} must be true or false`);
+  return v === 'true' || v === '1';
+}
+
+/**
+ * `sort=-created,id`, or the JSON form `{"created":-1}` SCOT 3's clients send; given more than
+ * once, the first sorts first.
+ */
 function parseSort(type: WorkflowType, q: RawQuery): ListQuery['sort'] {
-  const raw = single(q, 'sort');
-  if (!raw) return [{ column: 'id', desc: true }];
-  let items: { field: string; desc: boolean }[];
-  if (raw.trim().startsWith('{')) {
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw badInput('sort', 'sort is not valid JSON');
-    }
-    items = Object.entries(parsed).map(([field, dir]) => ({ field, desc: Number(dir) < 0 }));
-  } else {
-    items = raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => ({ field: s.replace(/^[-+]/, ''), desc: s.startsWith('-') }));
-  }
-  const fields = LIST_FIELDS[type];
+  const items = [q.sort ?? []].flat().flatMap(sortItems);
+  if (items.length === 0) return [{ column: 'id', desc: true }];
+  if (items.length > MAX_TERMS) throw badInput('sort', `sort may name ${MAX_TERMS} fields at most`);
   return items.map(({ field, desc }) => {
-    if (!fields[field]) throw badInput('sort', `cannot sort ${type} by "${field}"; fields: ${Object.keys(fields).join(', ')}`);
-    return { column: fields[field].column, desc };
+    const known = fieldOf(type, field);
+    if (!known) throw badInput('sort', `cannot sort ${type} by "${field}"; fields: ${Object.keys(LIST_FIELDS[type]).join(', ')}`);
+    return { column: known.column, desc };
   });
+}
+
+function sortItems(raw: string): { field: string; desc: boolean }[] {
+  if (!raw.trim().startsWith('{')) {
+    return raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => ({ field: s.replace(/^[-+]/, ''), desc: s.startsWith('-') }));
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw badInput('sort', 'sort is not valid JSON');
+  }
+  return Object.entries(parsed).map(([field, dir]) => ({ field, desc: Number(dir) < 0 }));
 }
 
 /** Lists what the caller may read, presented and wrapped in SCOT's envelope. */

@@ -20,7 +20,7 @@ const cliPrincipal = (): Principal => ({ userId: 0, username: `cli:${os.userInfo
 /** Runs `work` against the configured store, closing it afterwards. */
 async function withApp<T>(work: (app: App) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync });
   try {
     return await work(createApp(store, config));
   } finally {
@@ -54,7 +54,7 @@ program
   .description('bring the database schema up to date (safe to repeat)')
   .action(async () => {
     const config = loadConfig();
-    const store = await openStore(config.databaseUrl, { migrate: false });
+    const store = await openStore(config.databaseUrl, { migrate: false, sqliteSync: config.sqliteSync });
     try {
       const applied = await migrateToLatest(store.db, store.kind);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');

@@ -11,7 +11,7 @@ export type Role = (typeof ROLES)[number];
 
 /** Opens the store (migrating it), makes sure an admin exists, and serves its role until told to stop. */
 export async function serve(config: Config, role: Role = 'all'): Promise<void> {
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync });
   const app = createApp(store, config);
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   if (role !== 'worker') {

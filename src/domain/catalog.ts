@@ -5,6 +5,12 @@
 export const WORKFLOW_TYPES = ['alertgroup', 'alert', 'event', 'incident', 'entry'] as const;
 export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
 
+/** The largest id: ids are 32-bit integer columns (PostgreSQL `serial`), so no larger one exists. */
+export const MAX_ID = 2_147_483_647;
+
+/** The latest time, in epoch seconds: the end of year 9999, the last date every client can show. */
+export const MAX_EPOCH = 253_402_300_799;
+
 /** Objects an entry may be written on. */
 export const ENTRY_TARGET_TYPES = ['alertgroup', 'alert', 'event', 'incident'] as const;
 export type EntryTargetType = (typeof ENTRY_TARGET_TYPES)[number];
@@ -36,9 +42,16 @@ const common: Record<string, ListField> = {
   updated: { column: 'updated', filter: 'time' },
 };
 
+/** How often an object was opened; SCOT 3 calls it `views`. */
+const viewed: Record<string, ListField> = {
+  view_count: { column: 'view_count', filter: 'int' },
+  views: { column: 'view_count', filter: 'int' },
+};
+
 export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
   alertgroup: {
     ...common,
+    ...viewed,
     subject: { column: 'subject', filter: 'contains' },
     message_id: { column: 'message_id', filter: 'exact' },
     alert_count: { column: 'alert_count', filter: 'int' },
@@ -52,11 +65,13 @@ export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
   },
   event: {
     ...common,
+    ...viewed,
     subject: { column: 'subject', filter: 'contains' },
     promotion_id: { column: 'promotion_id', filter: 'int' },
   },
   incident: {
     ...common,
+    ...viewed,
     subject: { column: 'subject', filter: 'contains' },
     type: { column: 'type', filter: 'exact' },
     category: { column: 'category', filter: 'exact' },

@@ -11,8 +11,12 @@ interface ValidationIssue {
   schema?: unknown;
 }
 
-const describeSchema = (schema: { type?: string; enum?: unknown[] }) =>
-  schema.enum ? schema.enum.map((v) => JSON.stringify(v)).join(' or ') : schema.type === 'integer' ? 'a positive whole number' : `a ${schema.type}`;
+type Described = { type?: string; enum?: unknown[]; minimum?: number; maximum?: number };
+
+const describeSchema = (schema: Described) =>
+  schema.enum ? schema.enum.map((v) => JSON.stringify(v)).join(' or ')
+  : schema.type === 'integer' ? `a whole number from ${schema.minimum ?? 0} to ${schema.maximum}`
+  : `a ${schema.type}`;
 
 /** `/data/0/name` → `data.0.name`; missing and extra properties name themselves. */
 function fieldOf(issue: ValidationIssue): string {
@@ -28,7 +32,7 @@ function messageOf(issue: ValidationIssue, field: string, where: string): string
     case 'additionalProperties':
       return `${field} is not a known field${where === 'body' ? '' : ` of the ${where}`}`;
     case 'anyOf':
-      return `${field} must be ${(issue.schema as { type?: string; enum?: unknown[] }[]).map(describeSchema).join(' or ')}`;
+      return `${field} must be ${(issue.schema as Described[]).map(describeSchema).join(' or ')}`;
     case 'enum':
       return `${field} must be one of ${(issue.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     default:

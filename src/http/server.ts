@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
@@ -9,6 +9,7 @@ import { flushViews, VIEW_FLUSH_SECONDS } from '../app/viewing.js';
 import { registerAuth } from './auth.js';
 import { registerScot3Bodies } from './scot3.js';
 import { errorBody, handleError } from './error.js';
+import { refuseHostileInput } from './params.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { openapiRoutes } from './routes/openapi.js';
@@ -23,6 +24,8 @@ export type ApiServer = FastifyInstance<RawServerDefault, IncomingMessage, Serve
 export interface ServerOptions {
   /** pino log level, or false for no log (tests). */
   logLevel?: string | false;
+  /** Hears of every route as it is added: the fuzz test walks them all, new ones included. */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** The HTTP face of SCOT: REST API v2 under /scot/api/v2. */
@@ -36,7 +39,13 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     bodyLimit: 64 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
   });
+  if (options.onRoute) server.addHook('onRoute', options.onRoute);
   server.setErrorHandler(handleError);
+  // Answers are JSON; a browser must never guess them to be HTML or script.
+  server.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  server.addHook('preValidation', async (request) => refuseHostileInput(request));
   server.setNotFoundHandler((request, reply) => {
     reply.status(404).send(errorBody(`no such route: ${request.method} ${request.url.split('?')[0]}`));
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectRules, StoreKind } from './dialect/rules.js';
-import { sqliteDialect, sqliteRules } from './dialect/sqlite.js';
+import { sqliteDialect, sqliteRules, type SqliteSync } from './dialect/sqlite.js';
 import { postgresDialect, postgresRules } from './dialect/postgres.js';
 import { migrateToLatest } from './migrate.js';
 
@@ -25,7 +25,7 @@ export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
  * Opens `databaseUrl` (a `postgres://` URL, or a SQLite file path, optionally `sqlite:`-prefixed)
  * and brings its schema up to date unless told not to.
  */
-export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
+export async function openStore(databaseUrl: string, options: { migrate?: boolean; sqliteSync?: SqliteSync } = {}): Promise<Store> {
   let store: Store;
   if (isPostgresUrl(databaseUrl)) {
     const { dialect } = postgresDialect(databaseUrl);
@@ -34,8 +34,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
   } else {
     const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const { dialect } = sqliteDialect(file);
-    const db = new Kysely<Database>({ dialect });
+    const db = new Kysely<Database>({ dialect: sqliteDialect(file, options.sqliteSync) });
     store = { db, rules: sqliteRules, kind: 'sqlite', describe: path.resolve(file), close: () => db.destroy() };
   }
   if (options.migrate !== false) {

@@ -26,7 +26,8 @@ export interface FieldFilter {
 
 export interface ListQuery {
   filters: FieldFilter[];
-  labels: { kind: LabelKind; names: string[] }[];
+  /** Labels the rows must all have (`present`) or all lack. */
+  labels: { kind: LabelKind; name: string; present: boolean }[];
   sort: { column: string; desc: boolean }[];
   limit: number;
   offset: number;
@@ -72,17 +73,16 @@ function whereClause(rules: DialectRules, type: WorkflowType, q: ListQuery) {
     }
     for (const f of q.filters) parts.push(filterExpression(eb, rules, type, f));
     for (const label of q.labels) {
-      parts.push(
-        eb.exists(
-          eb
-            .selectFrom(`${label.kind}_link as l`)
-            .innerJoin(`${label.kind} as t`, 't.id', 'l.label_id')
-            .select(sql.lit(1).as('one'))
-            .where('l.target_type', '=', type)
-            .whereRef('l.target_id', '=', `${type}.id`)
-            .where('t.name', 'in', label.names),
-        ),
+      const linked = eb.exists(
+        eb
+          .selectFrom(`${label.kind}_link as l`)
+          .innerJoin(`${label.kind} as t`, 't.id', 'l.label_id')
+          .select(sql.lit(1).as('one'))
+          .where('l.target_type', '=', type)
+          .whereRef('l.target_id', '=', `${type}.id`)
+          .where('t.name', '=', label.name),
       );
+      parts.push(label.present ? linked : eb.not(linked));
     }
     return eb.and(parts);
   };

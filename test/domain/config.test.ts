@@ -35,6 +35,7 @@ describe('loadConfig', () => {
     assert.equal(config.sessionHours, 168);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.trustProxy, false);
+    assert.equal(config.sqliteSync, 'full');
   });
 
   it('reads the file', () => {
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       session_hours: 12,
       log_level: 'debug',
       trust_proxy: true,
+      sqlite_sync: 'normal',
     });
     assert.deepEqual(config, {
       dataDir: '/srv/scot',
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
       sessionHours: 12,
       logLevel: 'debug',
       trustProxy: true,
+      sqliteSync: 'normal',
     });
   });
 
@@ -101,6 +104,26 @@ describe('loadConfig', () => {
     refuses({}, { default_groups: { read: ['ir'] } }, /^default_groups/);
     refuses({}, { default_groups: { read: ['ir'], modify: [1] } }, /^default_groups/);
     refuses({}, { default_groups: 7 }, /^default_groups/);
+  });
+
+  it('refuses typos with one line naming the setting and what it accepts', () => {
+    refuses({ SCOT_LOG_LEVEL: 'verbose' }, {}, /^log_level \(SCOT_LOG_LEVEL\) must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"$/);
+    refuses({}, { log_level: 'INFO' }, /^log_level/);
+    refuses({ SCOT_SQLITE_SYNC: 'off' }, {}, /^sqlite_sync \(SCOT_SQLITE_SYNC\) must be one of full, normal, got "off"$/);
+    for (const empty of ['', ' ', ',', ' , ']) {
+      refuses({ SCOT_DEFAULT_GROUPS: empty }, {}, /^default_groups \(SCOT_DEFAULT_GROUPS\) names no group/);
+    }
+    refuses({}, { default_groups: '' }, /^default_groups .* names no group/);
+    refuses({}, { default_groups: { read: [], modify: ['ir'] } }, /^default_groups .* names no group/);
+    for (const env of [{ SCOT_LOG_LEVEL: 'verbose' }, { SCOT_DEFAULT_GROUPS: '' }] as Record<string, string>[]) {
+      assert.throws(() => load(env), (err: Error) => !err.message.includes('\n'), 'one line');
+    }
+  });
+
+  it('syncs SQLite fully unless told that losing the last commits to a power cut is acceptable', () => {
+    assert.equal(load().sqliteSync, 'full');
+    assert.equal(load({ SCOT_SQLITE_SYNC: 'normal' }).sqliteSync, 'normal');
+    assert.equal(load({}, { sqlite_sync: 'normal' }).sqliteSync, 'normal');
   });
 
   it('refuses a bad config file', () => {

@@ -38,12 +38,31 @@ describe('parseListQuery', () => {
     assert.deepEqual(parseListQuery('event', { created: ',200' }).filters, [{ column: 'created', kind: 'time', values: ['', '200'] }]);
   });
 
-  it('reads tag and source filters in every form', () => {
+  it('reads tag and source filters in every form, each name required, !name excluded', () => {
+    const has = (kind: string, name: string) => ({ kind, name, present: true });
     assert.deepEqual(parseListQuery('event', { tag: 'a, b', source: '["x","y"]' }).labels, [
-      { kind: 'tag', names: ['a', 'b'] },
-      { kind: 'source', names: ['x', 'y'] },
+      has('tag', 'a'), has('tag', 'b'), has('source', 'x'), has('source', 'y'),
     ]);
-    assert.deepEqual(parseListQuery('incident', { tag: ['a', 'b,c'] }).labels, [{ kind: 'tag', names: ['a', 'b', 'c'] }]);
+    assert.deepEqual(parseListQuery('incident', { tag: ['a', 'b,c'] }).labels, [has('tag', 'a'), has('tag', 'b'), has('tag', 'c')]);
+    assert.deepEqual(parseListQuery('alert', { tag: 'a,!b', source: '!x' }).labels, [
+      has('tag', 'a'), { kind: 'tag', name: 'b', present: false }, { kind: 'source', name: 'x', present: false },
+    ]);
+  });
+
+  it('reads the list parameters SCOT 3 clients send', () => {
+    assert.deepEqual(parseListQuery('event', { sort: ['{"created":-1}', '-id'] }).sort, [
+      { column: 'created', desc: true },
+      { column: 'id', desc: true },
+    ]);
+    assert.deepEqual(parseListQuery('alert', { id: ['1', '2'], withsubject: '1' }).filters, [{ column: 'id', kind: 'int', values: ['1', '2'] }]);
+    assert.deepEqual(parseListQuery('event', { id: '[3,4]' }).filters, [{ column: 'id', kind: 'int', values: ['3', '4'] }]);
+    assert.deepEqual(parseListQuery('event', { columns: ['subject', 'status'] }).columns, ['subject', 'status']);
+    assert.deepEqual(parseListQuery('event', { columns: '["subject","views"]' }).columns, ['subject', 'views']);
+    assert.equal(parseListQuery('event', { limit: '0' }).limit, MAX_LIMIT);
+    for (const type of ['alertgroup', 'event', 'incident'] as const) {
+      const q = parseListQuery(type, { views: '3', sort: '-views' });
+      assert.deepEqual([q.filters, q.sort], [[{ column: 'view_count', kind: 'int', values: ['3'] }], [{ column: 'view_count', desc: true }]]);
+    }
   });
 
   it('sorts by several fields, in the plain and the JSON form', () => {
@@ -67,12 +86,21 @@ describe('parseListQuery', () => {
 
   it('refuses unknown fields, naming them', () => {
     refuses('event', { colour: 'red' }, 'colour');
+    refuses('event', { withsubject: '1' }, 'withsubject');
+    refuses('alert', { withsubject: 'yes' }, 'withsubject');
+    refuses('alert', { views: '1' }, 'views');
+    refuses('entry', { sort: 'views' }, 'sort');
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      refuses('event', { [name]: '1' }, name);
+      refuses('event', { sort: name }, 'sort');
+      refuses('event', { sort: `{"${name}":1}` }, 'sort');
+    }
     refuses('alert', { subject: 'x' }, 'subject');
     refuses('event', { alertgroup: '1' }, 'alertgroup');
   });
 
   it('refuses bad paging', () => {
-    refuses('event', { limit: '0' }, 'limit');
+    refuses('event', { limit: '-1' }, 'limit');
     refuses('event', { limit: String(MAX_LIMIT + 1) }, 'limit');
     refuses('event', { limit: '10.5' }, 'limit');
     refuses('event', { limit: 'ten' }, 'limit');
@@ -91,13 +119,22 @@ describe('parseListQuery', () => {
     refuses('event', { tag: '[not json' }, 'tag');
     refuses('event', { tag: '' }, 'tag');
     refuses('event', { source: '[]' }, 'source');
+    refuses('event', { tag: '!' }, 'tag');
+    refuses('event', { tag: Array.from({ length: 2000 }, (_, i) => `t${i}`).join(',') }, 'tag');
+    refuses('event', { tag: Array(30).fill('a').join(','), source: Array(30).fill('b').join(',') }, 'source');
+    assert.equal(parseListQuery('event', { tag: Array(50).fill('a').join(',') }).labels.length, 50);
+    refuses('event', { id: '2147483648' }, 'id');
+    refuses('event', { created: '1.5,' }, 'created');
+    refuses('event', { created: '-1e308,1e308' }, 'created');
+    refuses('event', { updated: ',253402300800' }, 'updated');
   });
 
   it('refuses bad sorts and deleted flags', () => {
     refuses('event', { sort: 'nonsense' }, 'sort');
     refuses('event', { sort: '{"created":' }, 'sort');
     refuses('event', { sort: '{"data":1}' }, 'sort');
-    refuses('event', { sort: ['id', 'created'] }, 'sort');
+    refuses('event', { sort: ['id', 'colour'] }, 'sort');
+    refuses('event', { sort: Array(3000).fill('id').join(',') }, 'sort');
     refuses('event', { deleted: 'yes' }, 'deleted');
   });
 });
@@ -112,5 +149,6 @@ describe('listParam and parsePage', () => {
   it('pages with defaults', () => {
     assert.deepEqual(parsePage({}), { limit: DEFAULT_LIMIT, offset: 0 });
     assert.deepEqual(parsePage({ limit: '5', offset: '10' }), { limit: 5, offset: 10 });
+    assert.deepEqual(parsePage({ limit: '0' }), { limit: MAX_LIMIT, offset: 0 });
   });
 });

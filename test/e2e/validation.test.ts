@@ -138,7 +138,7 @@ for (const backend of await backends()) {
 
       it('refuses bad list queries with 400 naming the parameter', async () => {
         const cases: [string, string][] = [
-          ['limit=0', 'limit'],
+          ['limit=-1', 'limit'],
           ['limit=5000', 'limit'],
           ['limit=ten', 'limit'],
           ['limit=10&limit=20', 'limit'],
@@ -157,7 +157,10 @@ for (const backend of await backends()) {
         ];
         for (const [query, field] of cases) expectError(await scot().admin.get(`/event?${query}`), 400, field);
         expectError(await scot().admin.get('/alert?subject=x'), 400, 'subject');
-        expectError(await scot().admin.get('/user?limit=0'), 400, 'limit');
+        expectError(await scot().admin.get('/user?limit=-1'), 400, 'limit');
+        expectError(await scot().admin.get('/event?withsubject=1'), 400, 'withsubject');
+        expectError(await scot().admin.get('/entry?views=1'), 400, 'views');
+        expectError(await scot().admin.get('/event?tag=!'), 400, 'tag');
         const event = await postEvent(scot().admin);
         expectError(await scot().admin.get(`/event/${event.id}/history?sort=-created`), 400, 'sort');
       });
@@ -224,6 +227,8 @@ for (const backend of await backends()) {
           ['limit=2&offset=4', e(1)],
           ['offset=10', []],
           ['limit=1000', e(5, 4, 3, 2, 1)],
+          ['limit=0', e(5, 4, 3, 2, 1)],
+          ['limit=0&offset=3', e(2, 1)],
         ];
         for (const [query, expected] of cases) {
           const page = await list(query);
@@ -243,6 +248,8 @@ for (const backend of await backends()) {
           [`sort=${encodeURIComponent('{"id":1}')}`, e(1, 2, 3, 4, 5)],
           [`sort=${encodeURIComponent('{"created":-1}')}`, e(5, 4, 3, 2, 1)],
           [`sort=${encodeURIComponent('{"status":1,"id":-1}')}`, e(4, 3, 5, 2, 1)],
+          [`sort=${encodeURIComponent('{"status":1}')}&sort=${encodeURIComponent('{"id":-1}')}`, e(4, 3, 5, 2, 1)],
+          ['sort=owner&sort=-created', e(3, 1, 4, 2, 5)],
         ];
         for (const [query, expected] of cases) assert.deepEqual(await listed(query), expected, query);
       });
@@ -253,9 +260,15 @@ for (const backend of await backends()) {
           ['status=closed', e(4, 3)],
           ['status=open,closed', e(5, 4, 3, 2, 1)],
           ['tag=phishing', e(3, 1)],
-          ['tag=phishing,malware', e(3, 2, 1)],
-          ['tag=phishing&tag=dns', e(5, 3, 1)],
+          ['tag=phishing,malware', e(3)],
+          ['tag=phishing&tag=malware', e(3)],
+          ['tag=phishing&tag=dns', []],
+          ['tag=!phishing', e(5, 4, 2)],
+          ['tag=malware,!phishing', e(2)],
+          [`tag=${encodeURIComponent('["!phishing","!dns"]')}`, e(4, 2)],
           ['tag=unused', []],
+          ['tag=!unused', e(5, 4, 3, 2, 1)],
+          ['source=email,!edr', e(3, 1)],
           ['source=email', e(3, 1)],
           ['source=ids', e(4)],
           ['owner=alice', e(3, 1)],
@@ -269,6 +282,8 @@ for (const backend of await backends()) {
           ['subject=_', []],
           ['subject=%25', []],
           [`id=${e(2)},${e(4)}`, e(4, 2)],
+          [`id=${e(2)}&id=${e(4)}`, e(4, 2)],
+          [`id=${encodeURIComponent(JSON.stringify(e(2, 4)))}`, e(4, 2)],
           ['status=open&tag=phishing', e(1)],
           ['owner=alice&status=closed', e(3)],
         ];
@@ -277,8 +292,8 @@ for (const backend of await backends()) {
           assert.deepEqual(page.records.map((r: { id: number }) => r.id), expected, query);
           assert.equal(page.totalRecordCount, expected.length, query);
         }
-        const paged = await list('tag=phishing,malware&limit=1&offset=1');
-        assert.deepEqual([paged.records.map((r: { id: number }) => r.id), paged.totalRecordCount], [e(2), 3]);
+        const paged = await list('tag=!dns&limit=1&offset=1');
+        assert.deepEqual([paged.records.map((r: { id: number }) => r.id), paged.totalRecordCount], [e(3), 4]);
       });
 
       it('returns only the asked columns, and the id', async () => {
@@ -287,10 +302,23 @@ for (const backend of await backends()) {
           { id: e(1)[0], subject: 'Phishing wave', status: 'open' },
           { id: e(2)[0], subject: 'Malware on host', status: 'open' },
         ]);
+        for (const columns of ['columns=subject&columns=status', `columns=${encodeURIComponent('["subject","status"]')}`]) {
+          assert.deepEqual((await list(`${columns}&sort=id&limit=1`)).records, [{ id: e(1)[0], subject: 'Phishing wave', status: 'open' }], columns);
+        }
         const full = await list('limit=1');
         for (const field of ['id', 'subject', 'status', 'owner', 'created', 'updated', 'tag', 'source', 'groups', 'entry_count']) {
           assert.ok(field in full.records[0], `${field} missing from a list record`);
         }
+      });
+
+      it('sorts and filters by views, as SCOT 3 calls view_count, and accepts withsubject on alerts', async () => {
+        for (const n of [2, 2, 4]) expectStatus(await scot().admin.get(`/event/${e(n)[0]}`), 200);
+        assert.deepEqual(await listed('sort=-views,id'), e(2, 4, 1, 3, 5));
+        assert.deepEqual(await listed(`sort=${encodeURIComponent('{"views":-1}')}&sort=id`), e(2, 4, 1, 3, 5));
+        assert.deepEqual(await listed('views=1,2'), e(4, 2));
+        assert.deepEqual(await listed('view_count=2'), e(2));
+        const { alerts } = await postAlertgroup(scot().admin);
+        assert.deepEqual(idsOf(await scot().admin.get('/alert?withsubject=1&sort=id')).slice(-alerts.length), alerts);
       });
     });
   });

@@ -97,11 +97,15 @@ for (const backend of await backends()) {
         assert.deepEqual(await seeded(ADMIN, { status: 'promoted' }), []);
       });
 
-      it('by tag and source, any of several names', async () => {
+      it('by tag and source, every name given, none of those written !name', async () => {
         assert.deepEqual(await seeded(ADMIN, { tag: 'phish' }), named('wave100', 'wave', 'hr'));
-        assert.deepEqual(await seeded(ADMIN, { tag: 'urgent,malware' }), named('wave', 'underscore'));
+        assert.deepEqual(await seeded(ADMIN, { tag: 'phish,urgent' }), named('wave'));
+        assert.deepEqual(await seeded(ADMIN, { tag: 'urgent,malware' }), []);
+        assert.deepEqual(await seeded(ADMIN, { tag: 'phish,!urgent' }), named('wave100', 'hr'));
+        assert.deepEqual(await seeded(ADMIN, { tag: '!phish' }), named('underscore', 'lookalike', 'split'));
         assert.deepEqual(await seeded(ADMIN, { tag: 'phish', source: 'ids' }), named('wave'));
-        assert.deepEqual(await seeded(ADMIN, { source: '["edr","email"]' }), named('wave100', 'underscore'));
+        assert.deepEqual(await seeded(ADMIN, { source: '["edr","email"]' }), []);
+        assert.deepEqual(await seeded(ADMIN, { source: '["!edr","!email"]' }), named('wave', 'lookalike', 'hr', 'split'));
         assert.deepEqual(await seeded(ADMIN, { tag: 'no-such-tag' }), []);
         await rejectsWith(list(ADMIN, { tag: '' }), 400, 'tag');
       });
@@ -131,7 +135,7 @@ for (const backend of await backends()) {
       it('refuses unknown fields and bad values, naming the field', async () => {
         await rejectsWith(list(ADMIN, { colour: 'red' }), 400, 'colour');
         await rejectsWith(list(ADMIN, { id: 'one' }), 400, 'id');
-        await rejectsWith(list(ADMIN, { limit: '0' }), 400, 'limit');
+        await rejectsWith(list(ADMIN, { limit: '-1' }), 400, 'limit');
       });
 
       it('lists deleted objects only when asked', async () => {

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { MAX_EPOCH, MAX_ID } from '../catalog.js';
 
 /**
  * Field shapes shared by the inputs of several nouns. Objects refuse unknown fields, so a typo
@@ -8,13 +9,13 @@ import Type, { type Static } from 'typebox';
 /** A name: a label, a group, an owner. */
 export const Name = Type.String({ minLength: 1, maxLength: 200 });
 /** An object id. */
-export const Id = Type.Integer({ minimum: 1 });
+export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID });
 /** Ids of objects to act on together. */
 export const IdList = Type.Array(Id, { minItems: 1, maxItems: 10000 });
 /** Free text describing a label or group. */
 export const Description = Type.String({ maxLength: 2000 });
 /** Epoch seconds, or null to clear. */
-export const Epoch = Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 0 });
+export const Epoch = Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 0, maximum: MAX_EPOCH });
 /** What an alertgroup, event or incident is about. */
 export const Subject = Type.String({ minLength: 1, maxLength: 10000 });
 /** The statuses set by hand; `promoted` comes only from promoting. */
