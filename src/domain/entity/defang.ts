@@ -1,0 +1,70 @@
+/**
+ * Defanged indicators: `1.2.3[.]4`, `evil[dot]com`, `user(at)example.com`, `hxxps[:]//`. Analysts and feeds write
+ * them so nobody clicks; extraction reads them back as the real value.
+ */
+
+/** One defanged piece and what it stands for. Literal alternatives only, so matching it is linear. */
+const DEFANGED = /\s?\[(?:\.|dot)\]\s?|[({](?:\.|dot)[)}]|\s?\[(?:@|at)\]\s?|[({](?:@|at)[)}]|\[:\]|\[:\/\/\]|hxxp(?=s?(?::|\[:))/gi;
+
+/** Cheap test that a text may hold a defanged piece, so most texts skip the rewrite entirely. */
+const MAYBE_DEFANGED = /[[({]|hxxp/i;
+
+/** What a defanged piece stands for. */
+function refangPiece(piece: string): string {
+  const inner = piece.trim().toLowerCase();
+  if (inner === 'hxxp') return 'http';
+  if (inner === '[:]') return ':';
+  if (inner === '[://]') return '://';
+  return inner.includes('@') || inner.includes('at') ? '@' : '.';
+}
+
+/** A text with its defanged pieces rewritten, and the way back to indexes in the text as written. */
+export interface Refanged {
+  text: string;
+  /** The index in the original text of `index` in the rewritten one; an `end` inside a rewritten piece maps to its end. */
+  toOriginal(index: number, edge: 'start' | 'end'): number;
+}
+
+/** Rewrites every defanged piece of `text` into its real form, in one linear pass. */
+export function refang(text: string): Refanged {
+  if (!MAYBE_DEFANGED.test(text)) return { text, toOriginal: (index) => index };
+  // Parallel arrays, one entry per rewritten piece: where it starts in the new text, its new length, and
+  // where it was in the original.
+  const at: number[] = [];
+  const length: number[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  let shift = 0;
+  const rewritten = text.replace(DEFANGED, (piece: string, offset: number) => {
+    const real = refangPiece(piece);
+    at.push(offset - shift);
+    length.push(real.length);
+    from.push(offset);
+    to.push(offset + piece.length);
+    shift += piece.length - real.length;
+    return real;
+  });
+  if (at.length === 0) return { text, toOriginal: (index) => index };
+  return {
+    text: rewritten,
+    toOriginal(index, edge) {
+      // The last rewritten piece starting at or before `index`.
+      let low = 0;
+      let high = at.length - 1;
+      let found = -1;
+      while (low <= high) {
+        const middle = (low + high) >> 1;
+        if (at[middle] <= index) {
+          found = middle;
+          low = middle + 1;
+        } else {
+          high = middle - 1;
+        }
+      }
+      if (found < 0) return index;
+      const past = index - (at[found] + length[found]);
+      if (past >= 0) return to[found] + past;
+      return edge === 'start' ? from[found] : to[found];
+    },
+  };
+}

@@ -1,0 +1,245 @@
+import ipaddr from 'ipaddr.js';
+import { parse as parseDomain } from 'tldts';
+import { refang } from './defang.js';
+import { readMarkup } from './markup.js';
+import type { EntityMatch, IpRange } from './type.js';
+
+export { ENTITY_TYPES, type EntityMatch, type EntityType, type IpRange } from './type.js';
+
+/** An admin-defined entity type: its name, and how to find its values in a text. */
+export interface ExtraEntityType {
+  type: string;
+  find(text: string): Iterable<{ start: number; end: number; value: string }>;
+}
+
+/** What a caller adds to extraction: its own entity types, and an allow-list of matches to leave out. */
+export interface ExtractOptions {
+  extra?: ExtraEntityType[];
+  /** True for a match that is known harmless (the team's own domain, a scanner's IP) and must not be an entity. */
+  skip?(match: EntityMatch): boolean;
+}
+
+/**
+ * File-name extensions that make a dotted name a `file`. Some are also top-level domains (`.zip`, `.py`, `.sh`):
+ * written bare, such a name is far more often a file; in a URL or an e-mail address its domain is still found.
+ */
+const FILE_EXTENSIONS = new Set([
+  '7z', 'apk', 'app', 'asp', 'aspx', 'bat', 'bin', 'bz2', 'cab', 'chm', 'class', 'cmd', 'cpl', 'csv', 'dat', 'deb',
+  'dll', 'dmg', 'doc', 'docm', 'docx', 'dot', 'dotm', 'drv', 'elf', 'eml', 'exe', 'gif', 'gz', 'hta', 'htm', 'html',
+  'img', 'inf', 'ini', 'iso', 'jar', 'jpeg', 'jpg', 'js', 'jse', 'json', 'jsp', 'ko', 'lnk', 'log', 'macho', 'msg',
+  'msi', 'msp', 'ocx', 'one', 'pdf', 'php', 'pif', 'pl', 'png', 'pot', 'potm', 'pps', 'ppsm', 'ppt', 'pptm', 'pptx',
+  'ps1', 'psm1', 'py', 'pyc', 'rar', 'reg', 'rpm', 'rtf', 'scr', 'sh', 'so', 'swf', 'sys', 'tar', 'tgz', 'tmp',
+  'txt', 'vb', 'vbe', 'vbs', 'vhd', 'vhdx', 'wsf', 'wsh', 'xla', 'xlam', 'xls', 'xlsb', 'xlsm', 'xlsx', 'xlt',
+  'xltm', 'xml', 'xz', 'zip',
+]);
+
+/**
+ * Every candidate, in one left-to-right pass. Most alternatives may only start where a token starts (the look-behind),
+ * so the inside of a long word is skipped at once; every repetition is either bounded or separated by a literal
+ * character, so no input makes the regex engine backtrack more than linearly.
+ */
+const CANDIDATE = new RegExp(
+  [
+    String.raw`(?<![\w.@%+\-])(?:`,
+    String.raw`((?:https?|ftps?|sftp)://[^\s<>"'\x60{}|\\^\[\]]+)`,
+    String.raw`|([\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+)`,
+    String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
+    String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
+    String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
+    String.raw`|((?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
+    String.raw`|((?:hkey_[a-z_]+|hklm|hkcu|hkcr|hku|hkcc)(?:\\[^\\\s"<>|]+(?: [^\\\s"<>|]+)*(?=\\))*\\[^\\\s"<>|]*)`,
+    String.raw`|([\w\-]+(?:\.[\w\-]+)+)(?:/(\d{1,3})(?![\w.]))?`,
+    String.raw`)`,
+    String.raw`|(<[^\s<>@]{1,256}@[^\s<>@]{1,256}>)`,
+    String.raw`|(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})`,
+  ].join(''),
+  'gi',
+);
+
+/** Hex lengths that name a hash type; any other length of hex is not an entity. */
+const HASH_BY_LENGTH: Record<number, EntityMatch['type']> = { 32: 'md5', 40: 'sha1', 62: 'jarm_hash', 64: 'sha256', 128: 'sha512' };
+
+/** A dotted number just after these words is a version, not an address (`version 1.2.3.4`). */
+const VERSION_BEFORE = /\b(?:v|ver|version|release|build|firmware|rev|revision)\.?\s*$/i;
+
+/** A `<...@...>` is a Message-ID only in a header that holds one; elsewhere it is an e-mail in angle brackets. */
+const MESSAGE_ID_HEADER = /(?:message-id|in-reply-to|references)\s*:\s*(?:<[^<>\n]*>\s*)*$/i;
+
+/** Characters a URL or registry key does not end with when written in prose. */
+const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"', ')', '*']);
+
+/** A found candidate in the refanged text, before its offsets are mapped back to the text as written. */
+type Found = Omit<EntityMatch, 'start' | 'end'> & { start: number; end: number };
+
+/** Where an address lies, in SCOT's words. */
+function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): IpRange {
+  const range = address.range();
+  return range === 'unicast' ? 'public' : (range as IpRange);
+}
+
+/** The domain `name` names, lower-cased, when it ends in a real public suffix (ICANN's part of the list). */
+function domainOf(name: string): string | undefined {
+  if (name.length > 253) return undefined;
+  const lower = name.toLowerCase();
+  const parsed = parseDomain(lower, { extractHostname: false, allowPrivateDomains: false });
+  return parsed.isIcann && parsed.domain !== null && !parsed.isIp ? lower : undefined;
+}
+
+/** `text` without the punctuation prose puts after it; a closing parenthesis stays when it closes one inside. */
+function trimTrailing(text: string): string {
+  let end = text.length;
+  while (end > 0 && TRAILING.has(text[end - 1])) {
+    if (text[end - 1] === ')') {
+      const inside = text.slice(0, end - 1);
+      if (inside.split('(').length > inside.split(')').length) break;
+    }
+    end--;
+  }
+  return text.slice(0, end);
+}
+
+/** The entity a host (of a URL) names: an IPv4 address or a domain. */
+function hostEntity(host: string, start: number): Found | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(host)) {
+    const address = ipaddr.IPv4.parse(host);
+    return { type: 'ipaddr', value: address.toString(), start, end: start + host.length, range: rangeOf(address) };
+  }
+  const domain = domainOf(host);
+  return domain ? { type: 'domain', value: domain, start, end: start + host.length } : undefined;
+}
+
+/** A URL and the domain or IP address it points at. */
+function urlEntities(written: string, start: number): Found[] {
+  const url = trimTrailing(written);
+  const scheme = url.indexOf('://');
+  const authorityStart = scheme + 3;
+  const pathAt = url.slice(authorityStart).search(/[/?#]/);
+  const authorityEnd = pathAt < 0 ? url.length : authorityStart + pathAt;
+  const hostStart = url.lastIndexOf('@', authorityEnd - 1) >= authorityStart ? url.lastIndexOf('@', authorityEnd - 1) + 1 : authorityStart;
+  const port = url.slice(hostStart, authorityEnd).search(/:\d*$/);
+  const hostEnd = port < 0 ? authorityEnd : hostStart + port;
+  const host = url.slice(hostStart, hostEnd);
+  if (!/^[\w.\-]+$/.test(host)) return [];
+  const value = url.slice(0, scheme).toLowerCase() + url.slice(scheme, hostStart) + host.toLowerCase() + url.slice(hostEnd);
+  const found: Found[] = [{ type: 'url', value, start, end: start + url.length }];
+  const target = hostEntity(host, start + hostStart);
+  if (target) found.push(target);
+  return found;
+}
+
+/** An e-mail address and its domain. */
+function emailEntities(written: string, start: number): Found[] {
+  const at = written.lastIndexOf('@');
+  const local = written.slice(0, at).replace(/^\.+/, '');
+  const domain = domainOf(written.slice(at + 1));
+  if (!domain || local.length === 0) return [];
+  const localStart = start + at - local.length;
+  return [
+    { type: 'email', value: `${local.toLowerCase()}@${domain}`, start: localStart, end: start + written.length },
+    { type: 'domain', value: domain, start: start + at + 1, end: start + written.length },
+  ];
+}
+
+/** An IPv6 address or block, compressed the standard way (RFC 5952), when it is one. */
+function ipv6Entities(written: string, start: number): Found[] {
+  const [address, prefix] = written.split('/');
+  // `cafe::` or `be::ef` in code is more likely a C++ name than an address: ask for a digit or three groups.
+  if (!/\d/.test(address) && address.split(':').filter(Boolean).length < 3) return [];
+  if (!ipaddr.IPv6.isValid(address)) return [];
+  const parsed = ipaddr.IPv6.parse(address);
+  const value = parsed.isIPv4MappedAddress() ? `::ffff:${parsed.toIPv4Address().toString()}` : parsed.toRFC5952String();
+  const range = rangeOf(parsed);
+  if (prefix === undefined) return [{ type: 'ipv6', value, start, end: start + written.length, range }];
+  if (Number(prefix) > 128) return [];
+  return [{ type: 'cidr', value: `${value}/${Number(prefix)}`, start, end: start + written.length, range }];
+}
+
+/** A dotted name: an IPv4 address or block, a file name, a domain, or (a version, a number, a word) nothing. */
+function dottedEntities(text: string, name: string, prefix: string | undefined, start: number): Found[] {
+  const end = start + name.length;
+  if (/^[\d.]+$/.test(name)) {
+    if (!ipaddr.IPv4.isValidFourPartDecimal(name) || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return [];
+    const address = ipaddr.IPv4.parse(name);
+    const range = rangeOf(address);
+    if (prefix !== undefined && Number(prefix) <= 32) {
+      return [{ type: 'cidr', value: `${address.toString()}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range }];
+    }
+    return [{ type: 'ipaddr', value: address.toString(), start, end, range }];
+  }
+  const extension = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+  if (FILE_EXTENSIONS.has(extension)) return [{ type: 'file', value: name, start, end }];
+  const domain = domainOf(name);
+  return domain ? [{ type: 'domain', value: domain, start, end }] : [];
+}
+
+/** The entities one candidate match stands for; none when it turns out not to be one. */
+function entitiesOf(text: string, match: RegExpExecArray): Found[] {
+  const start = match.index;
+  const [, url, email, cve, uuid, hex, ipv6, registry, dotted, prefix, messageId, clsid] = match;
+  if (url !== undefined) return urlEntities(url, start);
+  if (email !== undefined) return emailEntities(email, start);
+  if (cve !== undefined) return [{ type: 'cve', value: cve.toUpperCase(), start, end: start + cve.length }];
+  if (uuid !== undefined) {
+    return uuid[14] === '1' ? [{ type: 'uuid1', value: uuid.toLowerCase(), start, end: start + uuid.length }] : [];
+  }
+  if (hex !== undefined) {
+    const type = HASH_BY_LENGTH[hex.length];
+    return type ? [{ type, value: hex.toLowerCase(), start, end: start + hex.length }] : [];
+  }
+  if (ipv6 !== undefined) return ipv6Entities(ipv6, start);
+  if (registry !== undefined) {
+    const key = trimTrailing(registry);
+    return [{ type: 'winregistry', value: key, start, end: start + key.length }];
+  }
+  if (dotted !== undefined) return dottedEntities(text, dotted, prefix, start);
+  if (messageId !== undefined) {
+    if (!MESSAGE_ID_HEADER.test(text.slice(Math.max(0, start - 200), start))) return [];
+    return [{ type: 'message_id', value: messageId, start, end: start + messageId.length }];
+  }
+  // The last alternative: the only one left to have matched.
+  return [{ type: 'clsid', value: clsid.toUpperCase(), start, end: start + clsid.length }];
+}
+
+/** Orders matches as they are read: by start, the longer (a URL) before what it holds (its domain). */
+const byPosition = (a: EntityMatch, b: EntityMatch) => a.start - b.start || b.end - a.end;
+
+/**
+ * Every entity in a plain text, with its normalized value and where it was written (UTF-16 indexes into `text`,
+ * end exclusive). Defanged forms are read as the real value. An e-mail address also yields its domain, a URL its
+ * domain or IP address; nothing else is found twice.
+ */
+export function extractEntities(text: string, options: ExtractOptions = {}): EntityMatch[] {
+  const real = refang(text);
+  const matches: EntityMatch[] = [];
+  // One shared regex: extraction is synchronous, so no other pass can move its lastIndex meanwhile.
+  const candidates = CANDIDATE;
+  candidates.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = candidates.exec(real.text)) !== null) {
+    const found = entitiesOf(real.text, match);
+    // A rejected candidate may still hold an entity that starts later inside it (`de:ad:1.2.3.4`).
+    if (found.length === 0) candidates.lastIndex = match.index + 1;
+    for (const entity of found) {
+      matches.push({ ...entity, start: real.toOriginal(entity.start, 'start'), end: real.toOriginal(entity.end, 'end') });
+    }
+  }
+  for (const extra of options.extra ?? []) {
+    for (const { start, end, value } of extra.find(text)) matches.push({ type: extra.type, value, start, end });
+  }
+  const kept = options.skip ? matches.filter((entity) => !options.skip!(entity)) : matches;
+  return kept.sort(byPosition);
+}
+
+/**
+ * Every entity in the text an HTML fragment shows (character references decoded, tags not part of any value, an
+ * indicator split by inline markup such as `1.2.<b>3</b>.4` found whole), with `start` and `end` indexing the HTML,
+ * ready for flair.
+ */
+export function extractFromHtml(html: string, options: ExtractOptions = {}): EntityMatch[] {
+  const markup = readMarkup(html);
+  return extractEntities(markup.text, options).map((entity) => ({
+    ...entity,
+    start: markup.toHtml(entity.start, 'start'),
+    end: markup.toHtml(entity.end, 'end'),
+  }));
+}
