@@ -34,9 +34,8 @@ const FILE_EXTENSIONS = new Set([
 ]);
 
 /**
- * Every candidate, in one left-to-right pass. Most alternatives may only start where a token starts (the look-behind),
- * so the inside of a long word is skipped at once; every repetition is either bounded or separated by a literal
- * character, so no input makes the regex engine backtrack more than linearly.
+ * A candidate at one position (the regex is sticky: `scan` says where to try it). Every repetition is either bounded
+ * or separated by a literal character, so no input makes the engine backtrack more than linearly.
  */
 const CANDIDATE = new RegExp(
   [
@@ -46,21 +45,70 @@ const CANDIDATE = new RegExp(
     String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
     String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
     String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
-    String.raw`|((?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
+    String.raw`|(?<!:)((?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
     String.raw`|((?:hkey_[a-z_]+|hklm|hkcu|hkcr|hku|hkcc)(?:\\[^\\\s"<>|]+(?: [^\\\s"<>|]+)*(?=\\))*\\[^\\\s"<>|]*)`,
     String.raw`|([\w\-]+(?:\.[\w\-]+)+)(?:/(\d{1,3})(?![\w.]))?`,
     String.raw`)`,
     String.raw`|(<[^\s<>@]{1,256}@[^\s<>@]{1,256}>)`,
     String.raw`|(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})`,
   ].join(''),
-  'gi',
+  'iy',
 );
+
+/** Character classes of the scan, by UTF-16 code below 128; every other character ends a word. */
+const WORD = 1;
+const HEX = 2;
+/** A word holding one of these (`.`, `@`, `-`) may be an entity on its own. */
+const MARK = 4;
+const CHARACTER = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_%+.@-') CHARACTER[c.charCodeAt(0)] = WORD;
+for (const c of '0123456789abcdefABCDEF') CHARACTER[c.charCodeAt(0)] |= HEX;
+for (const c of '.@-') CHARACTER[c.charCodeAt(0)] |= MARK;
+const COLON = 58;
+const BACKSLASH = 92;
+
+/**
+ * The positions worth trying the candidate regex at, in one pass over the character codes: the start of a word
+ * that holds a mark, 32 hex digits in a row, or is followed by `:` (a URL scheme, IPv6) or `\` (a registry hive);
+ * `<` (a Message-ID), `{` (a CLSID) and `::` (IPv6). Prose words cost a table look-up per character.
+ * `tried(position)` returns where scanning goes on.
+ */
+function scan(text: string, tried: (position: number) => number): void {
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const code = text.charCodeAt(i);
+    const kind = code < 128 ? CHARACTER[code] : 0;
+    if (kind === 0) {
+      const next = text.charCodeAt(i + 1);
+      i = code === 60 || code === 123 || (code === COLON && next === COLON) ? Math.max(i + 1, tried(i)) : i + 1;
+      continue;
+    }
+    let end = i;
+    let marked = false;
+    let hex = 0;
+    let longHex = false;
+    for (; end < length; end++) {
+      const c = text.charCodeAt(end);
+      const k = c < 128 ? CHARACTER[c] : 0;
+      if (k === 0) break;
+      if (k & MARK) marked = true;
+      hex = k & HEX ? hex + 1 : 0;
+      if (hex >= 32) longHex = true;
+    }
+    const after = text.charCodeAt(end);
+    i = marked || longHex || after === COLON || after === BACKSLASH ? Math.max(end, tried(i)) : end;
+  }
+}
 
 /** Hex lengths that name a hash type; any other length of hex is not an entity. */
 const HASH_BY_LENGTH: Record<number, EntityMatch['type']> = { 32: 'md5', 40: 'sha1', 62: 'jarm_hash', 64: 'sha256', 128: 'sha512' };
 
 /** A dotted number just after these words is a version, not an address (`version 1.2.3.4`). */
 const VERSION_BEFORE = /\b(?:v|ver|version|release|build|firmware|rev|revision)\.?\s*$/i;
+
+/** A word written with a capital first letter only: `Next`. */
+const TITLE_CASE = /^[A-Z][a-z]+$/;
 
 /** A `<...@...>` is a Message-ID only in a header that holds one; elsewhere it is an e-mail in angle brackets. */
 const MESSAGE_ID_HEADER = /(?:message-id|in-reply-to|references)\s*:\s*(?:<[^<>\n]*>\s*)*$/i;
@@ -166,8 +214,10 @@ function dottedEntities(text: string, name: string, prefix: string | undefined, 
     }
     return [{ type: 'ipaddr', value: address.toString(), start, end, range }];
   }
-  const extension = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
-  if (FILE_EXTENSIONS.has(extension)) return [{ type: 'file', value: name, start, end }];
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  if (FILE_EXTENSIONS.has(last.toLowerCase())) return [{ type: 'file', value: name, start, end }];
+  // Two sentences run together (`end.Next`) end in a capitalized word; a domain's suffix is not written so.
+  if (TITLE_CASE.test(last)) return [];
   const domain = domainOf(name);
   return domain ? [{ type: 'domain', value: domain, start, end }] : [];
 }
@@ -212,17 +262,17 @@ export function extractEntities(text: string, options: ExtractOptions = {}): Ent
   const real = refang(text);
   const matches: EntityMatch[] = [];
   // One shared regex: extraction is synchronous, so no other pass can move its lastIndex meanwhile.
-  const candidates = CANDIDATE;
-  candidates.lastIndex = 0;
-  let match: RegExpExecArray | null;
-  while ((match = candidates.exec(real.text)) !== null) {
+  scan(real.text, (position) => {
+    CANDIDATE.lastIndex = position;
+    const match = CANDIDATE.exec(real.text);
+    if (match === null) return position;
     const found = entitiesOf(real.text, match);
-    // A rejected candidate may still hold an entity that starts later inside it (`de:ad:1.2.3.4`).
-    if (found.length === 0) candidates.lastIndex = match.index + 1;
     for (const entity of found) {
       matches.push({ ...entity, start: real.toOriginal(entity.start, 'start'), end: real.toOriginal(entity.end, 'end') });
     }
-  }
+    // A rejected candidate may still hold an entity that starts later inside it (`de:ad:1.2.3.4`).
+    return found.length > 0 ? CANDIDATE.lastIndex : position;
+  });
   for (const extra of options.extra ?? []) {
     for (const { start, end, value } of extra.find(text)) matches.push({ type: extra.type, value, start, end });
   }
