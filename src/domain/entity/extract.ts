@@ -45,7 +45,7 @@ const CANDIDATE = new RegExp(
     String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
     String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
     String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
-    String.raw`|(?<!:)((?:[0-9a-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
+    String.raw`|(?<!:)((?:[0-9a-f]{0,4}:){2,8}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
     String.raw`|((?:hkey_[a-z_]+|hklm|hkcu|hkcr|hku|hkcc)(?:\\[^\\\s"<>|]+(?: [^\\\s"<>|]+)*(?=\\))*\\[^\\\s"<>|]*)`,
     String.raw`|([\w\-]+(?:\.[\w\-]+)+)(?:/(\d{1,3})(?![\w.]))?`,
     String.raw`)`,
@@ -105,7 +105,7 @@ function scan(text: string, tried: (position: number) => number): void {
 const HASH_BY_LENGTH: Record<number, EntityMatch['type']> = { 32: 'md5', 40: 'sha1', 62: 'jarm_hash', 64: 'sha256', 128: 'sha512' };
 
 /** A dotted number just after these words is a version, not an address (`version 1.2.3.4`). */
-const VERSION_BEFORE = /\b(?:v|ver|version|release|build|firmware|rev|revision)\.?\s*$/i;
+const VERSION_BEFORE = /\b(?:ver|version|release|build|firmware|rev|revision)\.?\s*$/i;
 
 /** A word written with a capital first letter only: `Next`. */
 const TITLE_CASE = /^[A-Z][a-z]+$/;
