@@ -9,6 +9,7 @@ import { AppError } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
 import { openStore } from '../store/index.js';
 import { migrateToLatest } from '../store/migrate.js';
+import { runExtract } from './extract.js';
 import { readSecret } from './prompt.js';
 import { serve } from './serve.js';
 
@@ -121,6 +122,15 @@ apikey
   .action(async () => {
     const keys = await withApp((app) => apikeysOf(app, cliPrincipal()));
     for (const k of keys) console.log([k.id, k.username, k.name, k.prefix + '…', k.revoked_at ? 'revoked' : 'active'].join('\t'));
+  });
+
+program
+  .command('extract')
+  .description('print the entities in the text on stdin as JSON: {"entities":[{"type","value","start","end"}]}')
+  .option('--lines', 'each stdin line is a JSON string; print one result line for each')
+  .option('--html', 'the text is HTML: find entities in the text it shows; offsets index the HTML')
+  .action(async (opts: { lines?: boolean; html?: boolean }) => {
+    await runExtract(opts, process.stdin, process.stdout);
   });
 
 try {
