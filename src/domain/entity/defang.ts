@@ -7,7 +7,7 @@
 const DEFANGED = /\s?\[(?:\.|dot)\]\s?|[({](?:\.|dot)[)}]|\s?\[(?:@|at)\]\s?|[({](?:@|at)[)}]|\[:\]|\[:\/\/\]|hxxp(?=s?(?::|\[:))/gi;
 
 /** Cheap test that a text may hold a defanged piece, so most texts skip the rewrite entirely. */
-const MAYBE_DEFANGED = /[[({]|hxxp/i;
+const MAYBE_DEFANGED = /[[({](?:[.@:]|dot|at)|hxxp/i;
 
 /** What a defanged piece stands for. */
 function refangPiece(piece: string): string {

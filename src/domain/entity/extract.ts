@@ -116,8 +116,8 @@ const MESSAGE_ID_HEADER = /(?:message-id|in-reply-to|references)\s*:\s*(?:<[^<>\
 /** Characters a URL or registry key does not end with when written in prose. */
 const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"', ')', '*']);
 
-/** A found candidate in the refanged text, before its offsets are mapped back to the text as written. */
-type Found = Omit<EntityMatch, 'start' | 'end'> & { start: number; end: number };
+/** A found candidate, its offsets first in the refanged text, then mapped back to the text as written. */
+type Found = EntityMatch;
 
 /** Where an address lies, in SCOT's words. */
 function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): IpRange {
@@ -146,12 +146,20 @@ function trimTrailing(text: string): string {
   return text.slice(0, end);
 }
 
+/** Four decimal numbers without leading zeros: the only IPv4 form analysts mean (not `01.2.3.4`, `0x7f.1`). */
+const FOUR_PART = /^(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}$/;
+
+/** The IPv4 address `written` names, when it is one; written so, it is already its normal form. */
+function ipv4Of(written: string): ipaddr.IPv4 | undefined {
+  if (!FOUR_PART.test(written)) return undefined;
+  const octets = written.split('.').map(Number);
+  return octets.every((octet) => octet <= 255) ? new ipaddr.IPv4(octets) : undefined;
+}
+
 /** The entity a host (of a URL) names: an IPv4 address or a domain. */
 function hostEntity(host: string, start: number): Found | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(host)) {
-    const address = ipaddr.IPv4.parse(host);
-    return { type: 'ipaddr', value: address.toString(), start, end: start + host.length, range: rangeOf(address) };
-  }
+  const address = ipv4Of(host);
+  if (address) return { type: 'ipaddr', value: host, start, end: start + host.length, range: rangeOf(address) };
   const domain = domainOf(host);
   return domain ? { type: 'domain', value: domain, start, end: start + host.length } : undefined;
 }
@@ -206,13 +214,13 @@ function ipv6Entities(written: string, start: number): Found[] {
 function dottedEntities(text: string, name: string, prefix: string | undefined, start: number): Found[] {
   const end = start + name.length;
   if (/^[\d.]+$/.test(name)) {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(name) || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return [];
-    const address = ipaddr.IPv4.parse(name);
+    const address = ipv4Of(name);
+    if (!address || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return [];
     const range = rangeOf(address);
     if (prefix !== undefined && Number(prefix) <= 32) {
-      return [{ type: 'cidr', value: `${address.toString()}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range }];
+      return [{ type: 'cidr', value: `${name}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range }];
     }
-    return [{ type: 'ipaddr', value: address.toString(), start, end, range }];
+    return [{ type: 'ipaddr', value: name, start, end, range }];
   }
   const last = name.slice(name.lastIndexOf('.') + 1);
   if (FILE_EXTENSIONS.has(last.toLowerCase())) return [{ type: 'file', value: name, start, end }];
@@ -268,7 +276,9 @@ export function extractEntities(text: string, options: ExtractOptions = {}): Ent
     if (match === null) return position;
     const found = entitiesOf(real.text, match);
     for (const entity of found) {
-      matches.push({ ...entity, start: real.toOriginal(entity.start, 'start'), end: real.toOriginal(entity.end, 'end') });
+      entity.start = real.toOriginal(entity.start, 'start');
+      entity.end = real.toOriginal(entity.end, 'end');
+      matches.push(entity);
     }
     // A rejected candidate may still hold an entity that starts later inside it (`de:ad:1.2.3.4`).
     return found.length > 0 ? CANDIDATE.lastIndex : position;
@@ -277,7 +287,8 @@ export function extractEntities(text: string, options: ExtractOptions = {}): Ent
     for (const { start, end, value } of extra.find(text)) matches.push({ type: extra.type, value, start, end });
   }
   const kept = options.skip ? matches.filter((entity) => !options.skip!(entity)) : matches;
-  return kept.sort(byPosition);
+  // The scan finds built-in entities in order already; only admin-defined ones come out of it.
+  return options.extra?.length ? kept.sort(byPosition) : kept;
 }
 
 /**
