@@ -1,5 +1,5 @@
 import { decodeHTML } from 'entities';
-import { Parser } from 'htmlparser2';
+import { Tokenizer } from 'htmlparser2';
 
 /**
  * The text an analyst reads in a piece of HTML, and the way back from that text to the HTML it came from, so
@@ -57,38 +57,53 @@ export function readMarkup(html: string): Markup {
   };
   const tags: Tag[] = [];
   let hidden = 0;
-  const parser = new Parser(
+  let opening: Tag = { start: 0, end: 0, name: '', kind: 'open' };
+  const addTag = (tag: Tag) => {
+    tags.push(tag);
+    if (HIDDEN.has(tag.name) && tag.kind !== 'void') hidden = tag.kind === 'open' ? hidden + 1 : Math.max(0, hidden - 1);
+    if (!INLINE.has(tag.name)) add('\n', tag.start, tag.end, false);
+  };
+  const ignore = () => undefined;
+  // The tokenizer, not the full parser: it reports positions only, which is all this needs, several times faster.
+  const tokenizer = new Tokenizer(
+    { decodeEntities: false },
     {
-      onopentag(name, _attributes, implied) {
-        if (implied) return;
-        const tag: Tag = { start: parser.startIndex, end: parser.endIndex + 1, name, kind: VOID.has(name) ? 'void' : 'open' };
-        tags.push(tag);
-        if (HIDDEN.has(name)) hidden++;
-        if (!INLINE.has(name)) add('\n', tag.start, tag.end, false);
-      },
-      onclosetag(name, implied) {
-        if (implied || VOID.has(name)) return;
-        const tag: Tag = { start: parser.startIndex, end: parser.endIndex + 1, name, kind: 'close' };
-        tags.push(tag);
-        if (HIDDEN.has(name)) hidden = Math.max(0, hidden - 1);
-        if (!INLINE.has(name)) add('\n', tag.start, tag.end, false);
-      },
-      ontext(data) {
+      ontext(from, to) {
         if (hidden > 0) return;
-        const base = parser.startIndex;
+        const ampersand = html.indexOf('&', from);
+        if (ampersand < 0 || ampersand >= to) return add(html.slice(from, to), from, to, true);
+        const data = html.slice(from, to);
         let last = 0;
         for (const reference of data.matchAll(REFERENCE)) {
           const at = reference.index;
-          if (at > last) add(data.slice(last, at), base + last, base + at, true);
-          add(decodeHTML(reference[0]), base + at, base + at + reference[0].length, false);
+          if (at > last) add(data.slice(last, at), from + last, from + at, true);
+          add(decodeHTML(reference[0]), from + at, from + at + reference[0].length, false);
           last = at + reference[0].length;
         }
-        if (last < data.length) add(data.slice(last), base + last, base + data.length, true);
+        if (last < data.length) add(data.slice(last), from + last, to, true);
       },
+      onopentagname(from, to) {
+        const name = html.slice(from, to).toLowerCase();
+        opening = { start: from - 1, end: to, name, kind: VOID.has(name) ? 'void' : 'open' };
+      },
+      onopentagend(at) {
+        addTag({ ...opening, end: at + 1 });
+      },
+      onselfclosingtag(at) {
+        addTag({ ...opening, end: at + 1, kind: 'void' });
+      },
+      onclosetag(from, to) {
+        const name = html.slice(from, to).toLowerCase();
+        if (VOID.has(name)) return;
+        const end = html.indexOf('>', to);
+        addTag({ start: html.lastIndexOf('<', from), end: end < 0 ? html.length : end + 1, name, kind: 'close' });
+      },
+      onattribdata: ignore, onattribentity: ignore, onattribend: ignore, onattribname: ignore, oncdata: ignore,
+      oncomment: ignore, ondeclaration: ignore, onend: ignore, onprocessinginstruction: ignore, ontextentity: ignore,
     },
-    { decodeEntities: false },
   );
-  parser.end(html);
+  tokenizer.write(html);
+  tokenizer.end();
 
   /** The text piece holding text index `index`. */
   const pieceAt = (index: number): number => {
