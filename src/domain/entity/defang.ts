@@ -3,11 +3,18 @@
  * them so nobody clicks; extraction reads them back as the real value.
  */
 
-/** One defanged piece and what it stands for. Literal alternatives only, so matching it is linear. */
-const DEFANGED = /\s?\[(?:\.|dot)\]\s?|[({](?:\.|dot)[)}]|\s?\[(?:@|at)\]\s?|[({](?:@|at)[)}]|\[:\]|\[:\/\/\]|hxxp(?=s?(?::|\[:))/gi;
+/**
+ * One defanged piece. Each alternative starts with a bracket or `h`, so the engine skips quickly to the next one;
+ * a square-bracketed dot or at-sign may have a space on either side (`evil [.] com`), taken in `refang`.
+ */
+const DEFANGED = /\[(?:\.|dot)\]|[({](?:\.|dot)[)}]|\[(?:@|at)\]|[({](?:@|at)[)}]|\[:\]|\[:\/\/\]|hxxp(?=s?(?::|\[:))/gi;
 
 /** Cheap test that a text may hold a defanged piece, so most texts skip the rewrite entirely. */
 const MAYBE_DEFANGED = /[[({](?:[.@:]|dot|at)|hxxp/i;
+
+/** The pieces that take a space on either side with them. */
+const SPACED = /^\[(?:\.|dot|@|at)\]$/i;
+const SPACE = /\s/;
 
 /** What a defanged piece stands for. */
 function refangPiece(piece: string): string {
@@ -34,16 +41,29 @@ export function refang(text: string): Refanged {
   const length: number[] = [];
   const from: number[] = [];
   const to: number[] = [];
+  const parts: string[] = [];
+  let copied = 0;
   let shift = 0;
-  const rewritten = text.replace(DEFANGED, (piece: string, offset: number) => {
-    const real = refangPiece(piece);
-    at.push(offset - shift);
+  DEFANGED.lastIndex = 0;
+  for (let match = DEFANGED.exec(text); match !== null; match = DEFANGED.exec(text)) {
+    let start = match.index;
+    let end = start + match[0].length;
+    if (SPACED.test(match[0])) {
+      if (start > copied && SPACE.test(text[start - 1])) start--;
+      if (end < text.length && SPACE.test(text[end])) end++;
+    }
+    const real = refangPiece(match[0]);
+    parts.push(text.slice(copied, start), real);
+    at.push(start - shift);
     length.push(real.length);
-    from.push(offset);
-    to.push(offset + piece.length);
-    shift += piece.length - real.length;
-    return real;
-  });
+    from.push(start);
+    to.push(end);
+    shift += end - start - real.length;
+    copied = end;
+    DEFANGED.lastIndex = end;
+  }
+  parts.push(text.slice(copied));
+  const rewritten = parts.join('');
   if (at.length === 0) return { text, toOriginal: (index) => index };
   return {
     text: rewritten,

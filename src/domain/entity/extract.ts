@@ -69,7 +69,7 @@ const BACKSLASH = 92;
 
 /**
  * The positions worth trying the candidate regex at, in one pass over the character codes: the start of a word
- * that holds a mark, 32 hex digits in a row, or is followed by `:` (a URL scheme, IPv6) or `\` (a registry hive);
+ * that holds a mark, is 32 hex digits or more, or is followed by `:` (a URL scheme, IPv6) or `\` (a registry hive);
  * `<` (a Message-ID), `{` (a CLSID) and `::` (IPv6). Prose words cost a table look-up per character.
  * `tried(position)` returns where scanning goes on.
  */
@@ -80,24 +80,23 @@ function scan(text: string, tried: (position: number) => number): void {
     const code = text.charCodeAt(i);
     const kind = code < 128 ? CHARACTER[code] : 0;
     if (kind === 0) {
-      const next = text.charCodeAt(i + 1);
-      i = code === 60 || code === 123 || (code === COLON && next === COLON) ? Math.max(i + 1, tried(i)) : i + 1;
+      i = code === 60 || code === 123 || (code === COLON && text.charCodeAt(i + 1) === COLON) ? Math.max(i + 1, tried(i)) : i + 1;
       continue;
     }
+    // What the word holds: `any` has a bit set if one character has it, `all` if every character has it.
     let end = i;
-    let marked = false;
-    let hex = 0;
-    let longHex = false;
+    let any = 0;
+    let all = HEX;
     for (; end < length; end++) {
       const c = text.charCodeAt(end);
       const k = c < 128 ? CHARACTER[c] : 0;
       if (k === 0) break;
-      if (k & MARK) marked = true;
-      hex = k & HEX ? hex + 1 : 0;
-      if (hex >= 32) longHex = true;
+      any |= k;
+      all &= k;
     }
     const after = text.charCodeAt(end);
-    i = marked || longHex || after === COLON || after === BACKSLASH ? Math.max(end, tried(i)) : end;
+    const worth = any & MARK || (all && end - i >= 32) || after === COLON || after === BACKSLASH;
+    i = worth ? Math.max(end, tried(i)) : end;
   }
 }
 
