@@ -106,17 +106,22 @@ const iocPairs = (found: Partial<IOC>) =>
 const iocAll: Extractor = (doc) => iocPairs(extractIOC(doc.text));
 const iocShared: Extractor = (doc) => iocPairs(partialExtractIOC(doc.text, SHARED_KEYS));
 
-/** MB/s of one extractor over the whole corpus; the best of `rounds`, so a busy moment on a shared machine counts less. */
-function throughput(extract: Extractor, rounds: number): { mbs: number; found: number } {
-  let best = Infinity;
-  let found = 0;
+/**
+ * MB/s of each extractor over the whole corpus, the best of `rounds`. The rounds take turns, so on a shared machine
+ * a busy moment slows both alike rather than one.
+ */
+function throughput(extractors: Extractor[], rounds: number): { mbs: number; found: number }[] {
+  const best = extractors.map(() => Infinity);
+  const found = extractors.map(() => 0);
   for (let round = 0; round < rounds; round++) {
-    found = 0;
-    const started = performance.now();
-    for (const doc of corpus) found += extract(doc).length;
-    best = Math.min(best, performance.now() - started);
+    extractors.forEach((extract, i) => {
+      found[i] = 0;
+      const started = performance.now();
+      for (const doc of corpus) found[i] += extract(doc).length;
+      best[i] = Math.min(best[i], performance.now() - started);
+    });
   }
-  return { mbs: corpusSize / 1024 / 1024 / (best / 1000), found };
+  return best.map((ms, i) => ({ mbs: corpusSize / 1024 / 1024 / (ms / 1000), found: found[i] }));
 }
 
 /** One comparable form of a value, the same for both extractors (case, IPv6 compression). */
@@ -145,10 +150,8 @@ function quality(extract: Extractor, types?: Set<string>): { precision: number; 
 const warm = corpus.slice(0, 200);
 for (const extract of [ours, iocAll, iocShared]) for (const doc of warm) extract(doc);
 
-const rounds = 2;
-const mine = throughput(ours, rounds);
-const theirs = throughput(iocAll, rounds);
-const theirsShared = throughput(iocShared, rounds);
+const rounds = 3;
+const [mine, theirs, theirsShared] = throughput([ours, iocAll, iocShared], rounds);
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 const shared = new Set(Object.values(IOC_TYPES));
 
