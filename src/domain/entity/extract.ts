@@ -147,8 +147,13 @@ const FOUR_PART = /^(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}$/;
 /** The IPv4 address `written` names, when it is one; written so, it is already its normal form. */
 function ipv4Of(written: string): ipaddr.IPv4 | undefined {
   if (!FOUR_PART.test(written)) return undefined;
-  const octets = written.split('.').map(Number);
-  return octets.every((octet) => octet <= 255) ? new ipaddr.IPv4(octets) : undefined;
+  const octets = [0, 0, 0, 0];
+  for (let i = 0, octet = 0; i < written.length; i++) {
+    const code = written.charCodeAt(i);
+    if (code === 46) octet++;
+    else if ((octets[octet] = octets[octet] * 10 + code - 48) > 255) return undefined;
+  }
+  return new ipaddr.IPv4(octets);
 }
 
 /** The entity a host (of a URL) names: an IPv4 address or a domain. */
