@@ -111,9 +111,6 @@ const MESSAGE_ID_HEADER = /(?:message-id|in-reply-to|references)\s*:\s*(?:<[^<>\
 /** Characters a URL or registry key does not end with when written in prose. */
 const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"', ')', '*']);
 
-/** A found candidate, its offsets first in the refanged text, then mapped back to the text as written. */
-type Found = EntityMatch;
-
 /** Where an address lies, in SCOT's words. */
 function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): IpRange {
   const range = address.range();
@@ -130,11 +127,17 @@ function domainOf(name: string): string | undefined {
 
 /** `text` without the punctuation prose puts after it; a closing parenthesis stays when it closes one inside. */
 function trimTrailing(text: string): string {
+  let opened = 0;
+  let closed = 0;
+  for (const c of text) {
+    if (c === '(') opened++;
+    else if (c === ')') closed++;
+  }
   let end = text.length;
   while (end > 0 && TRAILING.has(text[end - 1])) {
     if (text[end - 1] === ')') {
-      const inside = text.slice(0, end - 1);
-      if (inside.split('(').length > inside.split(')').length) break;
+      if (opened >= closed) break;
+      closed--;
     }
     end--;
   }
@@ -157,7 +160,7 @@ function ipv4Of(written: string): ipaddr.IPv4 | undefined {
 }
 
 /** The entity a host (of a URL) names: an IPv4 address or a domain. */
-function hostEntity(host: string, start: number): Found | undefined {
+function hostEntity(host: string, start: number): EntityMatch | undefined {
   const address = ipv4Of(host);
   if (address) return { type: 'ipaddr', value: host, start, end: start + host.length, range: rangeOf(address) };
   const domain = domainOf(host);
@@ -165,7 +168,7 @@ function hostEntity(host: string, start: number): Found | undefined {
 }
 
 /** A URL and the domain or IP address it points at. */
-function urlEntities(written: string, start: number): Found[] {
+function urlEntities(written: string, start: number): EntityMatch[] {
   const url = trimTrailing(written);
   const scheme = url.indexOf('://');
   const authorityStart = scheme + 3;
@@ -177,14 +180,14 @@ function urlEntities(written: string, start: number): Found[] {
   const host = url.slice(hostStart, hostEnd);
   if (!/^[\w.\-]+$/.test(host)) return [];
   const value = url.slice(0, scheme).toLowerCase() + url.slice(scheme, hostStart) + host.toLowerCase() + url.slice(hostEnd);
-  const found: Found[] = [{ type: 'url', value, start, end: start + url.length }];
+  const found: EntityMatch[] = [{ type: 'url', value, start, end: start + url.length }];
   const target = hostEntity(host, start + hostStart);
   if (target) found.push(target);
   return found;
 }
 
 /** An e-mail address and its domain. */
-function emailEntities(written: string, start: number): Found[] {
+function emailEntities(written: string, start: number): EntityMatch[] {
   const at = written.lastIndexOf('@');
   const local = written.slice(0, at).replace(/^\.+/, '');
   const domain = domainOf(written.slice(at + 1));
@@ -197,7 +200,7 @@ function emailEntities(written: string, start: number): Found[] {
 }
 
 /** An IPv6 address or block, compressed the standard way (RFC 5952), when it is one. */
-function ipv6Entities(written: string, start: number): Found[] {
+function ipv6Entities(written: string, start: number): EntityMatch[] {
   const [address, prefix] = written.split('/');
   // `cafe::` or `be::ef` in code is more likely a C++ name than an address: ask for a digit or three groups.
   if (!/\d/.test(address) && address.split(':').filter(Boolean).length < 3) return [];
@@ -211,7 +214,7 @@ function ipv6Entities(written: string, start: number): Found[] {
 }
 
 /** A dotted name: an IPv4 address or block, a file name, a domain, or (a version, a number, a word) nothing. */
-function dottedEntities(text: string, name: string, prefix: string | undefined, start: number): Found[] {
+function dottedEntities(text: string, name: string, prefix: string | undefined, start: number): EntityMatch[] {
   const end = start + name.length;
   if (/^[\d.]+$/.test(name)) {
     const address = ipv4Of(name);
@@ -231,7 +234,7 @@ function dottedEntities(text: string, name: string, prefix: string | undefined, 
 }
 
 /** The entities one candidate match stands for; none when it turns out not to be one. */
-function entitiesOf(text: string, match: RegExpExecArray): Found[] {
+function entitiesOf(text: string, match: RegExpExecArray): EntityMatch[] {
   const start = match.index;
   const [, url, email, cve, uuid, hex, ipv6, registry, dotted, prefix, messageId, clsid] = match;
   if (url !== undefined) return urlEntities(url, start);

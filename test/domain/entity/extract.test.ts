@@ -180,6 +180,7 @@ describe('hostile input', () => {
     ['endless percent and plus', '%+'.repeat(MB), 0],
     ['a registry key with endless spaced words', `HKLM\\${'a '.repeat(MB)}`, 1],
     ['one endless URL', `http://a.com/${'x'.repeat(2 * MB)}`, 2],
+    ['a URL ending in endless parentheses', `http://a.com/${')'.repeat(2 * MB)}`, 2],
   ];
   for (const [name, text, entities] of adversarial) {
     it(`a 2 MB cell of ${name} finishes with ${entities} entities`, () => {
