@@ -35,13 +35,14 @@ const FILE_EXTENSIONS = new Set([
 
 /**
  * A candidate at one position (the regex is sticky: `scan` says where to try it). Every repetition is either bounded
- * or separated by a literal character, so no input makes the engine backtrack more than linearly.
+ * or separated by a literal character, so no input makes the engine backtrack more than linearly. An e-mail's local
+ * part is taken whole (a look-ahead capture, then its back-reference), so a word without `@` costs one look.
  */
 const CANDIDATE = new RegExp(
   [
     String.raw`(?<![\w.@%+\-])(?:`,
     String.raw`((?:https?|ftps?|sftp)://[^\s<>"'\x60{}|\\^\[\]]+)`,
-    String.raw`|([\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+)`,
+    String.raw`|((?=([\w.%+\-]+))\3@[\w\-]+(?:\.[\w\-]+)+)`,
     String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
     String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
     String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
@@ -121,8 +122,9 @@ function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): IpRange {
 function domainOf(name: string): string | undefined {
   if (name.length > 253) return undefined;
   const lower = name.toLowerCase();
-  const parsed = parseDomain(lower, { extractHostname: false, allowPrivateDomains: false });
-  return parsed.isIcann && parsed.domain !== null && !parsed.isIp ? lower : undefined;
+  // The name is a bare lower-case host, and addresses were taken before: tldts need not look for either.
+  const parsed = parseDomain(lower, { extractHostname: false, allowPrivateDomains: false, detectIp: false, mixedInputs: false });
+  return parsed.isIcann && parsed.domain !== null ? lower : undefined;
 }
 
 /** `text` without the punctuation prose puts after it; a closing parenthesis stays when it closes one inside. */
@@ -236,7 +238,7 @@ function dottedEntities(text: string, name: string, prefix: string | undefined, 
 /** The entities one candidate match stands for; none when it turns out not to be one. */
 function entitiesOf(text: string, match: RegExpExecArray): EntityMatch[] {
   const start = match.index;
-  const [, url, email, cve, uuid, hex, ipv6, registry, dotted, prefix, messageId, clsid] = match;
+  const [, url, email, , cve, uuid, hex, ipv6, registry, dotted, prefix, messageId, clsid] = match;
   if (url !== undefined) return urlEntities(url, start);
   if (email !== undefined) return emailEntities(email, start);
   if (cve !== undefined) return [{ type: 'cve', value: cve.toUpperCase(), start, end: start + cve.length }];
