@@ -66,12 +66,13 @@ const COLON = 58;
 const BACKSLASH = 92;
 
 /**
- * What puts a candidate near: a mark inside a word (`.`, `@`, `-`), a word followed by `:` (a URL scheme, IPv6) or
- * `\` (a registry hive), `<` (a Message-ID), `{` (a CLSID), or a digit with seven more hex digits (a hash: one of
- * 32 or more hex digits with no digit among its first 25 is too rare to matter). The regex engine finds these far
- * faster than a loop over the characters could.
+ * What puts a candidate near: `.` or `@` in a word; `-` before a digit (a CVE, and a version-1 UUID, whose third
+ * group starts with 1); `:` before `/`, `:` or a hex digit (a URL scheme, IPv6); `\` (a registry hive); `<` (a
+ * Message-ID); `{` (a CLSID); a digit with seven more hex digits (a hash: one of 32 or more hex digits with no digit
+ * among its first 25 is too rare to matter). The regex engine finds these far faster than a loop over the
+ * characters could, and prose (`well-known`, `Note: ...`) sets off none of them.
  */
-const TRIGGER = /[.@\-:\\{<]|\d[0-9a-f]{7}/gi;
+const TRIGGER = /[.@\\{<]|-\d|:[/:0-9a-f]|\d[0-9a-f]{7}/gi;
 
 /**
  * Calls `tried` at each position worth trying the candidate regex at, left to right: the start of the word around
