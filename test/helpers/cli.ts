@@ -34,7 +34,7 @@ export interface Run {
 }
 
 /** Runs one `scot` command to its end, with `stdin` piped in (not a terminal). */
-export function scot(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<Run> {
+export function scot(env: NodeJS.ProcessEnv, args: string[], stdin: string | Buffer = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env, stdio: 'pipe' });
     let stdout = '';
