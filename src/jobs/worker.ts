@@ -126,7 +126,10 @@ export class Worker {
     const id = Number(row.id);
     const ended = this.run(row, handler, abort).finally(() => {
       this.running.delete(id);
-      if (this.running.size === 0) clearInterval(this.renewal);
+      if (this.running.size === 0) {
+        clearInterval(this.renewal);
+        this.renewal = undefined;
+      }
       this.loop.poke();
     });
     this.running.set(id, { kind: row.kind, abort, ended });

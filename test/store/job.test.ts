@@ -199,6 +199,25 @@ for (const backend of await backends()) {
       assert.deepEqual([slowRan.map((j) => (j.payload as { i: number }).i), fastRan.length], [[0, 1, 2, 3, 4], 1]);
     });
 
+    it('a worker renews the lease of each job while it runs, also after earlier jobs have ended', async () => {
+      const { app, clock } = fixture();
+      clock.now = T0;
+      const long = gate();
+      const { handler } = recorder('test.renew', (job) => ((job.payload as { wait: boolean }).wait ? long.opened : Promise.resolve()), { concurrency: 1 });
+      const worker = new Worker(app, [handler], { leaseSeconds: 1 });
+      await enqueue(app, 'test.renew', { wait: false });
+      await worker.drain();
+      const { id } = await enqueue(app, 'test.renew', { wait: true });
+      assert.equal(await worker.poll(), 1);
+      clock.now = T0 + 100;
+      // The renewal runs on a timer every third of the lease: wait for its write, boundedly.
+      for (let i = 0; i < 100 && (await jobRow(app, id)).lease_until !== T0 + 101; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal((await jobRow(app, id)).lease_until, T0 + 101);
+      long.open();
+      await worker.idle();
+      assert.equal((await jobRow(app, id)).status, 'done');
+    });
+
     it('a job that outlives its timeout fails with a timeout error', async () => {
       const { app } = fixture();
       const handler: JobHandler = {
