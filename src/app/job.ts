@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../store/dialect/errors.js';
 import type { Store } from '../store/index.js';
 import { deleteDoneJobs, insertJob, jobById, jobCounts, recentJobs, requeueJob, type JobRow } from '../store/job.js';
 import type { App } from './context.js';
-import { inTransaction, reader, Unit } from './unit.js';
+import { inTransaction, Unit } from './unit.js';
 
 /** Attempts a job gets unless its enqueuer says otherwise: about ten minutes of backoff in all. */
 const DEFAULT_MAX_ATTEMPTS = 6;
@@ -119,14 +119,13 @@ export interface QueueSummary {
 /** Every kind's counts, and the latest failed and dead jobs: what an admin looks at when work piles up. For admins. */
 export async function jobsOverview(app: App, who: Principal, recent = 20): Promise<{ queues: QueueSummary[]; problems: JobRecord[] }> {
   if (!who.admin) throw forbidden('only admins see background jobs');
-  const unit = reader(app, who);
   const queues = new Map<string, QueueSummary>();
-  for (const { kind, status, n } of await jobCounts(unit.db)) {
+  for (const { kind, status, n } of await jobCounts(app.store.db)) {
     const queue = queues.get(kind) ?? { kind, pending: 0, running: 0, failed: 0, dead: 0, done: 0 };
     if (status in queue) queue[status as keyof Omit<QueueSummary, 'kind'>] = n;
     queues.set(kind, queue);
   }
-  const problems = (await recentJobs(unit.db, ['failed', 'dead'], recent)).map(presentJob);
+  const problems = (await recentJobs(app.store.db, ['failed', 'dead'], recent)).map(presentJob);
   return { queues: [...queues.values()], problems };
 }
 

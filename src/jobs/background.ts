@@ -41,7 +41,8 @@ export function startBackground(app: App, work: BackgroundWork, options: { pollM
   );
   // A commit in this process wakes the consumers at once; other nodes' commits wait for the next poll.
   const onChange = () => readerLoops.forEach((loop) => loop.poke());
-  app.feed.on('change', onChange);
+  // Only then: a feed without listeners skips emitting every change of a large ingest.
+  if (readerLoops.length > 0) app.feed.on('change', onChange);
   worker.start();
   schedulerLoop.start();
   readerLoops.forEach((loop) => loop.start());

@@ -20,10 +20,9 @@ function recorder(kind: string, work: (job: JobRecord) => Promise<void> = async 
   const ran: JobRecord[] = [];
   const handler: JobHandler = {
     kind,
-    async handle(job, context) {
+    async handle(job) {
       ran.push(job);
       await work(job);
-      void context;
     },
     ...extra,
   };
