@@ -87,7 +87,7 @@ export async function claimJobs(
     .orderBy('run_at')
     .orderBy('id')
     .limit(claim.limit);
-  return db
+  const claimed = await db
     .updateTable('job')
     .set({
       status: 'running',
@@ -100,6 +100,8 @@ export async function claimJobs(
     .where('status', 'in', DUE)
     .returningAll()
     .execute();
+  // An update returns its rows in no particular order; jobs start in the order they were due.
+  return claimed.sort((a, b) => Number(a.run_at) - Number(b.run_at) || Number(a.id) - Number(b.id));
 }
 
 /** Extends `owner`'s leases on `ids`; the ids it still holds (a job reaped meanwhile is not among them). */
