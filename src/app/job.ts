@@ -7,7 +7,7 @@ import { deleteDoneJobs, insertJob, jobById, jobCounts, recentJobs, requeueJob, 
 import type { App } from './context.js';
 import { inTransaction, Unit } from './unit.js';
 
-/** Attempts a job gets unless its enqueuer says otherwise: about ten minutes of backoff in all. */
+/** Attempts a job gets unless its enqueuer says otherwise: about five minutes of backoff in all. */
 const DEFAULT_MAX_ATTEMPTS = 6;
 
 /** A background job as workers, handlers and the CLI see it. */
@@ -88,6 +88,7 @@ export async function enqueue(
   return result;
 }
 
+/** A stored job as handlers and the CLI see it: payload parsed, progress as one object. */
 export function presentJob(row: JobRow): JobRecord {
   return {
     id: Number(row.id),
