@@ -52,6 +52,9 @@ export interface EnqueueOptions {
   key?: string;
 }
 
+/** The database notice channel on which nodes hear of jobs enqueued by other nodes. */
+export const JOB_CHANNEL = 'scot_job';
+
 const wakeups = new WeakMap<Store, EventEmitter<{ job: [string] }>>();
 
 /** Emits `job` with the kind when a job was enqueued in this process, so its workers need not wait for their next poll. */
@@ -85,6 +88,7 @@ export async function enqueue(
   const wake = () => jobWakeups(app.store).emit('job', kind);
   if (inUnit) where.afterCommit(wake);
   else wake();
+  await app.store.rules.notify(inUnit ? where.db : app.store.db, JOB_CHANNEL, kind);
   return result;
 }
 
@@ -143,6 +147,7 @@ export async function retryJob(app: App, who: Principal, id: number): Promise<Jo
     if (!retried) throw conflict(`job ${id} is ${row.status}; only failed or dead jobs can be retried`);
     unit.record('job', id, 'retry', { status: [row.status, 'pending'] });
     unit.afterCommit(() => jobWakeups(app.store).emit('job', row.kind));
+    await app.store.rules.notify(unit.db, JOB_CHANNEL, row.kind);
     return presentJob(retried);
   });
 }

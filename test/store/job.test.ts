@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createApp, type App } from '../../src/app/context.js';
-import { enqueue, jobsOverview, retryJob, type JobHandler, type JobRecord } from '../../src/app/job.js';
+import { enqueue, JOB_CHANNEL, jobsOverview, retryJob, type JobHandler, type JobRecord } from '../../src/app/job.js';
 import { inTransaction } from '../../src/app/unit.js';
 import { Worker } from '../../src/jobs/worker.js';
 import { openStore } from '../../src/store/index.js';
@@ -176,6 +176,25 @@ for (const backend of await backends()) {
         assert.deepEqual(statuses.map((s) => s.status), ['done']);
       } finally {
         await otherStore.close();
+      }
+    });
+
+    it('a job enqueued on one node is heard on every node listening, once its transaction commits', { skip: backend.name === 'sqlite' && 'one machine: in-process wake-ups only' }, async () => {
+      const { app, url } = fixture();
+      const heard: string[] = [];
+      let first!: () => void;
+      const heardOne = new Promise<void>((resolve) => (first = resolve));
+      const stop = await app.store.rules.listen(url, JOB_CHANNEL, (kind) => {
+        heard.push(kind);
+        first();
+      });
+      try {
+        await inTransaction(app, ADMIN, (unit) => enqueue(unit, 'test.heard', {}));
+        const late = new Promise((resolve) => setTimeout(() => resolve('not heard'), 10_000).unref());
+        assert.equal(await Promise.race([heardOne.then(() => 'heard'), late]), 'heard');
+        assert.deepEqual(heard, ['test.heard']);
+      } finally {
+        await stop?.();
       }
     });
 

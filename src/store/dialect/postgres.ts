@@ -25,4 +25,16 @@ export const postgresRules: DialectRules = {
   },
   singleWriter: false,
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query.forUpdate().skipLocked(),
+  async notify(db, channel, message) {
+    await sql`select pg_notify(${channel}, ${message})`.execute(db);
+  },
+  async listen(url, channel, heard) {
+    const client = new pg.Client({ connectionString: url });
+    // A lost listener only delays other nodes' notices until the next poll: say so, and never crash for it.
+    client.on('error', (err) => console.error(`listening on ${channel}: ${err.message}; other nodes are heard at the next poll`));
+    client.on('notification', (notice) => heard(notice.payload ?? ''));
+    await client.connect();
+    await client.query(`listen ${client.escapeIdentifier(channel)}`);
+    return () => client.end();
+  },
 };

@@ -47,6 +47,9 @@ export const sqliteRules: DialectRules = {
   singleWriter: true,
   // The one writer needs no row locks: a claim is a single update statement.
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query,
+  // One SQLite file serves one machine: its in-process wake-ups are all there is.
+  notify: async () => {},
+  listen: async () => undefined,
 };
 
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' + c);
