@@ -5,9 +5,9 @@ import { isUniqueViolation } from '../store/dialect/errors.js';
 import type { Store } from '../store/index.js';
 import { deleteDoneJobs, insertJob, jobById, jobCounts, recentJobs, requeueJob, type JobRow } from '../store/job.js';
 import type { App } from './context.js';
-import { inTransaction, reader, Unit } from './unit.js';
+import { inTransaction, Unit } from './unit.js';
 
-/** Attempts a job gets unless its enqueuer says otherwise: about ten minutes of backoff in all. */
+/** Attempts a job gets unless its enqueuer says otherwise: about five minutes of backoff in all. */
 const DEFAULT_MAX_ATTEMPTS = 6;
 
 /** A background job as workers, handlers and the CLI see it. */
@@ -52,6 +52,9 @@ export interface EnqueueOptions {
   key?: string;
 }
 
+/** The database notice channel on which nodes hear of jobs enqueued by other nodes. */
+export const JOB_CHANNEL = 'scot_job';
+
 const wakeups = new WeakMap<Store, EventEmitter<{ job: [string] }>>();
 
 /** Emits `job` with the kind when a job was enqueued in this process, so its workers need not wait for their next poll. */
@@ -85,9 +88,11 @@ export async function enqueue(
   const wake = () => jobWakeups(app.store).emit('job', kind);
   if (inUnit) where.afterCommit(wake);
   else wake();
+  await app.store.rules.notify(inUnit ? where.db : app.store.db, JOB_CHANNEL, kind);
   return result;
 }
 
+/** A stored job as handlers and the CLI see it: payload parsed, progress as one object. */
 export function presentJob(row: JobRow): JobRecord {
   return {
     id: Number(row.id),
@@ -119,14 +124,13 @@ export interface QueueSummary {
 /** Every kind's counts, and the latest failed and dead jobs: what an admin looks at when work piles up. For admins. */
 export async function jobsOverview(app: App, who: Principal, recent = 20): Promise<{ queues: QueueSummary[]; problems: JobRecord[] }> {
   if (!who.admin) throw forbidden('only admins see background jobs');
-  const unit = reader(app, who);
   const queues = new Map<string, QueueSummary>();
-  for (const { kind, status, n } of await jobCounts(unit.db)) {
+  for (const { kind, status, n } of await jobCounts(app.store.db)) {
     const queue = queues.get(kind) ?? { kind, pending: 0, running: 0, failed: 0, dead: 0, done: 0 };
     if (status in queue) queue[status as keyof Omit<QueueSummary, 'kind'>] = n;
     queues.set(kind, queue);
   }
-  const problems = (await recentJobs(unit.db, ['failed', 'dead'], recent)).map(presentJob);
+  const problems = (await recentJobs(app.store.db, ['failed', 'dead'], recent)).map(presentJob);
   return { queues: [...queues.values()], problems };
 }
 
@@ -143,6 +147,7 @@ export async function retryJob(app: App, who: Principal, id: number): Promise<Jo
     if (!retried) throw conflict(`job ${id} is ${row.status}; only failed or dead jobs can be retried`);
     unit.record('job', id, 'retry', { status: [row.status, 'pending'] });
     unit.afterCommit(() => jobWakeups(app.store).emit('job', row.kind));
+    await app.store.rules.notify(unit.db, JOB_CHANNEL, row.kind);
     return presentJob(retried);
   });
 }

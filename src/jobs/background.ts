@@ -1,5 +1,5 @@
 import type { App } from '../app/context.js';
-import { pruneJobs, type JobHandler } from '../app/job.js';
+import { JOB_CHANNEL, jobWakeups, pruneJobs, type JobHandler } from '../app/job.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
 import { Scheduler, type Schedule } from './schedule.js';
@@ -27,7 +27,7 @@ const SCHEDULER_POLL_MS = 15_000;
  * against one PostgreSQL database. `stop` lets running jobs finish (or hands them back) and frees
  * the consumers' cursors for another node.
  */
-export function startBackground(app: App, work: BackgroundWork, options: { pollMs?: number } = {}): { stop(): Promise<void> } {
+export async function startBackground(app: App, work: BackgroundWork, options: { pollMs?: number } = {}): Promise<{ stop(): Promise<void> }> {
   const pollMs = options.pollMs ?? 1000;
   const worker = new Worker(app, work.handlers, { pollMs });
   const scheduler = new Scheduler(app, work.schedules);
@@ -41,13 +41,17 @@ export function startBackground(app: App, work: BackgroundWork, options: { pollM
   );
   // A commit in this process wakes the consumers at once; other nodes' commits wait for the next poll.
   const onChange = () => readerLoops.forEach((loop) => loop.poke());
-  app.feed.on('change', onChange);
+  // Only then: a feed without listeners skips emitting every change of a large ingest.
+  if (readerLoops.length > 0) app.feed.on('change', onChange);
+  // Jobs enqueued on other nodes wake this one at once; where nodes share no notices, polling finds them.
+  const stopListening = await app.store.rules.listen(app.config.databaseUrl, JOB_CHANNEL, (kind) => jobWakeups(app.store).emit('job', kind));
   worker.start();
   schedulerLoop.start();
   readerLoops.forEach((loop) => loop.start());
   return {
     async stop() {
       app.feed.off('change', onChange);
+      await stopListening?.();
       await Promise.all([worker.stop(), schedulerLoop.stop(), ...readerLoops.map((loop) => loop.stop())]);
       await Promise.all(readers.map((reader) => reader.release()));
     },

@@ -15,6 +15,7 @@ export interface ChangeConsumer {
   handle(unit: Unit, changes: readonly ChangeRecord[]): Promise<void>;
 }
 
+/** How a cursor reader names itself, how long its lease lasts, and how long it waits at a hole in the seqs. */
 export interface CursorOptions {
   owner?: string;
   /** How long the cursor stays this node's without a step (default 30 s). */

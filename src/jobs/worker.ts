@@ -8,6 +8,7 @@ import { claimJobs, endJob, reapExpiredLeases, renewLeases, setJobProgress, type
 /** Names this process in leases, so `scot jobs` and the database tell which node holds what. */
 export const nodeName = (role: string) => `${os.hostname()}:${process.pid}:${role}:${crypto.randomBytes(3).toString('hex')}`;
 
+/** How a worker names itself, how often it polls, and how long its leases and shutdown grace last. */
 export interface WorkerOptions {
   /** The lease owner's name; one per Worker. */
   owner?: string;
@@ -126,7 +127,10 @@ export class Worker {
     const id = Number(row.id);
     const ended = this.run(row, handler, abort).finally(() => {
       this.running.delete(id);
-      if (this.running.size === 0) clearInterval(this.renewal);
+      if (this.running.size === 0) {
+        clearInterval(this.renewal);
+        this.renewal = undefined;
+      }
       this.loop.poke();
     });
     this.running.set(id, { kind: row.kind, abort, ended });

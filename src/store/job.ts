@@ -3,6 +3,7 @@ import type { DialectRules } from './dialect/rules.js';
 import type { Executor } from './index.js';
 import type { JobTable } from './schema.js';
 
+/** A stored job. */
 export type JobRow = Selectable<JobTable>;
 
 /** Statuses of a job still to run; a job's key is unique among these. */
@@ -10,6 +11,7 @@ const TO_RUN = ['pending', 'running', 'failed'];
 /** Statuses a worker may claim once `run_at` has come. */
 const DUE = ['pending', 'failed'];
 
+/** What enqueueing stores; a new job is pending with no attempts yet. */
 export interface NewJob {
   kind: string;
   payload: string;
@@ -46,6 +48,7 @@ export async function insertJob(db: Executor, job: NewJob): Promise<{ id: number
   throw new Error(`job key ${job.key} keeps changing hands; enqueue it again`);
 }
 
+/** Job `id`, in any status. */
 export async function jobById(db: Executor, id: number): Promise<JobRow | undefined> {
   return db.selectFrom('job').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -87,7 +90,7 @@ export async function claimJobs(
     .orderBy('run_at')
     .orderBy('id')
     .limit(claim.limit);
-  return db
+  const claimed = await db
     .updateTable('job')
     .set({
       status: 'running',
@@ -100,6 +103,8 @@ export async function claimJobs(
     .where('status', 'in', DUE)
     .returningAll()
     .execute();
+  // An update returns its rows in no particular order; jobs start in the order they were due.
+  return claimed.sort((a, b) => Number(a.run_at) - Number(b.run_at) || Number(a.id) - Number(b.id));
 }
 
 /** Extends `owner`'s leases on `ids`; the ids it still holds (a job reaped meanwhile is not among them). */

@@ -84,5 +84,19 @@ for (const backend of await backends()) {
         await worker.stop().catch(() => {});
       }
     });
+
+    it('serve in its default role, all, answers HTTP and runs jobs in the same process', async () => {
+      const port = await freePort();
+      const server = new Served({ ...env, SCOT_PORT: String(port), SCOT_HOST: '127.0.0.1' });
+      try {
+        await server.waitFor(/SCOT is listening on/);
+        const { id } = await enqueue(app, 'job.prune', {});
+        await untilStatus(app, id, 'done');
+        assert.equal((await fetch(`http://127.0.0.1:${port}/scot/api/v2/health`)).status, 200);
+        assert.deepEqual(await server.stop(), { code: 0, signal: null });
+      } finally {
+        await server.stop().catch(() => {});
+      }
+    });
   });
 }

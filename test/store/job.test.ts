@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createApp, type App } from '../../src/app/context.js';
-import { enqueue, jobsOverview, retryJob, type JobHandler, type JobRecord } from '../../src/app/job.js';
+import { enqueue, JOB_CHANNEL, jobsOverview, retryJob, type JobHandler, type JobRecord } from '../../src/app/job.js';
 import { inTransaction } from '../../src/app/unit.js';
 import { Worker } from '../../src/jobs/worker.js';
 import { openStore } from '../../src/store/index.js';
@@ -20,10 +20,9 @@ function recorder(kind: string, work: (job: JobRecord) => Promise<void> = async 
   const ran: JobRecord[] = [];
   const handler: JobHandler = {
     kind,
-    async handle(job, context) {
+    async handle(job) {
       ran.push(job);
       await work(job);
-      void context;
     },
     ...extra,
   };
@@ -180,6 +179,25 @@ for (const backend of await backends()) {
       }
     });
 
+    it('a job enqueued on one node is heard on every node listening, once its transaction commits', { skip: backend.name === 'sqlite' && 'one machine: in-process wake-ups only' }, async () => {
+      const { app, url } = fixture();
+      const heard: string[] = [];
+      let first!: () => void;
+      const heardOne = new Promise<void>((resolve) => (first = resolve));
+      const stop = await app.store.rules.listen(url, JOB_CHANNEL, (kind) => {
+        heard.push(kind);
+        first();
+      });
+      try {
+        await inTransaction(app, ADMIN, (unit) => enqueue(unit, 'test.heard', {}));
+        const late = new Promise((resolve) => setTimeout(() => resolve('not heard'), 10_000).unref());
+        assert.equal(await Promise.race([heardOne.then(() => 'heard'), late]), 'heard');
+        assert.deepEqual(heard, ['test.heard']);
+      } finally {
+        await stop?.();
+      }
+    });
+
     it('a worker runs at most `concurrency` jobs of a kind at once, and other kinds beside them', async () => {
       const { app } = fixture();
       const slow = gate();
@@ -197,6 +215,25 @@ for (const backend of await backends()) {
       await worker.idle();
       await worker.drain();
       assert.deepEqual([slowRan.map((j) => (j.payload as { i: number }).i), fastRan.length], [[0, 1, 2, 3, 4], 1]);
+    });
+
+    it('a worker renews the lease of each job while it runs, also after earlier jobs have ended', async () => {
+      const { app, clock } = fixture();
+      clock.now = T0;
+      const long = gate();
+      const { handler } = recorder('test.renew', (job) => ((job.payload as { wait: boolean }).wait ? long.opened : Promise.resolve()), { concurrency: 1 });
+      const worker = new Worker(app, [handler], { leaseSeconds: 1 });
+      await enqueue(app, 'test.renew', { wait: false });
+      await worker.drain();
+      const { id } = await enqueue(app, 'test.renew', { wait: true });
+      assert.equal(await worker.poll(), 1);
+      clock.now = T0 + 100;
+      // The renewal runs on a timer every third of the lease: wait for its write, boundedly.
+      for (let i = 0; i < 100 && (await jobRow(app, id)).lease_until !== T0 + 101; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal((await jobRow(app, id)).lease_until, T0 + 101);
+      long.open();
+      await worker.idle();
+      assert.equal((await jobRow(app, id)).status, 'done');
     });
 
     it('a job that outlives its timeout fails with a timeout error', async () => {

@@ -28,4 +28,16 @@ export const postgresRules: DialectRules = {
   transactionLock(key: string): RawBuilder<unknown> {
     return sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
   },
+  async notify(db, channel, message) {
+    await sql`select pg_notify(${channel}, ${message})`.execute(db);
+  },
+  async listen(url, channel, heard) {
+    const client = new pg.Client({ connectionString: url });
+    // A lost listener only delays other nodes' notices until the next poll: say so, and never crash for it.
+    client.on('error', (err) => console.error(`listening on ${channel}: ${err.message}; other nodes are heard at the next poll`));
+    client.on('notification', (notice) => heard(notice.payload ?? ''));
+    await client.connect();
+    await client.query(`listen ${client.escapeIdentifier(channel)}`);
+    return () => client.end();
+  },
 };

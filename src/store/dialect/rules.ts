@@ -1,4 +1,4 @@
-import type { Expression, RawBuilder, SelectQueryBuilder } from 'kysely';
+import type { Expression, Kysely, RawBuilder, SelectQueryBuilder } from 'kysely';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -22,4 +22,8 @@ export interface DialectRules {
    * process check-then-insert one at a time; none where a single writer already serializes them.
    */
   transactionLock(key: string): RawBuilder<unknown> | undefined;
+  /** Tells every node listening on `channel` once `db`'s transaction commits; nothing where one process is all there is. */
+  notify(db: Kysely<any>, channel: string, message: string): Promise<void>;
+  /** Hears every node's notices on `channel` until the returned stop is called; undefined where nodes share no notices. */
+  listen(url: string, channel: string, heard: (message: string) => void): Promise<(() => Promise<void>) | undefined>;
 }
