@@ -1,8 +1,9 @@
+import { MAX_EPOCH, MAX_ID } from '../domain/catalog.js';
 import { badInput, forbidden } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
 import { listChanges } from '../store/change.js';
 import type { App } from './context.js';
-import { envelope, listParam, parsePage, type ListEnvelope, type RawQuery } from './list.js';
+import { envelope, isWhole, listParam, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { presentChange } from './view.js';
 
 /** What the audit log filters by: list parameters, and `when` as `<from>,<to>` epoch seconds. */
@@ -14,10 +15,12 @@ export async function auditLog(app: App, who: Principal, q: RawQuery): Promise<L
   const unknown = Object.keys(q).find((name) => !AUDIT_PARAMETERS.includes(name));
   if (unknown) throw badInput(unknown, `cannot filter the audit log by "${unknown}"; filters: ${AUDIT_PARAMETERS.join(', ')}`);
   const ids = listParam(q, 'id');
-  if (ids.some((id) => !/^\d+$/.test(id))) throw badInput('id', 'id must be whole numbers separated by commas');
+  if (ids.some((id) => !isWhole(id, MAX_ID))) throw badInput('id', `id must be whole numbers from 0 to ${MAX_ID} separated by commas`);
   const when = typeof q.when === 'string' ? q.when : undefined;
-  if (q.when !== undefined && !/^\d*(,\d*)?$/.test(when ?? '-')) throw badInput('when', 'when must be <from>,<to> in epoch seconds');
-  const [from, to] = when?.split(',') ?? [];
+  const [from, to, ...more] = when?.split(',') ?? [];
+  if (q.when !== undefined && (when === undefined || more.length > 0 || [from, to].some((v) => v && !isWhole(v, MAX_EPOCH)))) {
+    throw badInput('when', `when must be <from>,<to> in epoch seconds, whole numbers from 0 to ${MAX_EPOCH}`);
+  }
   const sort = q.sort ?? '-seq';
   if (sort !== 'seq' && sort !== '-seq') throw badInput('sort', 'the audit log sorts by seq or -seq');
   const { rows, total } = await listChanges(

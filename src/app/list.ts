@@ -81,7 +81,8 @@ const fieldOf = (type: WorkflowType, name: string): ListField | undefined =>
   Object.hasOwn(LIST_FIELDS[type], name) ? LIST_FIELDS[type][name] : undefined;
 
 /** Digits only (no sign, fraction or exponent) and at most `max`, so the column can hold it. */
-const isWhole = (text: string, max: number) => /^\d+$/.test(text) && Number(text) <= max;
+/** A whole number from 0 to `max`, written in digits only. */
+export const isWhole = (text: string, max: number) => /^\d+$/.test(text) && Number(text) <= max;
 
 /** Validates a list query against the type's catalog; unknown fields are an error, never ignored. */
 export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery, 'readableBy'> & { columns?: string[] } {
