@@ -2,14 +2,31 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { AlertgroupInput, AlertInput } from '../domain/input/alertgroup.js';
 import type { Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
-import { getTracked, insertTracked, insertTrackedMany, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import type { AlertgroupRow } from '../store/schema.js';
+import { getTracked, insertTracked, insertTrackedMany, touchTracked, updateTracked, updateTrackedWhere } from '../store/tracked.js';
 import { groupColumns, groupsForNew, modifiable } from './access.js';
+import { presentAlerts, type AlertRecord } from './alert.js';
 import type { App } from './context.js';
 import { GroupCommit } from './group-commit.js';
 import { attachLabels, labelNames } from './label.js';
 import { lockForChange } from './lock.js';
+import type { Noun } from './noun.js';
 import { inTransaction, type Unit } from './unit.js';
-import { presentOne, type Record_ } from './view.js';
+import { entryCounts, trackedRecords, viewedRecords, type TrackedRecord, type ViewedRecord } from './view.js';
+
+/** An alertgroup as the API answers it. */
+export interface AlertgroupRecord extends TrackedRecord, ViewedRecord {
+  message_id: string | null;
+  subject: string;
+  columns: string[];
+  alert_count: number;
+  open_count: number;
+  closed_count: number;
+  promoted_count: number;
+  view_count: number;
+  occurred: number | null;
+  entry_count: number;
+}
 
 export interface IngestResult {
   id: number;
@@ -139,7 +156,7 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
  * rows may be added, never edited. The alert takes its alertgroup's owner and groups, and its
  * marking unless it names one; a data key new to the alertgroup becomes one more column.
  */
-export async function addAlert(app: App, who: Principal, input: AlertInput): Promise<Record_> {
+export async function addAlert(app: App, who: Principal, input: AlertInput): Promise<AlertRecord> {
   return inTransaction(app, who, async (unit) => {
     // Locked first: its counters and columns are read, then written, with the new row.
     await lockForChange(unit, 'alertgroup', [input.alertgroup]);
@@ -164,7 +181,7 @@ export async function addAlert(app: App, who: Principal, input: AlertInput): Pro
       ...(columns.length > before.length ? { columns: [before, columns] } : {}),
     });
     await refreshAlertgroup(unit, group.id);
-    return presentOne(unit, 'alert', (await getTracked(unit.db, 'alert', id))!);
+    return (await presentAlerts(unit, [(await getTracked(unit.db, 'alert', id))!]))[0];
   });
 }
 
@@ -207,19 +224,11 @@ export async function refreshAlertgroup(unit: Unit, alertgroupId: number): Promi
   if (status !== group.status) unit.record('alertgroup', alertgroupId, 'update', { status: [group.status, status] });
 }
 
-/** Sets an alert's status by hand (close or reopen). */
-export async function setAlertStatus(unit: Unit, alert: TrackedRow, status: SettableStatus): Promise<void> {
-  if (alert.status === status) return;
-  await updateTracked(unit.db, 'alert', alert.id, { status, updated: unit.now });
-  unit.record('alert', alert.id, 'update', { status: [alert.status, status] });
-  await refreshAlertgroup(unit, alert.alertgroup_id);
-}
-
 /**
  * Closing an alertgroup closes its open alerts; reopening reopens its closed ones.
  * Promoted alerts keep their promotion either way.
  */
-export async function setAlertgroupStatus(unit: Unit, group: TrackedRow, status: SettableStatus): Promise<void> {
+async function setAlertgroupStatus(unit: Unit, group: AlertgroupRow, status: SettableStatus): Promise<void> {
   const from = status === 'closed' ? 'open' : 'closed';
   const changed = await unit.db
     .selectFrom('alert')
@@ -256,3 +265,45 @@ export async function cascadeToAlerts(
     .where(where)
     .execute();
 }
+
+/** Alertgroups as the API answers them. */
+async function presentAlertgroups(unit: Unit, rows: AlertgroupRow[]): Promise<AlertgroupRecord[]> {
+  const [tracked, viewed, entries] = await Promise.all([
+    trackedRecords(unit, 'alertgroup', rows),
+    viewedRecords(unit, 'alertgroup', rows),
+    entryCounts(unit, 'alertgroup', rows),
+  ]);
+  return rows.map((row) => ({
+    ...tracked(row),
+    message_id: row.message_id,
+    subject: row.subject,
+    columns: JSON.parse(row.columns),
+    alert_count: row.alert_count,
+    open_count: row.open_count,
+    closed_count: row.closed_count,
+    promoted_count: row.promoted_count,
+    view_count: row.view_count,
+    occurred: row.occurred,
+    entry_count: entries.get(row.id) ?? 0,
+    ...viewed(row),
+  }));
+}
+
+/**
+ * An alertgroup's status follows its alerts, and its alerts share what happens to it as a whole:
+ * its groups, its deletion and its return.
+ */
+export const alertgroupNoun: Noun<'alertgroup'> = {
+  plainFields: ['subject', 'owner', 'tlp'],
+  present: presentAlertgroups,
+  setStatus: setAlertgroupStatus,
+  onRegroup: (unit, row, after) =>
+    cascadeToAlerts(unit, row.id, groupColumns(after), (eb) =>
+      eb.and([eb('read_groups', '=', row.read_groups), eb('modify_groups', '=', row.modify_groups)]),
+    ),
+  onDelete: (unit, row) => cascadeToAlerts(unit, row.id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null)),
+  async onRestore(unit, row, stamp) {
+    await cascadeToAlerts(unit, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
+    await refreshAlertgroup(unit, row.id);
+  },
+};
