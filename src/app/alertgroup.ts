@@ -1,7 +1,7 @@
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { AlertgroupInput, AlertInput } from '../domain/input/alertgroup.js';
 import type { Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
+import { alertgroupByMessageId, alertIdsOf, alertIdsWithStatus, alertStatusCounts, updateAlertsAndEntries } from '../store/alertgroup.js';
 import type { AlertgroupRow } from '../store/schema.js';
 import { getTracked, insertTracked, insertTrackedMany, touchTracked, updateTracked, updateTrackedWhere } from '../store/tracked.js';
 import { groupColumns, groupsForNew, modifiable } from './access.js';
@@ -78,21 +78,10 @@ export async function ingestAlertgroup(app: App, who: Principal, input: Alertgro
 async function existingByMessageId(unit: Unit, messageId: string): Promise<IngestResult | undefined> {
   const lock = unit.rules.transactionLock(`alertgroup.message_id:${messageId}`);
   if (lock) await lock.execute(unit.db);
-  const { groups, username } = unit.who;
-  let lookup = unit.db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId);
-  if (!unit.who.admin) {
-    lookup = lookup.where((eb) =>
-      eb.or([
-        unit.rules.jsonArrayHasAny(eb.ref('read_groups'), groups),
-        unit.rules.jsonArrayHasAny(eb.ref('modify_groups'), groups),
-        eb('owner', '=', username),
-      ]),
-    );
-  }
-  const row = await lookup.orderBy('id').executeTakeFirst();
-  if (!row) return undefined;
-  const alerts = await unit.db.selectFrom('alert').select('id').where('alertgroup_id', '=', row.id).orderBy('id').execute();
-  return { id: row.id, alerts: alerts.map((a) => a.id), created: false };
+  const { groups, username, admin } = unit.who;
+  const id = await alertgroupByMessageId(unit.db, unit.rules, messageId, admin ? null : { groups, username });
+  if (id === undefined) return undefined;
+  return { id, alerts: await alertIdsOf(unit.db, id), created: false };
 }
 
 async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<IngestResult> {
@@ -191,16 +180,9 @@ export async function addAlert(app: App, who: Principal, input: AlertInput): Pro
  * (`lockForChange`): no other transaction changes its alerts meanwhile, so the recount is exact.
  */
 export async function refreshAlertgroup(unit: Unit, alertgroupId: number): Promise<void> {
-  const rows = await unit.db
-    .selectFrom('alert')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('alertgroup_id', '=', alertgroupId)
-    .where('deleted_at', 'is', null)
-    .groupBy('status')
-    .execute();
-  const counts = { open: 0, closed: 0, promoted: 0 };
-  for (const r of rows) if (r.status in counts) counts[r.status as keyof typeof counts] = Number(r.n);
-  const group = await unit.db.selectFrom('alertgroup').select(['status', 'open_count', 'closed_count', 'promoted_count', 'alert_count']).where('id', '=', alertgroupId).executeTakeFirstOrThrow();
+  const byStatus = await alertStatusCounts(unit.db, alertgroupId);
+  const counts = { open: byStatus.get('open') ?? 0, closed: byStatus.get('closed') ?? 0, promoted: byStatus.get('promoted') ?? 0 };
+  const group = (await getTracked(unit.db, 'alertgroup', alertgroupId, { includeDeleted: true }))!;
   const status = alertgroupStatus(counts);
   const alertCount = counts.open + counts.closed + counts.promoted;
   if (
@@ -230,40 +212,13 @@ export async function refreshAlertgroup(unit: Unit, alertgroupId: number): Promi
  */
 async function setAlertgroupStatus(unit: Unit, group: AlertgroupRow, status: SettableStatus): Promise<void> {
   const from = status === 'closed' ? 'open' : 'closed';
-  const changed = await unit.db
-    .selectFrom('alert')
-    .select('id')
-    .where('alertgroup_id', '=', group.id)
-    .where('status', '=', from)
-    .where('deleted_at', 'is', null)
-    .execute();
+  const changed = await alertIdsWithStatus(unit.db, group.id, from);
   if (changed.length === 0) return;
   await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', group.id, { status, updated: unit.now }, (eb) =>
     eb.and([eb('status', '=', from), eb('deleted_at', 'is', null)]),
   );
-  for (const a of changed) unit.record('alert', a.id, 'update', { status: [from, status] });
+  for (const id of changed) unit.record('alert', id, 'update', { status: [from, status] });
   await refreshAlertgroup(unit, group.id);
-}
-
-/**
- * What happens to an alertgroup as a whole (deleted, restored, regrouped) happens to its alerts and
- * to the entries written on them, those matching `where`; otherwise they would stay listed, or
- * readable by the old groups, while their alertgroup is gone or moved.
- */
-export async function cascadeToAlerts(
-  unit: Unit,
-  alertgroupId: number,
-  values: Record<string, unknown>,
-  where: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>,
-) {
-  await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', alertgroupId, values, where);
-  await unit.db
-    .updateTable('entry')
-    .set({ ...values, rev: sql`rev + 1` })
-    .where('target_type', '=', 'alert')
-    .where('target_id', 'in', unit.db.selectFrom('alert').select('alert.id').where('alert.alertgroup_id', '=', alertgroupId))
-    .where(where)
-    .execute();
 }
 
 /** Alertgroups as the API answers them. */
@@ -290,20 +245,21 @@ async function presentAlertgroups(unit: Unit, rows: AlertgroupRow[]): Promise<Al
 }
 
 /**
- * An alertgroup's status follows its alerts, and its alerts share what happens to it as a whole:
- * its groups, its deletion and its return.
+ * An alertgroup's status follows its alerts, and its alerts and the entries on them share what
+ * happens to it as a whole (its groups, its deletion, its return); otherwise they would stay
+ * listed, or readable by the old groups, while their alertgroup is gone or moved.
  */
 export const alertgroupNoun: Noun<'alertgroup'> = {
   plainFields: ['subject', 'owner', 'tlp'],
   present: presentAlertgroups,
   setStatus: setAlertgroupStatus,
   onRegroup: (unit, row, after) =>
-    cascadeToAlerts(unit, row.id, groupColumns(after), (eb) =>
+    updateAlertsAndEntries(unit.db, row.id, groupColumns(after), (eb) =>
       eb.and([eb('read_groups', '=', row.read_groups), eb('modify_groups', '=', row.modify_groups)]),
     ),
-  onDelete: (unit, row) => cascadeToAlerts(unit, row.id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null)),
+  onDelete: (unit, row) => updateAlertsAndEntries(unit.db, row.id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null)),
   async onRestore(unit, row, stamp) {
-    await cascadeToAlerts(unit, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
+    await updateAlertsAndEntries(unit.db, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
     await refreshAlertgroup(unit, row.id);
   },
 };

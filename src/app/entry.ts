@@ -5,6 +5,7 @@ import type { Principal } from '../domain/principal.js';
 import { canModify } from '../domain/principal.js';
 import { sanitizeEntryHtml } from '../domain/sanitize.js';
 import type { EntryClass } from '../domain/status.js';
+import { summariesOf } from '../store/entry.js';
 import type { EntryRow } from '../store/schema.js';
 import { countBy, getTracked, insertTracked, lockTracked, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
@@ -97,18 +98,10 @@ export async function editableEntry(unit: Unit, id: number, options: { includeDe
 
 /** An object has one summary: promoting an entry to it demotes the previous one. The caller holds the object's lock. */
 async function demoteSummaries(unit: Unit, targetType: string, targetId: number, except?: number) {
-  const previous = await unit.db
-    .selectFrom('entry')
-    .select('id')
-    .where('target_type', '=', targetType)
-    .where('target_id', '=', targetId)
-    .where('class', '=', 'summary')
-    .where('deleted_at', 'is', null)
-    .execute();
-  for (const p of previous) {
-    if (p.id === except) continue;
-    await updateTracked(unit.db, 'entry', p.id, { class: 'entry', updated: unit.now });
-    unit.record('entry', p.id, 'update', { class: ['summary', 'entry'] });
+  for (const id of await summariesOf(unit.db, targetType, targetId)) {
+    if (id === except) continue;
+    await updateTracked(unit.db, 'entry', id, { class: 'entry', updated: unit.now });
+    unit.record('entry', id, 'update', { class: ['summary', 'entry'] });
   }
 }
 
