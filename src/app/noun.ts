@@ -60,7 +60,7 @@ export interface Noun<T extends WorkflowType> {
   promoted?(unit: Unit, parentId: number, rows: RowOf<T>[]): Promise<void>;
 }
 
-/** Sets the status of an object whose status is its own, stamping `also` (e.g. when it closed) with it. */
+/** Sets the status of an object whose status is its own, with `also`: fields unset until now (when an incident first closed). */
 export async function setOwnStatus(
   unit: Unit,
   type: WorkflowType,
