@@ -1,33 +1,34 @@
 import type { WorkflowType } from '../domain/catalog.js';
 import { forbidden, notFound } from '../domain/error.js';
 import { canModify, canRead, type Groups, type Principal } from '../domain/principal.js';
+import type { RowOf } from '../store/schema.js';
 import { getTracked, type TrackedRow } from '../store/tracked.js';
 import type { Unit } from './unit.js';
 
-export const groupsOf = (row: TrackedRow): Groups => ({
+export const groupsOf = (row: Pick<TrackedRow, 'read_groups' | 'modify_groups'>): Groups => ({
   read: JSON.parse(row.read_groups),
   modify: JSON.parse(row.modify_groups),
 });
 
 /** The row when the caller may read it; 404 otherwise, so unreadable objects do not reveal they exist. */
-export async function readable(
+export async function readable<T extends WorkflowType>(
   unit: Unit,
-  type: WorkflowType,
+  type: T,
   id: number,
   options: { includeDeleted?: boolean } = {},
-): Promise<TrackedRow> {
+): Promise<RowOf<T>> {
   const row = await getTracked(unit.db, type, id, options);
   if (!row || !canRead(unit.who, groupsOf(row))) throw notFound(type, id);
   return row;
 }
 
 /** The row when the caller may change it: 404 when unreadable, 403 when readable only. */
-export async function modifiable(
+export async function modifiable<T extends WorkflowType>(
   unit: Unit,
-  type: WorkflowType,
+  type: T,
   id: number,
   options: { includeDeleted?: boolean } = {},
-): Promise<TrackedRow> {
+): Promise<RowOf<T>> {
   const row = await readable(unit, type, id, options);
   assertModify(unit, type, row);
   return row;

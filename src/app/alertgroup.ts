@@ -1,15 +1,30 @@
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { AlertgroupInput, AlertInput } from '../domain/input/alertgroup.js';
+import type { AlertgroupInput } from '../domain/input/alertgroup.js';
 import type { Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
-import { getTracked, insertTracked, insertTrackedMany, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
-import { groupColumns, groupsForNew, modifiable } from './access.js';
+import { alertgroupByMessageId, alertIdsOf, alertIdsWithStatus, alertStatusCounts, updateAlertsAndEntries } from '../store/alertgroup.js';
+import type { AlertgroupRow } from '../store/schema.js';
+import { getTracked, insertTracked, insertTrackedMany, touchTracked, updateTrackedWhere } from '../store/tracked.js';
+import { groupColumns, groupsForNew } from './access.js';
 import type { App } from './context.js';
 import { GroupCommit } from './group-commit.js';
 import { attachLabels, labelNames } from './label.js';
-import { lockForChange } from './lock.js';
+import type { Noun } from './noun.js';
 import { inTransaction, type Unit } from './unit.js';
-import { presentOne, type Record_ } from './view.js';
+import { entryCounts, trackedRecords, viewedRecords, type TrackedRecord, type ViewedRecord } from './view.js';
+
+/** An alertgroup as the API answers it. */
+export interface AlertgroupRecord extends TrackedRecord, ViewedRecord {
+  message_id: string | null;
+  subject: string;
+  columns: string[];
+  alert_count: number;
+  open_count: number;
+  closed_count: number;
+  promoted_count: number;
+  view_count: number;
+  occurred: number | null;
+  entry_count: number;
+}
 
 export interface IngestResult {
   id: number;
@@ -68,21 +83,10 @@ export async function ingestAlertgroup(app: App, who: Principal, input: Alertgro
 async function existingByMessageId(unit: Unit, messageId: string): Promise<IngestResult | undefined> {
   const lock = unit.rules.transactionLock(`alertgroup.message_id:${messageId}`);
   if (lock) await lock.execute(unit.db);
-  const { groups, username } = unit.who;
-  let lookup = unit.db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId);
-  if (!unit.who.admin) {
-    lookup = lookup.where((eb) =>
-      eb.or([
-        unit.rules.jsonArrayHasAny(eb.ref('read_groups'), groups),
-        unit.rules.jsonArrayHasAny(eb.ref('modify_groups'), groups),
-        eb('owner', '=', username),
-      ]),
-    );
-  }
-  const row = await lookup.orderBy('id').executeTakeFirst();
-  if (!row) return undefined;
-  const alerts = await unit.db.selectFrom('alert').select('id').where('alertgroup_id', '=', row.id).orderBy('id').execute();
-  return { id: row.id, alerts: alerts.map((a) => a.id), created: false };
+  const { groups, username, admin } = unit.who;
+  const id = await alertgroupByMessageId(unit.db, unit.rules, messageId, admin ? null : { groups, username });
+  if (id === undefined) return undefined;
+  return { id, alerts: await alertIdsOf(unit.db, id), created: false };
 }
 
 async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<IngestResult> {
@@ -143,55 +147,14 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
 }
 
 /**
- * Adds one alert to an alertgroup already stored (SCOT 3's `POST /alert`). Alert data is evidence:
- * rows may be added, never edited. The alert takes its alertgroup's owner and groups, and its
- * marking unless it names one; a data key new to the alertgroup becomes one more column.
- */
-export async function addAlert(app: App, who: Principal, input: AlertInput): Promise<Record_> {
-  return inTransaction(app, who, async (unit) => {
-    // Locked first: its counters and columns are read, then written, with the new row.
-    await lockForChange(unit, 'alertgroup', [input.alertgroup]);
-    const group = await modifiable(unit, 'alertgroup', input.alertgroup);
-    const id = await insertTracked(unit.db, 'alert', {
-      alertgroup_id: group.id,
-      data: JSON.stringify(input.data),
-      status: 'open',
-      owner: group.owner,
-      created: unit.now,
-      updated: unit.now,
-      tlp: input.tlp ?? group.tlp,
-      read_groups: group.read_groups,
-      modify_groups: group.modify_groups,
-    });
-    const before: string[] = JSON.parse(group.columns);
-    const columns = alertgroupColumns([input.data], before);
-    if (columns.length > before.length) await updateTracked(unit.db, 'alertgroup', group.id, { columns: JSON.stringify(columns) });
-    unit.record('alert', id, 'create', { alertgroup: group.id, data: input.data });
-    unit.record('alertgroup', group.id, 'update', {
-      alert_count: [group.alert_count, group.alert_count + 1],
-      ...(columns.length > before.length ? { columns: [before, columns] } : {}),
-    });
-    await refreshAlertgroup(unit, group.id);
-    return presentOne(unit, 'alert', (await getTracked(unit.db, 'alert', id))!);
-  });
-}
-
-/**
  * Re-derives an alertgroup's counts and status from its alerts, logging a status change.
  * Called in the same transaction as any change to its alerts, which holds the alertgroup's lock
  * (`lockForChange`): no other transaction changes its alerts meanwhile, so the recount is exact.
  */
 export async function refreshAlertgroup(unit: Unit, alertgroupId: number): Promise<void> {
-  const rows = await unit.db
-    .selectFrom('alert')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('alertgroup_id', '=', alertgroupId)
-    .where('deleted_at', 'is', null)
-    .groupBy('status')
-    .execute();
-  const counts = { open: 0, closed: 0, promoted: 0 };
-  for (const r of rows) if (r.status in counts) counts[r.status as keyof typeof counts] = Number(r.n);
-  const group = await unit.db.selectFrom('alertgroup').select(['status', 'open_count', 'closed_count', 'promoted_count', 'alert_count']).where('id', '=', alertgroupId).executeTakeFirstOrThrow();
+  const byStatus = await alertStatusCounts(unit.db, alertgroupId);
+  const counts = { open: byStatus.get('open') ?? 0, closed: byStatus.get('closed') ?? 0, promoted: byStatus.get('promoted') ?? 0 };
+  const group = (await getTracked(unit.db, 'alertgroup', alertgroupId, { includeDeleted: true }))!;
   const status = alertgroupStatus(counts);
   const alertCount = counts.open + counts.closed + counts.promoted;
   if (
@@ -215,52 +178,60 @@ export async function refreshAlertgroup(unit: Unit, alertgroupId: number): Promi
   if (status !== group.status) unit.record('alertgroup', alertgroupId, 'update', { status: [group.status, status] });
 }
 
-/** Sets an alert's status by hand (close or reopen). */
-export async function setAlertStatus(unit: Unit, alert: TrackedRow, status: SettableStatus): Promise<void> {
-  if (alert.status === status) return;
-  await updateTracked(unit.db, 'alert', alert.id, { status, updated: unit.now });
-  unit.record('alert', alert.id, 'update', { status: [alert.status, status] });
-  await refreshAlertgroup(unit, alert.alertgroup_id);
-}
-
 /**
  * Closing an alertgroup closes its open alerts; reopening reopens its closed ones.
  * Promoted alerts keep their promotion either way.
  */
-export async function setAlertgroupStatus(unit: Unit, group: TrackedRow, status: SettableStatus): Promise<void> {
+async function setAlertgroupStatus(unit: Unit, group: AlertgroupRow, status: SettableStatus): Promise<void> {
   const from = status === 'closed' ? 'open' : 'closed';
-  const changed = await unit.db
-    .selectFrom('alert')
-    .select('id')
-    .where('alertgroup_id', '=', group.id)
-    .where('status', '=', from)
-    .where('deleted_at', 'is', null)
-    .execute();
+  const changed = await alertIdsWithStatus(unit.db, group.id, from);
   if (changed.length === 0) return;
   await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', group.id, { status, updated: unit.now }, (eb) =>
     eb.and([eb('status', '=', from), eb('deleted_at', 'is', null)]),
   );
-  for (const a of changed) unit.record('alert', a.id, 'update', { status: [from, status] });
+  for (const id of changed) unit.record('alert', id, 'update', { status: [from, status] });
   await refreshAlertgroup(unit, group.id);
 }
 
-/**
- * What happens to an alertgroup as a whole (deleted, restored, regrouped) happens to its alerts and
- * to the entries written on them, those matching `where`; otherwise they would stay listed, or
- * readable by the old groups, while their alertgroup is gone or moved.
- */
-export async function cascadeToAlerts(
-  unit: Unit,
-  alertgroupId: number,
-  values: Record<string, unknown>,
-  where: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>,
-) {
-  await updateTrackedWhere(unit.db, 'alert', 'alertgroup_id', alertgroupId, values, where);
-  await unit.db
-    .updateTable('entry')
-    .set({ ...values, rev: sql`rev + 1` })
-    .where('target_type', '=', 'alert')
-    .where('target_id', 'in', unit.db.selectFrom('alert').select('alert.id').where('alert.alertgroup_id', '=', alertgroupId))
-    .where(where)
-    .execute();
+/** Alertgroups as the API answers them. */
+async function presentAlertgroups(unit: Unit, rows: AlertgroupRow[]): Promise<AlertgroupRecord[]> {
+  const [tracked, viewed, entries] = await Promise.all([
+    trackedRecords(unit, 'alertgroup', rows),
+    viewedRecords(unit, 'alertgroup', rows),
+    entryCounts(unit, 'alertgroup', rows),
+  ]);
+  return rows.map((row) => ({
+    ...tracked(row),
+    message_id: row.message_id,
+    subject: row.subject,
+    columns: JSON.parse(row.columns),
+    alert_count: row.alert_count,
+    open_count: row.open_count,
+    closed_count: row.closed_count,
+    promoted_count: row.promoted_count,
+    view_count: row.view_count,
+    occurred: row.occurred,
+    entry_count: entries.get(row.id) ?? 0,
+    ...viewed(row),
+  }));
 }
+
+/**
+ * An alertgroup's status follows its alerts, and its alerts and the entries on them share what
+ * happens to it as a whole (its groups, its deletion, its return); otherwise they would stay
+ * listed, or readable by the old groups, while their alertgroup is gone or moved.
+ */
+export const alertgroupNoun: Noun<'alertgroup'> = {
+  plainFields: ['subject', 'owner', 'tlp'],
+  present: presentAlertgroups,
+  setStatus: setAlertgroupStatus,
+  onRegroup: (unit, row, after) =>
+    updateAlertsAndEntries(unit.db, row.id, groupColumns(after), (eb) =>
+      eb.and([eb('read_groups', '=', row.read_groups), eb('modify_groups', '=', row.modify_groups)]),
+    ),
+  onDelete: (unit, row) => updateAlertsAndEntries(unit.db, row.id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null)),
+  async onRestore(unit, row, stamp) {
+    await updateAlertsAndEntries(unit.db, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
+    await refreshAlertgroup(unit, row.id);
+  },
+};

@@ -4,13 +4,13 @@ import type { Principal } from '../domain/principal.js';
 import { listChanges } from '../store/change.js';
 import type { App } from './context.js';
 import { envelope, isWhole, listParam, parsePage, type ListEnvelope, type RawQuery } from './list.js';
-import { presentChange } from './view.js';
+import { presentChange, type ChangeView } from './view.js';
 
 /** What the audit log filters by: list parameters, and `when` as `<from>,<to>` epoch seconds. */
 const AUDIT_PARAMETERS = ['type', 'id', 'who', 'action', 'when', 'limit', 'offset', 'sort'];
 
 /** The change log across objects, newest first unless `sort=seq`: for admins, as SCOT 3's `/audit` was. */
-export async function auditLog(app: App, who: Principal, q: RawQuery): Promise<ListEnvelope> {
+export async function auditLog(app: App, who: Principal, q: RawQuery): Promise<ListEnvelope<ChangeView>> {
   if (!who.admin) throw forbidden('only admins read the audit log');
   const unknown = Object.keys(q).find((name) => !AUDIT_PARAMETERS.includes(name));
   if (unknown) throw badInput(unknown, `cannot filter the audit log by "${unknown}"; filters: ${AUDIT_PARAMETERS.join(', ')}`);

@@ -1,17 +1,42 @@
+import type { EntryTargetType } from '../domain/catalog.js';
 import { badInput, conflict, forbidden } from '../domain/error.js';
 import type { EntryInput, TaskAction } from '../domain/input/entry.js';
 import type { Principal } from '../domain/principal.js';
 import { canModify } from '../domain/principal.js';
 import { sanitizeEntryHtml } from '../domain/sanitize.js';
 import type { EntryClass } from '../domain/status.js';
-import { getTracked, insertTracked, lockTracked, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import { summariesOf } from '../store/entry.js';
+import type { EntryRow } from '../store/schema.js';
+import { countBy, getTracked, insertTracked, lockTracked, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import type { App } from './context.js';
+import type { Diff, Noun } from './noun.js';
 import { inTransaction, type Unit } from './unit.js';
-import { presentOne, type Record_ } from './view.js';
+import { trackedRecords, type TrackedRecord } from './view.js';
+
+/** A task's state: who took or completed it, and when. */
+export interface TaskState {
+  status: string;
+  who: string | null;
+  when: number | null;
+}
+
+/** An entry as the API answers it. */
+export interface EntryRecord extends TrackedRecord {
+  target: { type: string; id: number };
+  target_type: string;
+  target_id: number;
+  parent: number | null;
+  body: string;
+  class: string;
+  task: TaskState | null;
+  /** SCOT 3 clients read a task's state here. */
+  metadata: { task?: TaskState | null };
+  reply_count: number;
+}
 
 /** Writes an entry on an object the caller may change; its groups and marking default to the object's. */
-export async function addEntry(app: App, who: Principal, input: EntryInput): Promise<Record_> {
+export async function addEntry(app: App, who: Principal, input: EntryInput): Promise<EntryRecord> {
   return inTransaction(app, who, async (unit) => {
     // Locked so that the object keeps one summary, and is not deleted while the entry is written on it.
     await lockTracked(unit.db, unit.rules, input.target_type, [input.target_id]);
@@ -23,7 +48,7 @@ export async function addEntry(app: App, who: Principal, input: EntryInput): Pro
       }
     }
     const id = await insertEntry(unit, target, input);
-    return presentOne(unit, 'entry', (await getTracked(unit.db, 'entry', id))!);
+    return (await presentEntries(unit, [(await getTracked(unit.db, 'entry', id))!]))[0];
   });
 }
 
@@ -63,7 +88,7 @@ const taskColumns = (status: string | null, who: string | null, when: number) =>
 });
 
 /** Its creator may always edit an entry; others need the entry's modify groups. */
-export async function editableEntry(unit: Unit, id: number, options: { includeDeleted?: boolean } = {}): Promise<TrackedRow> {
+export async function editableEntry(unit: Unit, id: number, options: { includeDeleted?: boolean } = {}): Promise<EntryRow> {
   const row = await readable(unit, 'entry', id, options);
   if (row.owner !== unit.who.username && !canModify(unit.who, groupsOf(row))) {
     throw forbidden(`${unit.who.username} may read entry ${id} but not change it`);
@@ -73,23 +98,15 @@ export async function editableEntry(unit: Unit, id: number, options: { includeDe
 
 /** An object has one summary: promoting an entry to it demotes the previous one. The caller holds the object's lock. */
 async function demoteSummaries(unit: Unit, targetType: string, targetId: number, except?: number) {
-  const previous = await unit.db
-    .selectFrom('entry')
-    .select('id')
-    .where('target_type', '=', targetType)
-    .where('target_id', '=', targetId)
-    .where('class', '=', 'summary')
-    .where('deleted_at', 'is', null)
-    .execute();
-  for (const p of previous) {
-    if (p.id === except) continue;
-    await updateTracked(unit.db, 'entry', p.id, { class: 'entry', updated: unit.now });
-    unit.record('entry', p.id, 'update', { class: ['summary', 'entry'] });
+  for (const id of await summariesOf(unit.db, targetType, targetId)) {
+    if (id === except) continue;
+    await updateTracked(unit.db, 'entry', id, { class: 'entry', updated: unit.now });
+    unit.record('entry', id, 'update', { class: ['summary', 'entry'] });
   }
 }
 
 /** Changes what an entry is: a plain entry, the summary of its object, or a task. Returns the diff. */
-export async function setEntryClass(unit: Unit, row: TrackedRow, entryClass: EntryClass): Promise<Record_> {
+async function setEntryClass(unit: Unit, row: EntryRow, entryClass: EntryClass): Promise<Diff> {
   if (row.class === entryClass) return {};
   if (row.parent_id !== null && entryClass === 'summary') throw badInput('class', 'a reply cannot be the summary');
   if (entryClass === 'summary') await demoteSummaries(unit, row.target_type, row.target_id, row.id);
@@ -102,7 +119,7 @@ export async function setEntryClass(unit: Unit, row: TrackedRow, entryClass: Ent
  * Tasks are taken, never assigned: taking makes the caller the task's owner. Completing a task
  * nobody took takes it too; a task someone else holds must be taken before it is completed.
  */
-export async function actOnTask(unit: Unit, row: TrackedRow, action: TaskAction): Promise<void> {
+async function actOnTask(unit: Unit, row: EntryRow, action: TaskAction): Promise<void> {
   if (row.class !== 'task') throw conflict(`entry ${row.id} is not a task; set "class": "task" first`, 'task');
   const me = unit.who.username;
   const before = { status: row.task_status, who: row.task_who };
@@ -131,7 +148,7 @@ export async function actOnTask(unit: Unit, row: TrackedRow, action: TaskAction)
   });
 }
 
-export async function editEntryBody(unit: Unit, row: TrackedRow, html: string): Promise<Record_> {
+async function editEntryBody(unit: Unit, row: EntryRow, html: string): Promise<Diff> {
   const body = sanitizeEntryHtml(html);
   if (body === row.body) return {};
   await updateTracked(unit.db, 'entry', row.id, { body, updated: unit.now });
@@ -163,5 +180,57 @@ export const cascadeEntries = (unit: Unit, targetType: string, targetId: number,
   cascadeDeletion(unit, 'target_id', targetId, deletedAt, restoreStamp, targetType);
 
 /** Replies go and come back with the entry they answer. */
-export const cascadeReplies = (unit: Unit, entryId: number, deletedAt: number | null, restoreStamp?: number) =>
+const cascadeReplies = (unit: Unit, entryId: number, deletedAt: number | null, restoreStamp?: number) =>
   cascadeDeletion(unit, 'parent_id', entryId, deletedAt, restoreStamp);
+
+const taskOf = (row: EntryRow): TaskState | null =>
+  row.task_status ? { status: row.task_status, who: row.task_who, when: row.task_when } : null;
+
+/** Entries as the API answers them. */
+export async function presentEntries(unit: Unit, rows: EntryRow[]): Promise<EntryRecord[]> {
+  const [tracked, replies] = await Promise.all([
+    trackedRecords(unit, 'entry', rows),
+    countBy(unit.db, 'entry', 'parent_id', rows.map((r) => r.id)),
+  ]);
+  return rows.map((row) => ({
+    ...tracked(row),
+    target: { type: row.target_type, id: row.target_id },
+    target_type: row.target_type,
+    target_id: row.target_id,
+    parent: row.parent_id,
+    body: row.body,
+    class: row.class,
+    task: taskOf(row),
+    metadata: row.task_status ? { task: taskOf(row) } : {},
+    reply_count: replies.get(row.id) ?? 0,
+  }));
+}
+
+/**
+ * An entry is written on an object and has no status of its own: its creator may always edit it,
+ * its body and class are edited, its task acted on, and its replies go and come back with it.
+ */
+export const entryNoun: Noun<'entry'> = {
+  plainFields: ['tlp'],
+  present: presentEntries,
+  editable: editableEntry,
+  setStatus: async () => {
+    throw badInput('status', 'an entry has no status of its own; use "class" or "task"');
+  },
+  async edit(unit, row, patch) {
+    return {
+      ...(patch.body === undefined ? {} : await editEntryBody(unit, row, patch.body)),
+      ...(patch.class === undefined ? {} : await setEntryClass(unit, row, patch.class)),
+    };
+  },
+  act: async (unit, row, patch) => {
+    if (patch.task !== undefined) await actOnTask(unit, row, patch.task);
+  },
+  onDelete: (unit, row) => cascadeReplies(unit, row.id, unit.now),
+  async onRestore(unit, row, stamp) {
+    if (!(await getTracked(unit.db, row.target_type as EntryTargetType, row.target_id))) {
+      throw conflict(`entry ${row.id} is on deleted ${row.target_type} ${row.target_id}; undelete that instead`, 'undelete');
+    }
+    await cascadeReplies(unit, row.id, null, stamp);
+  },
+};

@@ -54,7 +54,7 @@ const withValue = (label: LabelRecord) => ({ ...label, value: label.name });
 const scopeOf = (who: Principal) => ({ readableBy: who.admin ? null : who.groups });
 
 /** Tags or sources by name, with counts of the objects the caller can read (`name=` finds one). */
-export async function labelsPage(app: App, who: Principal, kind: LabelKind, q: RawQuery): Promise<ListEnvelope> {
+export async function labelsPage(app: App, who: Principal, kind: LabelKind, q: RawQuery): Promise<ListEnvelope<LabelRecord & { value: string }>> {
   const name = typeof q.name === 'string' ? q.name : undefined;
   const { rows, total } = await listLabels(app.store.db, app.store.rules, kind, { ...parsePage(q), name, ...scopeOf(who) });
   return envelope(rows.map(withValue), total);

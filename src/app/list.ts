@@ -1,8 +1,6 @@
 import { LABEL_KINDS, LIST_FIELDS, MAX_EPOCH, MAX_ID, type LabelKind, type ListField, type WorkflowType } from '../domain/catalog.js';
 import { badInput } from '../domain/error.js';
-import { listTracked, type FieldFilter, type ListQuery } from '../store/tracked.js';
-import { present, type Record_ } from './view.js';
-import type { Unit } from './unit.js';
+import type { FieldFilter, ListQuery } from '../store/tracked.js';
 
 export type RawQuery = Record<string, string | string[] | undefined>;
 
@@ -29,8 +27,8 @@ export interface Page {
   offset: number;
 }
 
-export interface ListEnvelope {
-  records: Record_[];
+export interface ListEnvelope<R> {
+  records: R[];
   queryRecordCount: number;
   totalRecordCount: number;
 }
@@ -161,24 +159,8 @@ function sortItems(raw: string): { field: string; desc: boolean }[] {
   return Object.entries(parsed).map(([field, dir]) => ({ field, desc: Number(dir) < 0 }));
 }
 
-/** Lists what the caller may read, presented and wrapped in SCOT's envelope. */
-export async function listObjects(
-  unit: Unit,
-  type: WorkflowType,
-  q: RawQuery,
-  scope: FieldFilter[] = [],
-): Promise<ListEnvelope> {
-  const parsed = parseListQuery(type, q);
-  parsed.filters.push(...scope);
-  const { rows, total } = await listTracked(unit.db, unit.rules, type, {
-    ...parsed,
-    readableBy: unit.who.admin ? null : unit.who.groups,
-  });
-  const records = await present(unit, type, rows, parsed.columns);
-  return envelope(records, total);
-}
-
-export const envelope = (records: Record_[], total: number): ListEnvelope => ({
+/** One page of records in SCOT's envelope, with how many match in all. */
+export const envelope = <R>(records: R[], total: number): ListEnvelope<R> => ({
   records,
   queryRecordCount: records.length,
   totalRecordCount: total,

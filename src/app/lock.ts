@@ -1,14 +1,15 @@
-import { WORKFLOW_TYPES, type WorkflowType } from '../domain/catalog.js';
-import { getTrackedMany, lockTracked, type TrackedRow } from '../store/tracked.js';
+import { WORKFLOW_TYPES, type EntryTargetType, type WorkflowType } from '../domain/catalog.js';
+import type { RowOf } from '../store/schema.js';
+import { getTrackedMany, lockTracked } from '../store/tracked.js';
 import type { Unit } from './unit.js';
 
 /**
  * What a change to a row of each type may also update: an alert's alertgroup (its counters and
  * status), an entry's object (its one summary, its updated time).
  */
-const PARENT_OF: Partial<Record<WorkflowType, (row: TrackedRow) => { type: WorkflowType; id: number }>> = {
+const PARENT_OF: { [T in WorkflowType]?: (row: RowOf<T>) => { type: WorkflowType; id: number } } = {
   alert: (row) => ({ type: 'alertgroup', id: row.alertgroup_id }),
-  entry: (row) => ({ type: row.target_type, id: row.target_id }),
+  entry: (row) => ({ type: row.target_type as EntryTargetType, id: row.target_id }),
 };
 
 /**
@@ -18,8 +19,8 @@ const PARENT_OF: Partial<Record<WorkflowType, (row: TrackedRow) => { type: Workf
  * before its entries) and by id within a type, so two of them wait for each other but never deadlock.
  * Read the rows after this: they are then as the last transaction holding the locks left them.
  */
-export async function lockForChange(unit: Unit, type: WorkflowType, ids: readonly number[]): Promise<void> {
-  const parentOf = PARENT_OF[type];
+export async function lockForChange<T extends WorkflowType>(unit: Unit, type: T, ids: readonly number[]): Promise<void> {
+  const parentOf: ((row: RowOf<T>) => { type: WorkflowType; id: number }) | undefined = PARENT_OF[type];
   if (parentOf) {
     // Read unlocked: an alert's alertgroup and an entry's object never change.
     const parents = (await getTrackedMany(unit.db, type, ids, { includeDeleted: true })).map(parentOf);

@@ -8,57 +8,83 @@ import type { Groups, Principal } from '../domain/principal.js';
 import type { SettableStatus } from '../domain/status.js';
 import { changesOf } from '../store/change.js';
 import { getLabel, labelsOf, unlinkAllLabels, unlinkLabel } from '../store/label.js';
-import { getTracked, insertTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import type { RowOf } from '../store/schema.js';
+import { getTracked, insertTracked, listTracked, updateTracked, updateTrackedWhere, type FieldFilter } from '../store/tracked.js';
 import { isViewed } from '../store/view.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
-import { cascadeToAlerts, refreshAlertgroup, setAlertgroupStatus, setAlertStatus } from './alertgroup.js';
 import type { App } from './context.js';
-import { actOnTask, cascadeEntries, cascadeReplies, editEntryBody, editableEntry, setEntryClass } from './entry.js';
+import { cascadeEntries } from './entry.js';
 import { attachLabels, labelNames } from './label.js';
 import { lockForChange } from './lock.js';
-import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
-import { promotableRows, promote, PROMOTES_TO, type Promotable } from './promote.js';
+import { envelope, parseListQuery, parsePage, type ListEnvelope, type RawQuery } from './list.js';
+import type { Diff, Noun, RecordOf } from './noun.js';
+import { NOUNS, present, presentOne } from './nouns.js';
+import { promotableRows, promote, promotionOf, PROMOTED_FROM, PROMOTES_TO, type Promotable } from './promote.js';
 import { inTransaction, reader, type Unit } from './unit.js';
-import { presentChange, presentOne, type Record_ } from './view.js';
+import { presentChange, type ChangeView } from './view.js';
 import { noteView } from './viewing.js';
 
-/** Plain columns a PUT may set, per type. */
-const PLAIN_FIELDS: Record<WorkflowType, readonly (keyof Patch)[]> = {
-  alertgroup: ['subject', 'owner', 'tlp'],
-  alert: ['owner', 'tlp'],
-  event: ['subject', 'owner', 'tlp'],
-  incident: ['subject', 'owner', 'tlp', ...INCIDENT_FIELDS],
-  entry: ['tlp'],
-};
+/** The fields besides subject and labels that a new event or incident takes. */
+const CASE_FIELDS = { event: ['tlp'], incident: ['tlp', ...INCIDENT_FIELDS] } as const;
 
 /** A new event or incident; each takes the fields its schema allows. */
 export type CaseInput = Partial<EventInput & IncidentInput>;
 
 /** The object a use case changes, locked with what its change may update besides it, when the caller may change it. */
-async function fetchAccess(unit: Unit, type: WorkflowType, id: number, includeDeleted = false): Promise<TrackedRow> {
+async function fetchAccess<T extends WorkflowType>(unit: Unit, type: T, id: number, includeDeleted = false): Promise<RowOf<T>> {
   await lockForChange(unit, type, [id]);
-  return type === 'entry' ? editableEntry(unit, id, { includeDeleted }) : modifiable(unit, type, id, { includeDeleted });
+  const noun: Noun<T> = NOUNS[type];
+  return noun.editable ? noun.editable(unit, id, { includeDeleted }) : modifiable(unit, type, id, { includeDeleted });
 }
 
-const reload = async (unit: Unit, type: WorkflowType, id: number) =>
-  presentOne(unit, type, (await getTracked(unit.db, type, id, { includeDeleted: true }))!);
+/** The object as it is now, deleted or not. */
+const fresh = async <T extends WorkflowType>(unit: Unit, type: T, id: number): Promise<RowOf<T>> =>
+  (await getTracked(unit.db, type, id, { includeDeleted: true }))!;
+
+const reload = async <T extends WorkflowType>(unit: Unit, type: T, id: number): Promise<RecordOf<T>> =>
+  presentOne(unit, type, await fresh(unit, type, id));
 
 /**
  * One object the caller may read. Opening an alertgroup, event or incident from `address` counts as
  * a view, stored with the next flush of views.
  */
-export async function getObject(app: App, who: Principal, type: WorkflowType, id: number, address = 'local'): Promise<Record_> {
+export async function getObject<T extends WorkflowType>(app: App, who: Principal, type: T, id: number, address = 'local'): Promise<RecordOf<T>> {
   const unit = reader(app, who);
   const row = await readable(unit, type, id);
   if (isViewed(type)) noteView(app, who, type, id, address);
   return presentOne(unit, type, row);
 }
 
+/** Lists what the caller may read, presented and wrapped in SCOT's envelope. */
+export async function listObjects<T extends WorkflowType>(
+  unit: Unit,
+  type: T,
+  q: RawQuery,
+  scope: FieldFilter[] = [],
+): Promise<ListEnvelope<Partial<RecordOf<T>>>> {
+  const parsed = parseListQuery(type, q);
+  parsed.filters.push(...scope);
+  const { rows, total } = await listTracked(unit.db, unit.rules, type, {
+    ...parsed,
+    readableBy: unit.who.admin ? null : unit.who.groups,
+  });
+  const records = await present(unit, type, rows);
+  const { columns } = parsed;
+  return envelope(columns ? records.map((r) => pick(r, columns)) : records, total);
+}
+
+/** A record with only the `columns` asked for, and its id. */
+function pick<R extends { id: number }>(record: R, columns: string[]): Partial<R> {
+  const out: Partial<R> = { id: record.id } as Partial<R>;
+  for (const c of columns) if (c in record) out[c as keyof R] = record[c as keyof R];
+  return out;
+}
+
 /** Creates an event or incident by hand, or by promoting alerts (events) into a new one. */
-export async function createCase(app: App, who: Principal, type: 'event' | 'incident', input: CaseInput): Promise<Record_> {
+export async function createCase<T extends 'event' | 'incident'>(app: App, who: Principal, type: T, input: CaseInput): Promise<RecordOf<T>> {
   return inTransaction(app, who, async (unit) => {
-    const childType: Promotable = type === 'event' ? 'alert' : 'event';
-    const own = type === 'incident' ? ['tlp', ...INCIDENT_FIELDS] as const : ['tlp'] as const;
+    const childType: Promotable = PROMOTED_FROM[type];
+    const own: readonly (keyof CaseInput)[] = CASE_FIELDS[type];
     const extra = Object.fromEntries(own.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]));
     const fromIds = input.promote_from?.[childType];
     const wrongKind = Object.keys(input.promote_from ?? {}).find((k) => k !== childType);
@@ -68,7 +94,7 @@ export async function createCase(app: App, who: Principal, type: 'event' | 'inci
       const rows = await promotableRows(unit, childType, fromIds);
       id = await promote(unit, childType, rows, 'new', { ...input, extra });
     } else {
-      if (!input.subject) throw badInput('subject', `${type === 'event' ? 'an event' : 'an incident'} needs a subject`);
+      if (!input.subject) throw badInput('subject', `an ${type} needs a subject`);
       const groups = groupsForNew(unit, input.groups);
       id = await insertTracked(unit.db, type, {
         subject: input.subject,
@@ -92,8 +118,9 @@ async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: Label
   await attachLabels(unit, type, [id], { [kind]: labels });
 }
 
-/** Applies a partial update: fields, labels, groups, status, promotion, entry class and task. */
-export async function updateObject(app: App, who: Principal, type: WorkflowType, id: number, patch: Patch): Promise<Record_> {
+/** Applies a partial update: fields, labels, groups, status, promotion, and what the type does besides. */
+export async function updateObject<T extends WorkflowType>(app: App, who: Principal, type: T, id: number, patch: Patch): Promise<RecordOf<T>> {
+  const noun: Noun<T> = NOUNS[type];
   return inTransaction(app, who, async (unit) => {
     let row = await fetchAccess(unit, type, id, patch.undelete === true);
     if (patch.rev !== undefined && patch.rev !== row.rev) {
@@ -101,14 +128,15 @@ export async function updateObject(app: App, who: Principal, type: WorkflowType,
     }
     if (patch.undelete && row.deleted_at !== null) {
       await restore(unit, type, row);
-      row = (await getTracked(unit.db, type, id))!;
+      row = await fresh(unit, type, id);
     }
-    const diff: Record_ = {};
-    const set: Record_ = {};
-    for (const field of PLAIN_FIELDS[type]) {
-      if (patch[field] !== undefined && patch[field] !== row[field]) {
+    const diff: Diff = {};
+    const set: Record<string, unknown> = {};
+    const stored: Record<string, unknown> = row;
+    for (const field of noun.plainFields) {
+      if (patch[field] !== undefined && patch[field] !== stored[field]) {
         set[field] = patch[field];
-        diff[field] = [row[field], patch[field]];
+        diff[field] = [stored[field], patch[field]];
       }
     }
     if (patch.groups) Object.assign(diff, await changeGroups(unit, type, row, patch.groups, set));
@@ -124,70 +152,54 @@ export async function updateObject(app: App, who: Principal, type: WorkflowType,
       relabelled = true;
     }
     if (Object.keys(set).length > 0 || relabelled) await updateTracked(unit.db, type, id, { ...set, updated: unit.now });
-    if (type === 'entry') {
-      if (patch.body !== undefined) Object.assign(diff, await editEntryBody(unit, row, patch.body));
-      if (patch.class !== undefined) Object.assign(diff, await setEntryClass(unit, row, patch.class));
-    }
+    if (noun.edit) Object.assign(diff, await noun.edit(unit, row, patch));
     if (Object.keys(diff).length > 0) unit.record(type, id, 'update', diff);
-    if (patch.status !== undefined) await changeStatus(unit, type, (await getTracked(unit.db, type, id))!, patch.status);
-    if (type === 'entry' && patch.task !== undefined) await actOnTask(unit, (await getTracked(unit.db, type, id))!, patch.task);
+    if (patch.status !== undefined) await changeStatus(unit, type, await fresh(unit, type, id), patch.status);
+    await noun.act?.(unit, await fresh(unit, type, id), patch);
     if (patch.promote !== undefined) {
       if (!(type in PROMOTES_TO)) throw badInput('promote', `a ${type} cannot be promoted`);
-      await promote(unit, type as Promotable, [(await getTracked(unit.db, type, id))!], patch.promote);
+      await promote(unit, type as Promotable, [await fresh(unit, type as Promotable, id)], patch.promote);
     }
     return reload(unit, type, id);
   });
 }
 
-async function changeStatus(unit: Unit, type: WorkflowType, row: TrackedRow, status: SettableStatus) {
+async function changeStatus<T extends WorkflowType>(unit: Unit, type: T, row: RowOf<T>, status: SettableStatus) {
   // A promoted alert or event lives on in what it was promoted to; reopening or closing it there
   // would leave it linked yet counted as open or closed.
-  if (row.status === 'promoted' && row.promotion_id !== null && row.promotion_id !== undefined) {
+  const promotedTo = promotionOf(row);
+  if (row.status === 'promoted' && promotedTo !== null) {
     const parent = PROMOTES_TO[type as Promotable];
-    throw conflict(`${type} ${row.id} is promoted to ${parent} ${row.promotion_id}; change the ${parent} instead`, 'status');
+    throw conflict(`${type} ${row.id} is promoted to ${parent} ${promotedTo}; change the ${parent} instead`, 'status');
   }
-  if (type === 'alert') return setAlertStatus(unit, row, status);
-  if (type === 'alertgroup') return setAlertgroupStatus(unit, row, status);
-  if (type === 'entry') throw badInput('status', 'an entry has no status of its own; use "class" or "task"');
-  if (row.status === status) return;
-  const set: Record_ = { status, updated: unit.now };
-  const diff: Record_ = { status: [row.status, status] };
-  if (type === 'incident' && status === 'closed' && row.closed === null) {
-    set.closed = unit.now;
-    diff.closed = [null, unit.now];
-  }
-  await updateTracked(unit.db, type, row.id, set);
-  unit.record(type, row.id, 'update', diff);
+  const noun: Noun<T> = NOUNS[type];
+  await noun.setStatus(unit, row, status);
 }
 
 /**
  * New groups for an object. An alertgroup's alerts share its groups, and entries that had the
  * object's old groups follow it, so that nobody loses sight of part of an object.
  */
-async function changeGroups(unit: Unit, type: WorkflowType, row: TrackedRow, asked: Partial<Groups>, set: Record_) {
+async function changeGroups<T extends WorkflowType>(unit: Unit, type: T, row: RowOf<T>, asked: Partial<Groups>, set: Record<string, unknown>) {
   const before = groupsOf(row);
   const after = { read: dedupe(asked.read ?? before.read), modify: dedupe(asked.modify ?? before.modify) };
   if (JSON.stringify(before) === JSON.stringify(after)) return {};
   Object.assign(set, groupColumns(after));
-  if (type === 'alertgroup') {
-    await cascadeToAlerts(unit, row.id, groupColumns(after), (eb) =>
-      eb.and([eb('read_groups', '=', row.read_groups), eb('modify_groups', '=', row.modify_groups)]),
-    );
-  }
-  if (type !== 'entry') {
-    await updateTrackedWhere(unit.db, 'entry', 'target_id', row.id, groupColumns(after), (eb) =>
-      eb.and([
-        eb('target_type', '=', type),
-        eb('read_groups', '=', row.read_groups),
-        eb('modify_groups', '=', row.modify_groups),
-      ]),
-    );
-  }
+  const noun: Noun<T> = NOUNS[type];
+  await noun.onRegroup?.(unit, row, after);
+  // No entry is written on an entry (replies point at their parent), so for an entry this changes nothing.
+  await updateTrackedWhere(unit.db, 'entry', 'target_id', row.id, groupColumns(after), (eb) =>
+    eb.and([
+      eb('target_type', '=', type),
+      eb('read_groups', '=', row.read_groups),
+      eb('modify_groups', '=', row.modify_groups),
+    ]),
+  );
   return { groups: [before, after] };
 }
 
 /** Takes one tag or source off an object (SCOT 3's `DELETE /:type/:id/tag/:tag_id`). */
-export async function unlabel(app: App, who: Principal, type: WorkflowType, id: number, kind: LabelKind, labelId: number): Promise<Record_> {
+export async function unlabel<T extends WorkflowType>(app: App, who: Principal, type: T, id: number, kind: LabelKind, labelId: number): Promise<RecordOf<T>> {
   return inTransaction(app, who, async (unit) => {
     await fetchAccess(unit, type, id);
     const label = await getLabel(unit.db, kind, labelId);
@@ -200,46 +212,37 @@ export async function unlabel(app: App, who: Principal, type: WorkflowType, id: 
 }
 
 /** Soft delete: the rows stay, hidden, with what was deleted along with them. */
-export async function deleteObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<Record_> {
+export async function deleteObject<T extends WorkflowType>(app: App, who: Principal, type: T, id: number): Promise<RecordOf<T>> {
+  const noun: Noun<T> = NOUNS[type];
   return inTransaction(app, who, async (unit) => {
     const row = await fetchAccess(unit, type, id);
     await updateTracked(unit.db, type, id, { deleted_at: unit.now, updated: unit.now });
-    if (type === 'alertgroup') await cascadeToAlerts(unit, id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null));
     await cascadeEntries(unit, type, id, unit.now);
-    if (type === 'entry') await cascadeReplies(unit, id, unit.now);
-    if (type === 'alert') await refreshAlertgroup(unit, row.alertgroup_id);
+    await noun.onDelete?.(unit, row);
     unit.record(type, id, 'delete');
     return reload(unit, type, id);
   });
 }
 
 /** Undelete brings back the object and what was deleted with it (same deletion time). */
-async function restore(unit: Unit, type: WorkflowType, row: TrackedRow) {
+async function restore<T extends WorkflowType>(unit: Unit, type: T, row: RowOf<T>) {
   const stamp = row.deleted_at!;
-  if (type === 'alert') {
-    const group = await getTracked(unit.db, 'alertgroup', row.alertgroup_id);
-    if (!group) throw conflict(`alert ${row.id} belongs to deleted alertgroup ${row.alertgroup_id}; undelete that instead`, 'undelete');
-  }
-  if (type === 'entry' && !(await getTracked(unit.db, row.target_type, row.target_id))) {
-    throw conflict(`entry ${row.id} is on deleted ${row.target_type} ${row.target_id}; undelete that instead`, 'undelete');
-  }
   await updateTracked(unit.db, type, row.id, { deleted_at: null, updated: unit.now });
-  if (type === 'alertgroup') await cascadeToAlerts(unit, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
   await cascadeEntries(unit, type, row.id, null, stamp);
-  if (type === 'entry') await cascadeReplies(unit, row.id, null, stamp);
-  // An alert deleted on its own in the same second as its alertgroup comes back with it.
-  if (type === 'alert' || type === 'alertgroup') await refreshAlertgroup(unit, type === 'alert' ? row.alertgroup_id : row.id);
+  const noun: Noun<T> = NOUNS[type];
+  await noun.onRestore?.(unit, row, stamp);
   unit.record(type, row.id, 'undelete');
 }
 
 /** The audit trail of one object, oldest first unless `sort=-seq`. */
-export async function history(app: App, who: Principal, type: WorkflowType, id: number, q: RawQuery): Promise<ListEnvelope> {
+export async function history<T extends WorkflowType>(app: App, who: Principal, type: T, id: number, q: RawQuery): Promise<ListEnvelope<ChangeView>> {
   const unit = reader(app, who);
   const row = await readable(unit, type, id, { includeDeleted: true });
   const { sort, ...rest } = q;
   if (sort !== undefined && sort !== 'seq' && sort !== '-seq') throw badInput('sort', 'history sorts by seq or -seq');
   // Alerts are created by their alertgroup's `create` change, which the alerts' histories share.
-  const createdBy = type === 'alert' ? { type: 'alertgroup', target_id: row.alertgroup_id } : undefined;
+  const noun: Noun<T> = NOUNS[type];
+  const createdBy = noun.createdBy?.(row);
   const { rows, total } = await changesOf(unit.db, type, id, { ...parsePage(rest), desc: sort === '-seq' }, createdBy);
   return envelope(
     rows.map((c) =>

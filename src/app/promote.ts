@@ -1,19 +1,25 @@
-import { promotedAlertsHtml } from '../domain/alert.js';
 import { conflict } from '../domain/error.js';
 import type { LabelInput } from '../domain/input/common.js';
 import type { Groups } from '../domain/principal.js';
 import { labelsOf } from '../store/label.js';
-import { getTracked, getTrackedMany, insertTracked, lockTracked, touchTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
+import type { RowOf } from '../store/schema.js';
+import { insertTracked, lockTracked, touchTracked, updateTracked, type TrackedRow } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf, modifiable } from './access.js';
-import { refreshAlertgroup } from './alertgroup.js';
-import { insertEntry } from './entry.js';
 import { attachLabels, labelNames } from './label.js';
 import { lockForChange } from './lock.js';
+import type { Noun } from './noun.js';
+import { NOUNS } from './nouns.js';
 import type { Unit } from './unit.js';
 
 /** What each promotable type is promoted to. */
 export const PROMOTES_TO = { alert: 'event', event: 'incident' } as const;
 export type Promotable = keyof typeof PROMOTES_TO;
+
+/** What each event or incident is promoted from. */
+export const PROMOTED_FROM = { event: 'alert', incident: 'event' } as const satisfies Record<string, Promotable>;
+
+/** The event or incident a row was promoted to, if any; only alerts and events are promoted. */
+export const promotionOf = (row: object): number | null => ('promotion_id' in row ? (row.promotion_id as number | null) : null);
 
 export interface NewParentFields {
   subject?: string;
@@ -26,7 +32,7 @@ export interface NewParentFields {
 }
 
 /** Locks and loads the objects to promote, each of which the caller must be allowed to change. */
-export async function promotableRows(unit: Unit, type: Promotable, ids: readonly number[]): Promise<TrackedRow[]> {
+export async function promotableRows<T extends Promotable>(unit: Unit, type: T, ids: readonly number[]): Promise<RowOf<T>[]> {
   const unique = dedupe(ids);
   await lockForChange(unit, type, unique);
   const rows = [];
@@ -39,10 +45,10 @@ export async function promotableRows(unit: Unit, type: Promotable, ids: readonly
  * Each promoted object links to its parent and takes status `promoted`. Returns the parent's id.
  * The `rows` must have been read under `lockForChange`, so that no other promotion can take them meanwhile.
  */
-export async function promote(
+export async function promote<T extends Promotable>(
   unit: Unit,
-  type: Promotable,
-  rows: TrackedRow[],
+  type: T,
+  rows: RowOf<T>[],
   target: 'new' | number,
   fields: NewParentFields = {},
 ): Promise<number> {
@@ -70,41 +76,27 @@ export async function promote(
     await updateTracked(unit.db, type, row.id, { status: 'promoted', promotion_id: parentId, updated: unit.now });
     unit.record(type, row.id, 'promote', { to: { type: parentType, id: parentId }, status: [row.status, 'promoted'] });
   }
-  if (type === 'alert') {
-    for (const groupId of dedupe(fresh.map((r) => r.alertgroup_id as number))) await refreshAlertgroup(unit, groupId);
-    await recordPromotedAlerts(unit, parentId, fresh);
-  }
+  const noun: Noun<T> = NOUNS[type];
+  await noun.promoted?.(unit, parentId, fresh);
   return parentId;
 }
 
-/** Writes on the event, per alertgroup, an entry holding the promoted alerts' rows as a table. */
-async function recordPromotedAlerts(unit: Unit, eventId: number, alerts: TrackedRow[]) {
-  if (alerts.length === 0) return;
-  const event = (await getTracked(unit.db, 'event', eventId))!;
-  for (const group of await getTrackedMany(unit.db, 'alertgroup', dedupe(alerts.map((a) => a.alertgroup_id)))) {
-    const rows = alerts.filter((a) => a.alertgroup_id === group.id).map((a) => ({ id: a.id, data: JSON.parse(a.data) }));
-    const body = promotedAlertsHtml({ id: group.id, subject: group.subject, columns: JSON.parse(group.columns) }, rows);
-    await insertEntry(unit, event, { target_type: 'event', target_id: eventId, body });
-  }
-}
-
 /** A new event or incident, taking its subject, labels and groups from what is promoted into it. */
-async function createParent(unit: Unit, type: Promotable, rows: TrackedRow[], fields: NewParentFields): Promise<number> {
+async function createParent<T extends Promotable>(unit: Unit, type: T, rows: RowOf<T>[], fields: NewParentFields): Promise<number> {
   const parentType = PROMOTES_TO[type];
   const ids = rows.map((r) => r.id);
   // Alerts carry their labels and subject on their alertgroup; events carry their own.
-  const origin = type === 'alert' ? await getTrackedMany(unit.db, 'alertgroup', dedupe(rows.map((r) => r.alertgroup_id))) : rows;
-  const originType = type === 'alert' ? 'alertgroup' : type;
-  const originIds = origin.map((r) => r.id);
+  const noun: Noun<T> = NOUNS[type];
+  const origin = await noun.origin?.(unit, rows);
   const inherited = async (kind: 'tag' | 'source') => {
     const own = await labelsOf(unit.db, kind, type, ids);
-    const fromOrigin = type === 'alert' ? await labelsOf(unit.db, kind, originType, originIds) : new Map<number, string[]>();
+    const fromOrigin = origin ? await labelsOf(unit.db, kind, origin.type, origin.rows.map((r) => r.id)) : new Map<number, string[]>();
     return dedupe([...fromOrigin.values(), ...own.values()].flat());
   };
   const tags: LabelInput[] = fields.tag ?? (await inherited('tag'));
   const sources: LabelInput[] = fields.source ?? (await inherited('source'));
-  const first = origin[0] ?? rows[0];
-  const subject = fields.subject ?? first.subject ?? `${parentType} from ${type} ${ids.join(', ')}`;
+  const first: TrackedRow = origin?.rows[0] ?? rows[0];
+  const subject = fields.subject ?? ('subject' in first ? first.subject : undefined) ?? `${parentType} from ${type} ${ids.join(', ')}`;
   const groups = groupsForNew(unit, fields.groups, groupsOf(first));
   const id = await insertTracked(unit.db, parentType, {
     subject,

@@ -1,4 +1,5 @@
-import type { Generated } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
+import type { WorkflowType } from '../domain/catalog.js';
 
 /**
  * Table shapes as stored. Times are epoch seconds; JSON columns are text holding JSON,
@@ -203,3 +204,25 @@ export interface Database {
   cursor: CursorTable;
   view_history: ViewHistoryTable;
 }
+
+/** An alertgroup as stored. */
+export type AlertgroupRow = Selectable<AlertgroupTable>;
+/** An alert as stored. */
+export type AlertRow = Selectable<AlertTable>;
+/** An event as stored. */
+export type EventRow = Selectable<EventTable>;
+/** An incident as stored. */
+export type IncidentRow = Selectable<IncidentTable>;
+/** An entry as stored. */
+export type EntryRow = Selectable<EntryTable>;
+
+interface WorkflowRows {
+  alertgroup: AlertgroupRow;
+  alert: AlertRow;
+  event: EventRow;
+  incident: IncidentRow;
+  entry: EntryRow;
+}
+
+/** The stored row of a workflow type; `RowOf<WorkflowType>` is a row of any of them. */
+export type RowOf<T extends WorkflowType> = WorkflowRows[T];

@@ -3,20 +3,11 @@ import type { FilterKind } from '../domain/catalog.js';
 import type { LabelKind, WorkflowType } from '../domain/catalog.js';
 import type { DialectRules } from './dialect/rules.js';
 import type { Executor } from './index.js';
+import type { RowOf } from './schema.js';
 import { rowParameters, runShaped } from './shaped.js';
 
 /** A row of any tracked table, as stored. */
-export type TrackedRow = Record<string, any> & {
-  id: number;
-  status: string;
-  owner: string;
-  created: number;
-  updated: number;
-  deleted_at: number | null;
-  rev: number;
-  read_groups: string;
-  modify_groups: string;
-};
+export type TrackedRow = RowOf<WorkflowType>;
 
 export interface FieldFilter {
   column: string;
@@ -89,36 +80,37 @@ function whereClause(rules: DialectRules, type: WorkflowType, q: ListQuery) {
 }
 
 /** One page of rows matching the query, and how many match in all. */
-export async function listTracked(
+export async function listTracked<T extends WorkflowType>(
   db: Executor,
   rules: DialectRules,
-  type: WorkflowType,
+  type: T,
   q: ListQuery,
-): Promise<{ rows: TrackedRow[]; total: number }> {
+): Promise<{ rows: RowOf<T>[]; total: number }> {
   const adb = db as AnyDb;
+  const table: WorkflowType = type;
   const where = whereClause(rules, type, q);
-  let select = adb.selectFrom(type).selectAll().where(where);
+  let select = adb.selectFrom(table).selectAll().where(where);
   for (const s of q.sort) select = select.orderBy(`${type}.${s.column}`, s.desc ? 'desc' : 'asc');
   if (!q.sort.some((s) => s.column === 'id')) select = select.orderBy(`${type}.id`, 'desc');
-  const rows = (await select.limit(q.limit).offset(q.offset).execute()) as TrackedRow[];
+  const rows = (await select.limit(q.limit).offset(q.offset).execute()) as RowOf<T>[];
   const total =
     q.offset === 0 && rows.length < q.limit
       ? rows.length
       : Number(
-          (await adb.selectFrom(type).select((eb) => eb.fn.countAll().as('n')).where(where).executeTakeFirstOrThrow()).n,
+          (await adb.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where(where).executeTakeFirstOrThrow()).n,
         );
   return { rows, total };
 }
 
-export async function getTracked(
+export async function getTracked<T extends WorkflowType>(
   db: Executor,
-  type: WorkflowType,
+  type: T,
   id: number,
   options: { includeDeleted?: boolean } = {},
-): Promise<TrackedRow | undefined> {
+): Promise<RowOf<T> | undefined> {
   let q = (db as AnyDb).selectFrom(type).selectAll().where('id', '=', id);
   if (!options.includeDeleted) q = q.where('deleted_at', 'is', null);
-  return (await q.executeTakeFirst()) as TrackedRow | undefined;
+  return (await q.executeTakeFirst()) as RowOf<T> | undefined;
 }
 
 /**
@@ -134,22 +126,22 @@ export async function lockTracked(db: Executor, rules: DialectRules, type: Workf
 }
 
 /** The rows of `ids` in id order; deleted ones only when asked for. */
-export async function getTrackedMany(
+export async function getTrackedMany<T extends WorkflowType>(
   db: Executor,
-  type: WorkflowType,
+  type: T,
   ids: readonly number[],
   options: { includeDeleted?: boolean } = {},
-): Promise<TrackedRow[]> {
+): Promise<RowOf<T>[]> {
   if (ids.length === 0) return [];
   let q = (db as AnyDb).selectFrom(type).selectAll().where('id', 'in', ids);
   if (!options.includeDeleted) q = q.where('deleted_at', 'is', null);
-  return (await q.orderBy('id').execute()) as TrackedRow[];
+  return (await q.orderBy('id').execute()) as RowOf<T>[];
 }
 
 /** Rows by id, deleted ones too: what the records of a page refer to. */
-export async function trackedById(db: Executor, type: WorkflowType, ids: readonly number[]): Promise<Map<number, TrackedRow>> {
+export async function trackedById<T extends WorkflowType>(db: Executor, type: T, ids: readonly number[]): Promise<Map<number, RowOf<T>>> {
   if (ids.length === 0) return new Map();
-  const rows = (await (db as AnyDb).selectFrom(type).selectAll().where('id', 'in', ids).execute()) as TrackedRow[];
+  const rows = (await (db as AnyDb).selectFrom(type).selectAll().where('id', 'in', ids).execute()) as RowOf<T>[];
   return new Map(rows.map((r) => [r.id, r]));
 }
 

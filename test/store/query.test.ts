@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import { addEntry } from '../../src/app/entry.js';
-import { listObjects, type RawQuery } from '../../src/app/list.js';
-import { createCase, deleteObject, updateObject, type CaseInput } from '../../src/app/object.js';
+import type { RawQuery } from '../../src/app/list.js';
+import { createCase, deleteObject, listObjects, updateObject, type CaseInput } from '../../src/app/object.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { backends } from '../helpers/backend.js';
 import { ADMIN, as, rejectsWith, T0, unitFor, useFixture } from '../helpers/store.js';
@@ -46,7 +46,7 @@ for (const backend of await backends()) {
       clock.now = T0;
     });
 
-    const list = (who: Principal, q: RawQuery, type: 'event' | 'alert' | 'entry' | 'alertgroup' = 'event') =>
+    const list = <T extends 'event' | 'alert' | 'entry' | 'alertgroup' = 'event'>(who: Principal, q: RawQuery, type = 'event' as T) =>
       listObjects(unitFor(fixture().app, who), type, q);
     const idsOf = async (who: Principal, q: RawQuery) => (await list(who, q)).records.map((r) => r.id);
     const named = (...names: string[]) => names.map((n) => ids[n]);

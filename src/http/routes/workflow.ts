@@ -5,12 +5,13 @@ import { EVENT_INPUT } from '../../domain/input/event.js';
 import { INCIDENT_INPUT } from '../../domain/input/incident.js';
 import { PATCHES } from '../../domain/input/patch.js';
 import { readable } from '../../app/access.js';
-import { addAlert, ingestAlertgroup } from '../../app/alertgroup.js';
+import { addAlert } from '../../app/alert.js';
+import { ingestAlertgroup } from '../../app/alertgroup.js';
 import type { App } from '../../app/context.js';
 import { addEntry } from '../../app/entry.js';
-import { envelope, listObjects } from '../../app/list.js';
-import { createCase, deleteObject, getObject, history, unlabel, updateObject } from '../../app/object.js';
-import { PROMOTES_TO, type Promotable } from '../../app/promote.js';
+import { envelope } from '../../app/list.js';
+import { createCase, deleteObject, getObject, history, listObjects, unlabel, updateObject } from '../../app/object.js';
+import { promotionOf, PROMOTES_TO, type Promotable } from '../../app/promote.js';
 import { entriesOf } from '../../app/thread.js';
 import { reader } from '../../app/unit.js';
 import { written } from '../../app/view.js';
@@ -40,7 +41,7 @@ export function workflowRoutes(server: ApiServer, app: App) {
     server.put(`/${type}/:id`, { schema: { body: PATCHES[type] }, preValidation: scot3Input(type) }, async (request) => {
       const patch = request.body;
       const record = await updateObject(app, principal(request), type, idParam(request), patch);
-      return written('put', type, record, 'promote' in patch ? record.promotion_id : undefined);
+      return written('put', type, record, 'promote' in patch ? promotionOf(record) : undefined);
     });
 
     server.delete(`/${type}/:id`, async (request) =>
@@ -75,7 +76,7 @@ export function workflowRoutes(server: ApiServer, app: App) {
       const parent = PROMOTES_TO[type as Promotable];
       server.get(`/${type}/:id/${parent}`, async (request) => {
         const unit = reader(app, principal(request));
-        const row = await readable(unit, type, idParam(request));
+        const row = await readable(unit, type as Promotable, idParam(request));
         if (row.promotion_id === null) return envelope([], 0);
         return listObjects(unit, parent, queryOf(request), [{ column: 'id', kind: 'int', values: [String(row.promotion_id)] }]);
       });
@@ -107,9 +108,9 @@ export function workflowRoutes(server: ApiServer, app: App) {
     return written('post', 'alert', await addAlert(app, principal(request), request.body));
   });
 
+  const caseInputs = { event: EVENT_INPUT, incident: INCIDENT_INPUT } as const;
   for (const type of ['event', 'incident'] as const) {
-    const body = type === 'event' ? EVENT_INPUT : INCIDENT_INPUT;
-    server.post(`/${type}`, { schema: { body }, preValidation: scot3Input(type) }, async (request, reply) => {
+    server.post(`/${type}`, { schema: { body: caseInputs[type] }, preValidation: scot3Input(type) }, async (request, reply) => {
       reply.status(201);
       return written('post', type, await createCase(app, principal(request), type, request.body));
     });

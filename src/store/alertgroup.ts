@@ -1,0 +1,72 @@
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { DialectRules } from './dialect/rules.js';
+import type { Executor } from './index.js';
+import { updateTrackedWhere } from './tracked.js';
+
+/** Who looks an alertgroup up by message_id: null for an admin, who sees every one. */
+export type MessageIdReader = { groups: readonly string[]; username: string } | null;
+
+/** The oldest alertgroup stored under `messageId` that `reader` can read or owns. */
+export async function alertgroupByMessageId(
+  db: Executor,
+  rules: DialectRules,
+  messageId: string,
+  reader: MessageIdReader,
+): Promise<number | undefined> {
+  let lookup = db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId);
+  if (reader) {
+    lookup = lookup.where((eb) =>
+      eb.or([
+        rules.jsonArrayHasAny(eb.ref('read_groups'), reader.groups),
+        rules.jsonArrayHasAny(eb.ref('modify_groups'), reader.groups),
+        eb('owner', '=', reader.username),
+      ]),
+    );
+  }
+  return (await lookup.orderBy('id').executeTakeFirst())?.id;
+}
+
+/** The ids of an alertgroup's alerts, deleted ones too, in order. */
+export async function alertIdsOf(db: Executor, alertgroupId: number): Promise<number[]> {
+  const rows = await db.selectFrom('alert').select('id').where('alertgroup_id', '=', alertgroupId).orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** How many of an alertgroup's alerts (not deleted) have each status. */
+export async function alertStatusCounts(db: Executor, alertgroupId: number): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('alert')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('alertgroup_id', '=', alertgroupId)
+    .where('deleted_at', 'is', null)
+    .groupBy('status')
+    .execute();
+  return new Map(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** The ids of an alertgroup's alerts (not deleted) with `status`. */
+export async function alertIdsWithStatus(db: Executor, alertgroupId: number, status: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('alert')
+    .select('id')
+    .where('alertgroup_id', '=', alertgroupId)
+    .where('status', '=', status)
+    .where('deleted_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Which rows of an alertgroup's alerts and their entries a change to the whole alertgroup updates. */
+export type AlertScope = (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
+
+/** Sets `values` on an alertgroup's alerts and on the entries written on them, those matching `where`, each with a new revision. */
+export async function updateAlertsAndEntries(db: Executor, alertgroupId: number, values: Record<string, unknown>, where: AlertScope) {
+  await updateTrackedWhere(db, 'alert', 'alertgroup_id', alertgroupId, values, where);
+  await db
+    .updateTable('entry')
+    .set({ ...values, rev: sql`rev + 1` })
+    .where('target_type', '=', 'alert')
+    .where('target_id', 'in', db.selectFrom('alert').select('alert.id').where('alert.alertgroup_id', '=', alertgroupId))
+    .where(where)
+    .execute();
+}
