@@ -10,6 +10,7 @@ import { AppError } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
 import { openStore } from '../store/index.js';
 import { migrateToLatest } from '../store/migrate.js';
+import { runExtract } from './extract.js';
 import { readSecret } from './prompt.js';
 import { addJobsCommand } from './jobs.js';
 import { ROLES, serve, type Role } from './serve.js';
@@ -150,6 +151,15 @@ apikey
   });
 
 addJobsCommand(program, withApp, cliPrincipal());
+
+program
+  .command('extract')
+  .description('print the entities in the text on stdin as JSON: {"entities":[{"type","value","start","end"}]}')
+  .option('--lines', 'each stdin line is a JSON string; print one result line for each')
+  .option('--html', 'the text is HTML: find entities in the text it shows; offsets index the HTML')
+  .action(async (opts: { lines?: boolean; html?: boolean }) => {
+    await runExtract(opts, process.stdin, process.stdout);
+  });
 
 try {
   await program.parseAsync(process.argv);

@@ -34,7 +34,7 @@ export interface Run {
 }
 
 /** Runs one `scot` command to its end, with `stdin` piped in (not a terminal). */
-export function scot(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<Run> {
+export function scot(env: NodeJS.ProcessEnv, args: string[], stdin: string | Buffer = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env, stdio: 'pipe' });
     let stdout = '';
@@ -45,6 +45,11 @@ export function scot(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promis
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });
+}
+
+/** Runs one `scot` command to its end with `stdin` piped in and no SCOT_* setting from this process. */
+export function runScot(args: string[], stdin: string | Buffer = ''): Promise<Run> {
+  return scot(userEnv({}), args, stdin);
 }
 
 /** `scot <args>` that must succeed; its stdout. */

@@ -1,0 +1,309 @@
+import ipaddr from 'ipaddr.js';
+import { parse as parseDomain } from 'tldts';
+import { refang } from './defang.js';
+import { readMarkup } from './markup.js';
+import type { EntityMatch, IpRange } from './type.js';
+
+export { ENTITY_TYPES, type EntityMatch, type EntityType, type IpRange } from './type.js';
+
+/** An admin-defined entity type: its name, and how to find its values in a text. */
+export interface ExtraEntityType {
+  type: string;
+  find(text: string): Iterable<{ start: number; end: number; value: string }>;
+}
+
+/** What a caller adds to extraction: its own entity types, and an allow-list of matches to leave out. */
+export interface ExtractOptions {
+  extra?: ExtraEntityType[];
+  /** True for a match that is known harmless (the team's own domain, a scanner's IP) and must not be an entity. */
+  skip?(match: EntityMatch): boolean;
+}
+
+/**
+ * File-name extensions that make a dotted name a `file`. Some are also top-level domains (`.zip`, `.py`, `.sh`):
+ * written bare, such a name is far more often a file; in a URL or an e-mail address its domain is still found.
+ */
+const FILE_EXTENSIONS = new Set([
+  '7z', 'apk', 'app', 'asp', 'aspx', 'bat', 'bin', 'bz2', 'cab', 'chm', 'class', 'cmd', 'cpl', 'csv', 'dat', 'deb',
+  'dll', 'dmg', 'doc', 'docm', 'docx', 'dot', 'dotm', 'drv', 'elf', 'eml', 'exe', 'gif', 'gz', 'hta', 'htm', 'html',
+  'img', 'inf', 'ini', 'iso', 'jar', 'jpeg', 'jpg', 'js', 'jse', 'json', 'jsp', 'ko', 'lnk', 'log', 'macho', 'msg',
+  'msi', 'msp', 'ocx', 'one', 'pdf', 'php', 'pif', 'pl', 'png', 'pot', 'potm', 'pps', 'ppsm', 'ppt', 'pptm', 'pptx',
+  'ps1', 'psm1', 'py', 'pyc', 'rar', 'reg', 'rpm', 'rtf', 'scr', 'sh', 'so', 'swf', 'sys', 'tar', 'tgz', 'tmp',
+  'txt', 'vb', 'vbe', 'vbs', 'vhd', 'vhdx', 'wsf', 'wsh', 'xla', 'xlam', 'xls', 'xlsb', 'xlsm', 'xlsx', 'xlt',
+  'xltm', 'xml', 'xz', 'zip',
+]);
+
+/**
+ * A candidate at one position (the regex is sticky: `scan` says where to try it). Every repetition is either bounded
+ * or separated by a literal character, so no input makes the engine backtrack more than linearly.
+ */
+const CANDIDATE = new RegExp(
+  [
+    String.raw`(?<![\w.@%+\-])(?:`,
+    String.raw`((?:https?|ftps?|sftp)://[^\s<>"'\x60{}|\\^\[\]]+)`,
+    String.raw`|([\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+)`,
+    String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
+    String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
+    String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
+    String.raw`|(?<!:)((?:[0-9a-f]{0,4}:){2,8}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
+    String.raw`|((?:hkey_[a-z_]+|hklm|hkcu|hkcr|hku|hkcc)(?:\\[^\\\s"<>|]+(?: [^\\\s"<>|]+)*(?=\\))*\\[^\\\s"<>|]*)`,
+    String.raw`|([\w\-]+(?:\.[\w\-]+)+)(?:/(\d{1,3})(?![\w.]))?`,
+    String.raw`)`,
+    String.raw`|(<[^\s<>@]{1,256}@[^\s<>@]{1,256}>)`,
+    String.raw`|(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})`,
+  ].join(''),
+  'iy',
+);
+
+/** The characters of a word, as the candidate regex's look-behind sees them (by UTF-16 code, below 128). */
+const WORD = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_%+.@-') WORD[c.charCodeAt(0)] = 1;
+const isWord = (code: number) => code < 128 && WORD[code] === 1;
+const LESS_THAN = 60;
+const BRACE = 123;
+const COLON = 58;
+const BACKSLASH = 92;
+
+/**
+ * What puts a candidate near: a mark inside a word (`.`, `@`, `-`), a word followed by `:` (a URL scheme, IPv6) or
+ * `\` (a registry hive), `<` (a Message-ID), `{` (a CLSID), or a digit with seven more hex digits (a hash: one of
+ * 32 or more hex digits with no digit among its first 25 is too rare to matter). The regex engine finds these far
+ * faster than a loop over the characters could.
+ */
+const TRIGGER = /[.@\-:\\{<]|\d[0-9a-f]{7}/gi;
+
+/**
+ * Calls `tried` at each position worth trying the candidate regex at, left to right: the start of the word around
+ * each trigger, or the trigger itself for `<`, `{` and `::`. `tried(position)` returns where scanning goes on.
+ */
+function scan(text: string, tried: (position: number) => number): void {
+  let from = 0;
+  TRIGGER.lastIndex = 0;
+  for (let trigger = TRIGGER.exec(text); trigger !== null; trigger = TRIGGER.exec(text)) {
+    const at = trigger.index;
+    const code = text.charCodeAt(at);
+    let start = at;
+    while (start > from && isWord(text.charCodeAt(start - 1))) start--;
+    let end = at;
+    while (end < text.length && isWord(text.charCodeAt(end))) end++;
+    // A word whose first mark is its last character (`dog.`, `well-`) is prose, not an indicator.
+    const trailing = at === end - 1 && text.charCodeAt(end) !== COLON && text.charCodeAt(end) !== BACKSLASH;
+    let next = at + 1;
+    if (code === LESS_THAN || code === BRACE || (code === COLON && start === at && text.charCodeAt(at + 1) === COLON)) next = tried(at);
+    else if ((start < at || isWord(code)) && !trailing) next = tried(start);
+    from = Math.max(end, next, at + 1);
+    TRIGGER.lastIndex = from;
+  }
+}
+
+/** Hex lengths that name a hash type; any other length of hex is not an entity. */
+const HASH_BY_LENGTH: Record<number, EntityMatch['type']> = { 32: 'md5', 40: 'sha1', 62: 'jarm_hash', 64: 'sha256', 128: 'sha512' };
+
+/** A dotted number just after these words is a version, not an address (`version 1.2.3.4`). */
+const VERSION_BEFORE = /\b(?:ver|version|release|build|firmware|rev|revision)\.?\s*$/i;
+
+/** A word written with a capital first letter only: `Next`. */
+const TITLE_CASE = /^[A-Z][a-z]+$/;
+
+/** A `<...@...>` is a Message-ID only in a header that holds one; elsewhere it is an e-mail in angle brackets. */
+const MESSAGE_ID_HEADER = /(?:message-id|in-reply-to|references)\s*:\s*(?:<[^<>\n]*>\s*)*$/i;
+
+/** Characters a URL or registry key does not end with when written in prose. */
+const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"', ')', '*']);
+
+/** Where an address lies, in SCOT's words. */
+function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): IpRange {
+  const range = address.range();
+  return range === 'unicast' ? 'public' : (range as IpRange);
+}
+
+/** The domain `name` names, lower-cased, when it ends in a real public suffix (ICANN's part of the list). */
+function domainOf(name: string): string | undefined {
+  if (name.length > 253) return undefined;
+  const lower = name.toLowerCase();
+  const parsed = parseDomain(lower, { extractHostname: false, allowPrivateDomains: false });
+  return parsed.isIcann && parsed.domain !== null && !parsed.isIp ? lower : undefined;
+}
+
+/** `text` without the punctuation prose puts after it; a closing parenthesis stays when it closes one inside. */
+function trimTrailing(text: string): string {
+  let opened = 0;
+  let closed = 0;
+  for (const c of text) {
+    if (c === '(') opened++;
+    else if (c === ')') closed++;
+  }
+  let end = text.length;
+  while (end > 0 && TRAILING.has(text[end - 1])) {
+    if (text[end - 1] === ')') {
+      if (opened >= closed) break;
+      closed--;
+    }
+    end--;
+  }
+  return text.slice(0, end);
+}
+
+/** Four decimal numbers without leading zeros: the only IPv4 form analysts mean (not `01.2.3.4`, `0x7f.1`). */
+const FOUR_PART = /^(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}$/;
+
+/** The IPv4 address `written` names, when it is one; written so, it is already its normal form. */
+function ipv4Of(written: string): ipaddr.IPv4 | undefined {
+  if (!FOUR_PART.test(written)) return undefined;
+  const octets = [0, 0, 0, 0];
+  for (let i = 0, octet = 0; i < written.length; i++) {
+    const code = written.charCodeAt(i);
+    if (code === 46) octet++;
+    else if ((octets[octet] = octets[octet] * 10 + code - 48) > 255) return undefined;
+  }
+  return new ipaddr.IPv4(octets);
+}
+
+/** The entity a host (of a URL) names: an IPv4 address or a domain. */
+function hostEntity(host: string, start: number): EntityMatch | undefined {
+  const address = ipv4Of(host);
+  if (address) return { type: 'ipaddr', value: host, start, end: start + host.length, range: rangeOf(address) };
+  const domain = domainOf(host);
+  return domain ? { type: 'domain', value: domain, start, end: start + host.length } : undefined;
+}
+
+/** A URL and the domain or IP address it points at. */
+function urlEntities(written: string, start: number): EntityMatch[] {
+  const url = trimTrailing(written);
+  const scheme = url.indexOf('://');
+  const authorityStart = scheme + 3;
+  const pathAt = url.slice(authorityStart).search(/[/?#]/);
+  const authorityEnd = pathAt < 0 ? url.length : authorityStart + pathAt;
+  const hostStart = url.lastIndexOf('@', authorityEnd - 1) >= authorityStart ? url.lastIndexOf('@', authorityEnd - 1) + 1 : authorityStart;
+  const port = url.slice(hostStart, authorityEnd).search(/:\d*$/);
+  const hostEnd = port < 0 ? authorityEnd : hostStart + port;
+  const host = url.slice(hostStart, hostEnd);
+  if (!/^[\w.\-]+$/.test(host)) return [];
+  const value = url.slice(0, scheme).toLowerCase() + url.slice(scheme, hostStart) + host.toLowerCase() + url.slice(hostEnd);
+  const found: EntityMatch[] = [{ type: 'url', value, start, end: start + url.length }];
+  const target = hostEntity(host, start + hostStart);
+  if (target) found.push(target);
+  return found;
+}
+
+/** An e-mail address and its domain. */
+function emailEntities(written: string, start: number): EntityMatch[] {
+  const at = written.lastIndexOf('@');
+  const local = written.slice(0, at).replace(/^\.+/, '');
+  const domain = domainOf(written.slice(at + 1));
+  if (!domain || local.length === 0) return [];
+  const localStart = start + at - local.length;
+  return [
+    { type: 'email', value: `${local.toLowerCase()}@${domain}`, start: localStart, end: start + written.length },
+    { type: 'domain', value: domain, start: start + at + 1, end: start + written.length },
+  ];
+}
+
+/** An IPv6 address or block, compressed the standard way (RFC 5952), when it is one. */
+function ipv6Entities(written: string, start: number): EntityMatch[] {
+  const [address, prefix] = written.split('/');
+  // `cafe::` or `be::ef` in code is more likely a C++ name than an address: ask for a digit or three groups.
+  if (!/\d/.test(address) && address.split(':').filter(Boolean).length < 3) return [];
+  if (!ipaddr.IPv6.isValid(address)) return [];
+  const parsed = ipaddr.IPv6.parse(address);
+  const value = parsed.isIPv4MappedAddress() ? `::ffff:${parsed.toIPv4Address().toString()}` : parsed.toRFC5952String();
+  const range = rangeOf(parsed);
+  if (prefix === undefined) return [{ type: 'ipv6', value, start, end: start + written.length, range }];
+  if (Number(prefix) > 128) return [];
+  return [{ type: 'cidr', value: `${value}/${Number(prefix)}`, start, end: start + written.length, range }];
+}
+
+/** A dotted name: an IPv4 address or block, a file name, a domain, or (a version, a number, a word) nothing. */
+function dottedEntities(text: string, name: string, prefix: string | undefined, start: number): EntityMatch[] {
+  const end = start + name.length;
+  if (/^[\d.]+$/.test(name)) {
+    const address = ipv4Of(name);
+    if (!address || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return [];
+    const range = rangeOf(address);
+    if (prefix !== undefined && Number(prefix) <= 32) {
+      return [{ type: 'cidr', value: `${name}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range }];
+    }
+    return [{ type: 'ipaddr', value: name, start, end, range }];
+  }
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  if (FILE_EXTENSIONS.has(last.toLowerCase())) return [{ type: 'file', value: name, start, end }];
+  // Two sentences run together (`end.Next`) end in a capitalized word; a domain's suffix is not written so.
+  if (TITLE_CASE.test(last)) return [];
+  const domain = domainOf(name);
+  return domain ? [{ type: 'domain', value: domain, start, end }] : [];
+}
+
+/** The entities one candidate match stands for; none when it turns out not to be one. */
+function entitiesOf(text: string, match: RegExpExecArray): EntityMatch[] {
+  const start = match.index;
+  const [, url, email, cve, uuid, hex, ipv6, registry, dotted, prefix, messageId, clsid] = match;
+  if (url !== undefined) return urlEntities(url, start);
+  if (email !== undefined) return emailEntities(email, start);
+  if (cve !== undefined) return [{ type: 'cve', value: cve.toUpperCase(), start, end: start + cve.length }];
+  if (uuid !== undefined) {
+    return uuid[14] === '1' ? [{ type: 'uuid1', value: uuid.toLowerCase(), start, end: start + uuid.length }] : [];
+  }
+  if (hex !== undefined) {
+    const type = HASH_BY_LENGTH[hex.length];
+    return type ? [{ type, value: hex.toLowerCase(), start, end: start + hex.length }] : [];
+  }
+  if (ipv6 !== undefined) return ipv6Entities(ipv6, start);
+  if (registry !== undefined) {
+    const key = trimTrailing(registry);
+    return [{ type: 'winregistry', value: key, start, end: start + key.length }];
+  }
+  if (dotted !== undefined) return dottedEntities(text, dotted, prefix, start);
+  if (messageId !== undefined) {
+    if (!MESSAGE_ID_HEADER.test(text.slice(Math.max(0, start - 200), start))) return [];
+    return [{ type: 'message_id', value: messageId, start, end: start + messageId.length }];
+  }
+  // The last alternative: the only one left to have matched.
+  return [{ type: 'clsid', value: clsid.toUpperCase(), start, end: start + clsid.length }];
+}
+
+/** Orders matches as they are read: by start, the longer (a URL) before what it holds (its domain). */
+const byPosition = (a: EntityMatch, b: EntityMatch) => a.start - b.start || b.end - a.end;
+
+/**
+ * Every entity in a plain text, with its normalized value and where it was written (UTF-16 indexes into `text`,
+ * end exclusive). Defanged forms are read as the real value. An e-mail address also yields its domain, a URL its
+ * domain or IP address; nothing else is found twice.
+ */
+export function extractEntities(text: string, options: ExtractOptions = {}): EntityMatch[] {
+  const real = refang(text);
+  const matches: EntityMatch[] = [];
+  // One shared regex: extraction is synchronous, so no other pass can move its lastIndex meanwhile.
+  scan(real.text, (position) => {
+    CANDIDATE.lastIndex = position;
+    const match = CANDIDATE.exec(real.text);
+    if (match === null) return position;
+    const found = entitiesOf(real.text, match);
+    for (const entity of found) {
+      entity.start = real.toOriginal(entity.start, 'start');
+      entity.end = real.toOriginal(entity.end, 'end');
+      matches.push(entity);
+    }
+    // A rejected candidate may still hold an entity that starts later inside it (`de:ad:1.2.3.4`).
+    return found.length > 0 ? CANDIDATE.lastIndex : position;
+  });
+  for (const extra of options.extra ?? []) {
+    for (const { start, end, value } of extra.find(text)) matches.push({ type: extra.type, value, start, end });
+  }
+  const kept = options.skip ? matches.filter((entity) => !options.skip!(entity)) : matches;
+  // The scan finds built-in entities in order already; only admin-defined ones come out of it.
+  return options.extra?.length ? kept.sort(byPosition) : kept;
+}
+
+/**
+ * Every entity in the text an HTML fragment shows (character references decoded, tags not part of any value, an
+ * indicator split by inline markup such as `1.2.<b>3</b>.4` found whole), with `start` and `end` indexing the HTML,
+ * ready for flair.
+ */
+export function extractFromHtml(html: string, options: ExtractOptions = {}): EntityMatch[] {
+  const markup = readMarkup(html);
+  return extractEntities(markup.text, options).map((entity) => ({
+    ...entity,
+    start: markup.toHtml(entity.start, 'start'),
+    end: markup.toHtml(entity.end, 'end'),
+  }));
+}
