@@ -3,6 +3,7 @@
  *
  *   npm run bench:ingest -- [--duration 20] [--connections 32] [--rows 10] [--database-url postgres://...]
  *   npm run bench:ingest -- --url http://host:8080 --key <api key>      (an already running server)
+ *   npm run bench:ingest -- --flair     (two servers in one run: `--role api` without flair, then with flair running)
  *
  * Without --url it builds nothing: it starts `dist/cli/main.js serve` (run `npm run build` first)
  * on a fresh data folder and a free loopback port, so the server has its own process and core.
@@ -24,6 +25,7 @@ const { values: opts } = parseArgs({
     'database-url': { type: 'string' },
     url: { type: 'string' },
     key: { type: 'string' },
+    flair: { type: 'boolean', default: false },
   },
 });
 const durationS = Number(opts.duration);
@@ -43,7 +45,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServer(): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
+async function startServer(role = 'all'): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
   if (!fs.existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
   const port = await freePort();
@@ -56,7 +58,7 @@ async function startServer(): Promise<{ url: string; key: string; child: ChildPr
     SCOT_LOG_LEVEL: 'warn',
     ...(opts['database-url'] ? { SCOT_DATABASE_URL: opts['database-url'] } : {}),
   };
-  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--role', role], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -100,17 +102,23 @@ function alertgroup(n: number): string {
 }
 
 function post(agent: http.Agent, url: URL, key: string, body: string): Promise<number> {
+  return request(agent, url, key, 'POST', body).then((r) => r.status);
+}
+
+/** One request; its status and JSON body. */
+function request(agent: http.Agent, url: URL, key: string, method: string, body?: string): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
       {
-        method: 'POST',
+        method,
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+        headers: body === undefined ? { authorization: `Bearer ${key}` } : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
       },
     );
     req.on('error', reject);
@@ -120,8 +128,25 @@ function post(agent: http.Agent, url: URL, key: string, body: string): Promise<n
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function main() {
-  const server = opts.url ? undefined : await startServer();
+/**
+ * While the load runs: every 100 ms posts one more alertgroup and polls its first alert until flair is done;
+ * the flair lag is the time from its commit (the 201) to its entities being queryable.
+ */
+async function sampleFlairLag(agent: http.Agent, base: string, key: string, until: number): Promise<number[]> {
+  const lags: number[] = [];
+  for (let n = 0; performance.now() < until; n++) {
+    const posted = await request(agent, new URL('/scot/api/v2/alertgroup', base), key, 'POST', alertgroup(1_000_000 + n));
+    const committed = performance.now();
+    const alert = new URL(`/scot/api/v2/alert/${posted.body.alerts[0]}`, base);
+    for (let i = 0; i < 2000 && (await request(agent, alert, key, 'GET')).body.flair !== 'done'; i++) await new Promise((r) => setTimeout(r, 10));
+    lags.push(performance.now() - committed);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return lags.sort((a, b) => a - b);
+}
+
+async function run(role: string): Promise<{ rate: number; lags: number[] }> {
+  const server = opts.url ? undefined : await startServer(role);
   const base = opts.url ?? server!.url;
   const key = opts.key ?? server?.key;
   if (!key) throw new Error('--url needs --key');
@@ -147,7 +172,9 @@ async function main() {
       }
     }
   };
+  const sampler = role === 'all' && opts.flair ? sampleFlairLag(new http.Agent({ keepAlive: true }), base, key, end) : Promise.resolve([]);
   await Promise.all(Array.from({ length: connections }, worker));
+  const lags = await sampler;
   const elapsed = (performance.now() - measureFrom) / 1000;
   agent.destroy();
   server?.cleanup();
@@ -161,6 +188,15 @@ async function main() {
       `p99 ${percentile(latencies, 99).toFixed(2)}  max ${latencies.at(-1)!.toFixed(2)}`,
   );
   if (errors > 0) process.exitCode = 1;
+  return { rate: rate * rowsPerGroup, lags };
 }
 
-await main();
+if (opts.flair) {
+  const without = await run('api');
+  const withFlair = await run('all');
+  const { lags } = withFlair;
+  console.log(`flair: alerts/s with flair running ${withFlair.rate.toFixed(0)} = ${((100 * withFlair.rate) / without.rate).toFixed(0)}% of ${without.rate.toFixed(0)} without`);
+  console.log(`  flair lag ms (commit to entities queryable, ${lags.length} samples)  p50 ${percentile(lags, 50).toFixed(0)}  p99 ${percentile(lags, 99).toFixed(0)}  max ${lags.at(-1)!.toFixed(0)}`);
+} else {
+  await run('all');
+}

@@ -1,9 +1,11 @@
 import type { WorkflowType } from '../domain/catalog.js';
 import type { ChangeRecord } from '../store/change.js';
+import { flairOf, type FlairTarget } from '../store/entity.js';
 import { labelsOf } from '../store/label.js';
 import { countBy, idsBy, trackedById, type TrackedRow } from '../store/tracked.js';
 import { isViewed, viewHistoryOf } from '../store/view.js';
 import { dedupe, groupsOf } from './access.js';
+import { flairIsCurrent } from './flair.js';
 import type { Unit } from './unit.js';
 
 export type Record_ = Record<string, unknown>;
@@ -24,13 +26,14 @@ export function written(action: WriteAction, thing: string, record: Record_, pid
 export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[], columns?: string[]): Promise<Record_[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [tags, sources, entryCounts, promotedFrom, viewHistory, alertgroups] = await Promise.all([
+  const [tags, sources, entryCounts, promotedFrom, viewHistory, alertgroups, flairs] = await Promise.all([
     labelsOf(unit.db, 'tag', type, ids),
     labelsOf(unit.db, 'source', type, ids),
     type === 'entry' ? countBy(unit.db, 'entry', 'parent_id', ids) : countBy(unit.db, 'entry', 'target_id', ids, { target_type: type }),
     type === 'event' ? idsBy(unit.db, 'alert', 'promotion_id', ids) : type === 'incident' ? idsBy(unit.db, 'event', 'promotion_id', ids) : undefined,
     isViewed(type) ? viewHistoryOf(unit.db, type, ids) : undefined,
     type === 'alert' ? trackedById(unit.db, 'alertgroup', dedupe(rows.map((r) => r.alertgroup_id))) : undefined,
+    type === 'alert' || type === 'entry' ? flairOf(unit.db, type, ids) : undefined,
   ]);
   return rows.map((row) => {
     const record: Record_ = {
@@ -62,6 +65,7 @@ export async function present(unit: Unit, type: WorkflowType, rows: TrackedRow[]
       record.views = row.view_count;
       record.view_history = viewHistory.get(row.id) ?? {};
     }
+    if (flairs) Object.assign(record, presentFlair(type as FlairTarget, row, flairs.get(row.id)));
     if (row.deleted_at !== null) record.deleted = row.deleted_at;
     return columns ? pick(record, columns) : record;
   });
@@ -119,6 +123,18 @@ function typeFields(type: WorkflowType, row: TrackedRow): Record_ {
 export const presentChange = (c: ChangeRecord): Record_ => ({
   seq: c.seq, when: c.at, who: c.who, action: c.action, type: c.type, id: c.target_id, diff: c.diff,
 });
+
+/**
+ * Whether flair has caught up with the object's text, and the flaired HTML under SCOT 3's names
+ * (`data_with_flair` cells, `body_flair`); null while pending. The stored text is served unchanged beside it.
+ */
+function presentFlair(type: FlairTarget, row: TrackedRow, stored: { source_hash: string; html: string } | undefined): Record_ {
+  const done = flairIsCurrent(type, row, stored);
+  const html = done ? stored!.html : null;
+  return type === 'alert'
+    ? { flair: done ? 'done' : 'pending', data_with_flair: html === null ? null : JSON.parse(html) }
+    : { flair: done ? 'done' : 'pending', body_flair: html };
+}
 
 const taskOf = (row: TrackedRow) => (row.task_status ? { status: row.task_status, who: row.task_who, when: row.task_when } : null);
 

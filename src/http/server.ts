@@ -8,6 +8,7 @@ import { registerAuth } from './auth.js';
 import { handleError } from './error.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
+import { entityRoutes } from './routes/entity.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/session.js';
 import { workflowRoutes } from './routes/workflow.js';
@@ -59,6 +60,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       workflowRoutes(api, app);
       adminRoutes(api, app);
       auditRoutes(api, app);
+      entityRoutes(api, app);
       openapiRoutes(api);
     },
     { prefix: API_PREFIX },

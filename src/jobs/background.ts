@@ -1,4 +1,6 @@
 import type { App } from '../app/context.js';
+import { reflairJob } from '../app/entity.js';
+import { flairChanges } from '../app/flair.js';
 import { pruneJobs, type JobHandler } from '../app/job.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
@@ -14,9 +16,10 @@ export interface BackgroundWork {
 
 /** What every worker node runs. Flair, search indexing and enrichment add their handlers and consumers here. */
 export const BUILT_IN: BackgroundWork = {
-  handlers: [pruneJobs],
+  handlers: [pruneJobs, reflairJob],
   schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
-  consumers: [],
+  // Flair follows ingest from the change log, so ingest stays fast and a crash resumes where it stopped.
+  consumers: [{ name: 'flair', batchSize: 500, handle: flairChanges }],
 };
 
 /** How often the scheduler looks for due schedules: cron times are whole minutes. */

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import { allowFilter, type AllowKind } from '../domain/entity/allow.js';
+import { extraType, type EntitytypeKind } from '../domain/entity/entitytype.js';
+import { extractFromHtml, type ExtractOptions } from '../domain/entity/extract.js';
+import { renderFlair } from '../domain/entity/flair.js';
+import type { EntityMatch } from '../domain/entity/type.js';
+import { sanitizeEntryHtml } from '../domain/sanitize.js';
+import type { ChangeRecord } from '../store/change.js';
+import {
+  allowList,
+  entitytypes,
+  flairOf,
+  saveFlair,
+  setAppearances,
+  upsertEntities,
+  type EntityRow,
+  type FlairTarget,
+} from '../store/entity.js';
+import { getTrackedMany, type TrackedRow } from '../store/tracked.js';
+import type { Unit } from './unit.js';
+
+/** Called in the flair transaction with the entities stored for the first time: where enrichment hooks in. */
+export type NewEntityHook = (unit: Unit, entities: readonly EntityRow[]) => Promise<void>;
+
+/** What runs when flair first sees an entity; other features add theirs with `onNewEntity`. */
+const newEntityHooks: NewEntityHook[] = [];
+
+/** Runs `hook` whenever flair stores entities it never saw before, in the same transaction. */
+export function onNewEntity(hook: NewEntityHook): void {
+  newEntityHooks.push(hook);
+}
+
+/** Identifies the version of an object's text that flair read, so the same version is never flaired twice. */
+const versionOf = (source: string) => createHash('sha1').update(source).digest('base64url');
+
+/** The text of an alert or entry flair reads: an entry's body, an alert's data as stored. */
+const sourceOf = (type: FlairTarget, row: TrackedRow): string => (type === 'alert' ? row.data : row.body);
+
+/** Whether an object's stored flair is for its current text: `flair: "done"`, else "pending". */
+export const flairIsCurrent = (type: FlairTarget, row: TrackedRow, stored: { source_hash: string } | undefined) =>
+  stored !== undefined && stored.source_hash === versionOf(sourceOf(type, row));
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** An alert cell as the HTML flair marks up: text is escaped; other JSON values are shown as JSON. */
+const cellHtml = (value: unknown) => (typeof value === 'string' ? sanitizeEntryHtml(value) : escapeHtml(JSON.stringify(value) ?? ''));
+
+/** One object's flair: the HTML to serve, and the entities it holds. */
+interface Flaired {
+  html: string;
+  entities: EntityMatch[];
+}
+
+function flairHtml(html: string, options: ExtractOptions): Flaired {
+  const entities = extractFromHtml(html, options);
+  return { html: renderFlair(html, entities), entities };
+}
+
+/** Flairs an entry's body, or each cell of an alert (its HTML then JSON of the cells by column). */
+function flairObject(type: FlairTarget, source: string, options: ExtractOptions): Flaired {
+  if (type === 'entry') return flairHtml(source, options);
+  const cells: Record<string, string> = {};
+  const entities: EntityMatch[] = [];
+  for (const [column, value] of Object.entries(JSON.parse(source) as Record<string, unknown>)) {
+    const cell = flairHtml(cellHtml(value), options);
+    cells[column] = cell.html;
+    entities.push(...cell.entities);
+  }
+  return { html: JSON.stringify(cells), entities };
+}
+
+/** The extractor's options now: the enabled admin-defined types, and the allow-list. */
+export async function extractOptions(unit: Unit): Promise<ExtractOptions> {
+  const [types, allowed] = await Promise.all([entitytypes(unit.db, { enabledOnly: true }), allowList(unit.db)]);
+  return {
+    extra: types.map((t) => extraType({ value: t.value, match: t.match, kind: t.kind as EntitytypeKind })),
+    skip: allowFilter(allowed.map((a) => ({ value: a.value, kind: a.kind as AllowKind }))),
+  };
+}
+
+/** How long flair runs before it lets the event loop serve requests. */
+const SLICE_MS = 20;
+
+/** Ids per query when loading objects to flair. */
+const LOAD_CHUNK = 500;
+
+/**
+ * Flairs alerts or entries in the unit's transaction: stores their entities once per (type, value),
+ * their appearances and their flaired HTML; the stored text is only read. Unless `force`d, an object
+ * whose current text was flaired already is left as it is. Returns how many it flaired.
+ */
+export async function flairTargets(
+  unit: Unit,
+  type: FlairTarget,
+  ids: readonly number[],
+  options: ExtractOptions,
+  force = false,
+): Promise<number> {
+  let flaired = 0;
+  for (let i = 0; i < ids.length; i += LOAD_CHUNK) {
+    const chunk = ids.slice(i, i + LOAD_CHUNK);
+    const [rows, stored] = await Promise.all([getTrackedMany(unit.db, type, chunk), flairOf(unit.db, type, chunk)]);
+    const results: { id: number; version: string; flair: Flaired }[] = [];
+    let sliceStart = performance.now();
+    for (const row of rows) {
+      const source = sourceOf(type, row);
+      const version = versionOf(source);
+      if (!force && stored.get(row.id)?.source_hash === version) continue;
+      results.push({ id: row.id, version, flair: flairObject(type, source, options) });
+      // Extraction is synchronous: long batches give the event loop back, so requests keep being served.
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await yieldToEvents();
+        sliceStart = performance.now();
+      }
+    }
+    const distinct = new Map<string, { type: string; value: string }>();
+    for (const r of results) for (const e of r.flair.entities) distinct.set(`${e.type} ${e.value}`, { type: e.type, value: e.value });
+    const { ids: entityIds, fresh } = await upsertEntities(unit.db, [...distinct.values()], unit.now);
+    for (const r of results) {
+      const counts = new Map<number, number>();
+      for (const e of r.flair.entities) {
+        const entityId = entityIds.get(`${e.type} ${e.value}`)!;
+        counts.set(entityId, (counts.get(entityId) ?? 0) + 1);
+      }
+      await setAppearances(unit.db, type, r.id, counts, unit.now);
+      await saveFlair(unit.db, type, r.id, r.version, r.flair.html, unit.now);
+    }
+    if (fresh.length > 0) for (const hook of newEntityHooks) await hook(unit, fresh);
+    flaired += results.length;
+  }
+  return flaired;
+}
+
+/** The alerts and entries whose text a change created or changed. */
+export function flairTargetsOf(changes: readonly ChangeRecord[]): Record<FlairTarget, number[]> {
+  const alerts = new Set<number>();
+  const entries = new Set<number>();
+  for (const c of changes) {
+    const diff = c.diff as Record<string, unknown>;
+    if (c.type === 'alertgroup' && c.action === 'create' && Array.isArray(diff.alerts)) for (const id of diff.alerts) alerts.add(Number(id));
+    else if (c.type === 'alert' && (c.action === 'create' || 'data' in diff)) alerts.add(c.target_id);
+    else if (c.type === 'entry' && (c.action === 'create' || 'body' in diff)) entries.add(c.target_id);
+  }
+  return { alert: [...alerts], entry: [...entries] };
+}
+
+/**
+ * Flairs the alerts and entries a batch of the change log created or changed: the `flair` consumer's
+ * work, run in the transaction that moves its cursor.
+ */
+export async function flairChanges(unit: Unit, changes: readonly ChangeRecord[]): Promise<void> {
+  const targets = flairTargetsOf(changes);
+  if (targets.alert.length === 0 && targets.entry.length === 0) return;
+  const options = await extractOptions(unit);
+  await flairTargets(unit, 'alert', targets.alert, options);
+  await flairTargets(unit, 'entry', targets.entry, options);
+}
