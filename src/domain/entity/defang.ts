@@ -15,7 +15,7 @@ const SPACE = /\s/;
 
 /** What a defanged piece stands for. */
 function refangPiece(piece: string): string {
-  const inner = piece.trim().toLowerCase();
+  const inner = piece.toLowerCase();
   if (inner === 'hxxp') return 'http';
   if (inner === '[:]') return ':';
   if (inner === '[://]') return '://';

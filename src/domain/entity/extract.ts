@@ -35,13 +35,14 @@ const FILE_EXTENSIONS = new Set([
 
 /**
  * A candidate at one position (the regex is sticky: `scan` says where to try it). Every repetition is either bounded
- * or separated by a literal character, so no input makes the engine backtrack more than linearly.
+ * or separated by a literal character, so no input makes the engine backtrack more than linearly. An e-mail's local
+ * part is taken whole (a look-ahead capture, then its back-reference), so a word without `@` costs one look.
  */
 const CANDIDATE = new RegExp(
   [
     String.raw`(?<![\w.@%+\-])(?:`,
     String.raw`((?:https?|ftps?|sftp)://[^\s<>"'\x60{}|\\^\[\]]+)`,
-    String.raw`|([\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+)`,
+    String.raw`|((?=([\w.%+\-]+))\3@[\w\-]+(?:\.[\w\-]+)+)`,
     String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
     String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
     String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
@@ -65,12 +66,13 @@ const COLON = 58;
 const BACKSLASH = 92;
 
 /**
- * What puts a candidate near: a mark inside a word (`.`, `@`, `-`), a word followed by `:` (a URL scheme, IPv6) or
- * `\` (a registry hive), `<` (a Message-ID), `{` (a CLSID), or a digit with seven more hex digits (a hash: one of
- * 32 or more hex digits with no digit among its first 25 is too rare to matter). The regex engine finds these far
- * faster than a loop over the characters could.
+ * What puts a candidate near: `.` or `@` in a word; `-` before a digit (a CVE, and a version-1 UUID, whose third
+ * group starts with 1); `:` before `/`, `:` or a hex digit (a URL scheme, IPv6); `\` (a registry hive); `<` (a
+ * Message-ID); `{` (a CLSID); a digit with seven more hex digits (a hash: one of 32 or more hex digits with no digit
+ * among its first 25 is too rare to matter). The regex engine finds these far faster than a loop over the
+ * characters could, and prose (`well-known`, `Note: ...`) sets off none of them.
  */
-const TRIGGER = /[.@\-:\\{<]|\d[0-9a-f]{7}/gi;
+const TRIGGER = /[.@\\{<]|-\d|:[/:0-9a-f]|\d[0-9a-f]{7}/gi;
 
 /**
  * Calls `tried` at each position worth trying the candidate regex at, left to right: the start of the word around
@@ -121,8 +123,9 @@ function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): IpRange {
 function domainOf(name: string): string | undefined {
   if (name.length > 253) return undefined;
   const lower = name.toLowerCase();
-  const parsed = parseDomain(lower, { extractHostname: false, allowPrivateDomains: false });
-  return parsed.isIcann && parsed.domain !== null && !parsed.isIp ? lower : undefined;
+  // The name is a bare lower-case host, and addresses were taken before: tldts need not look for either.
+  const parsed = parseDomain(lower, { extractHostname: false, allowPrivateDomains: false, detectIp: false, mixedInputs: false });
+  return parsed.isIcann && parsed.domain !== null ? lower : undefined;
 }
 
 /** `text` without the punctuation prose puts after it; a closing parenthesis stays when it closes one inside. */
@@ -236,7 +239,7 @@ function dottedEntities(text: string, name: string, prefix: string | undefined, 
 /** The entities one candidate match stands for; none when it turns out not to be one. */
 function entitiesOf(text: string, match: RegExpExecArray): EntityMatch[] {
   const start = match.index;
-  const [, url, email, cve, uuid, hex, ipv6, registry, dotted, prefix, messageId, clsid] = match;
+  const [, url, email, , cve, uuid, hex, ipv6, registry, dotted, prefix, messageId, clsid] = match;
   if (url !== undefined) return urlEntities(url, start);
   if (email !== undefined) return emailEntities(email, start);
   if (cve !== undefined) return [{ type: 'cve', value: cve.toUpperCase(), start, end: start + cve.length }];
@@ -301,9 +304,11 @@ export function extractEntities(text: string, options: ExtractOptions = {}): Ent
  */
 export function extractFromHtml(html: string, options: ExtractOptions = {}): EntityMatch[] {
   const markup = readMarkup(html);
-  return extractEntities(markup.text, options).map((entity) => ({
-    ...entity,
-    start: markup.toHtml(entity.start, 'start'),
-    end: markup.toHtml(entity.end, 'end'),
-  }));
+  const matches = extractEntities(markup.text, options);
+  // The matches are this call's own objects: moving them to HTML offsets in place spares a copy of each.
+  for (const entity of matches) {
+    entity.start = markup.toHtml(entity.start, 'start');
+    entity.end = markup.toHtml(entity.end, 'end');
+  }
+  return matches;
 }
