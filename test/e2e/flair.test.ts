@@ -162,6 +162,15 @@ for (const backend of await backends()) {
       expectError(await carol.get('/entitytype'), 403);
     });
 
+    it('binary-looking cells are flaired and kept exactly as posted', async () => {
+      const binary = '\u0000\u0001\u0002\uFFFD\u00ff<script>x</script> 192.0.2.55';
+      const { alerts } = await postAlertgroup(scot().admin, { data: [{ raw: binary, n: 7, nested: { ip: '192.0.2.56' } }] });
+      const alert = await flaired(scot().admin, `/alert/${alerts[0]}`);
+      assert.deepEqual(alert.data, { raw: binary, n: 7, nested: { ip: '192.0.2.56' } });
+      assert.doesNotMatch(alert.data_with_flair.raw, /<script>/);
+      assert.deepEqual(Object.keys(expectStatus(await scot().admin.get(`/alert/${alerts[0]}/entity`), 200).records).sort(), ['192.0.2.55', '192.0.2.56']);
+    });
+
     it('a 10 MB cell and an entry of 20,000 indicators are flaired without a 5xx', async () => {
       const big = 'x'.repeat(10 * 1024 * 1024) + ' 192.0.2.1';
       const { alerts } = await postAlertgroup(scot().admin, { data: [{ blob: big }] });
