@@ -1,6 +1,6 @@
 import type { App } from '../app/context.js';
 import { reflairJob } from '../app/entity.js';
-import { flairChanges } from '../app/flair.js';
+import { prepareFlairChanges, storeFlairChanges } from '../app/flair.js';
 import { pruneJobs, type JobHandler } from '../app/job.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
@@ -19,7 +19,7 @@ export const BUILT_IN: BackgroundWork = {
   handlers: [pruneJobs, reflairJob],
   schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
   // Flair follows ingest from the change log, so ingest stays fast and a crash resumes where it stopped.
-  consumers: [{ name: 'flair', batchSize: 500, handle: flairChanges }],
+  consumers: [{ name: 'flair', batchSize: 500, prepare: prepareFlairChanges, handle: storeFlairChanges }],
 };
 
 /** How often the scheduler looks for due schedules: cron times are whole minutes. */

@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import type { App } from '../../src/app/context.js';
 import { onNewEntity } from '../../src/app/entity.js';
-import { flairChanges } from '../../src/app/flair.js';
+import { prepareFlairChanges, storeFlairChanges } from '../../src/app/flair.js';
 import { Unit } from '../../src/app/unit.js';
+import { BUILT_IN } from '../../src/jobs/background.js';
 import { CursorReader } from '../../src/jobs/consumer.js';
 import { backends } from '../helpers/backend.js';
 import { as, T0, useFixture } from '../helpers/store.js';
@@ -12,7 +13,7 @@ import { as, T0, useFixture } from '../helpers/store.js';
 const admin = as('admin', [], true);
 
 /** A reader of the flair consumer, as `scot serve` runs it. */
-const flairReader = (app: App) => new CursorReader(app, { name: 'flair', batchSize: 2, handle: flairChanges });
+const flairReader = (app: App) => new CursorReader(app, { ...BUILT_IN.consumers.find((c) => c.name === 'flair')!, batchSize: 2 });
 
 /** Steps `reader` until it has nothing more; bounded. */
 async function catchUp(reader: CursorReader): Promise<void> {
@@ -57,8 +58,11 @@ for (const backend of await backends()) {
       const changes = await app.store.db.selectFrom('change').selectAll().orderBy('seq').execute();
       const before = await flairRows(app);
       clock.now = T0 + 600;
+      const records = changes.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) }));
+      const prepared = await prepareFlairChanges(app, records);
+      assert.deepEqual(prepared, { alert: [], entry: [] });
       await app.store.db.transaction().execute(async (tx) => {
-        await flairChanges(new Unit(tx, app.store.rules, admin, app.now(), app), changes.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) })));
+        await storeFlairChanges(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
       });
       assert.deepEqual(await flairRows(app), before);
       const appearances = await app.store.db.selectFrom('appearance').select(['target_id', 'count', 'first_seen']).orderBy('target_id').execute();
