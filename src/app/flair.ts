@@ -46,12 +46,12 @@ export const flairIsCurrent = (type: FlairTarget, row: TrackedRow, stored: { sou
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** What makes a cell more than plain text; most are not, and need no sanitizing (the slow part of flair). */
+const MARKUP = /[<>&]/;
+
 /** An alert cell as the HTML flair marks up: markup is sanitized; other JSON values are shown as JSON. */
 const cellHtml = (value: unknown) =>
   typeof value !== 'string' ? escapeHtml(JSON.stringify(value) ?? '') : MARKUP.test(value) ? sanitizeEntryHtml(value) : value;
-
-/** What makes a cell more than plain text; most are not, and need no sanitizing (the slow part of flair). */
-const MARKUP = /[<>&]/;
 
 /** One object's flair: the HTML to serve, and the entities it holds. */
 interface Flaired {
@@ -72,7 +72,8 @@ function flairObject(type: FlairTarget, source: string, options: ExtractOptions)
   for (const [column, value] of Object.entries(JSON.parse(source) as Record<string, unknown>)) {
     const cell = flairHtml(cellHtml(value), options);
     cells[column] = cell.html;
-    entities.push(...cell.entities);
+    // Not push(...): a cell may hold more entities than a call takes arguments.
+    for (const entity of cell.entities) entities.push(entity);
   }
   return { html: JSON.stringify(cells), entities };
 }
