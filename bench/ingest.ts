@@ -3,6 +3,7 @@
  *
  *   npm run bench:ingest -- [--duration 20] [--connections 32] [--rows 10] [--database-url postgres://...]
  *                           [--large-rows 100000] [--cli other/dist/cli/main.js]
+ *   npm run bench:ingest -- --flair     (two servers in one run: `--role api` without flair, then with flair running)
  *   npm run bench:ingest -- --url http://host:8080 --key <api key>      (an already running server)
  *
  * Without --url it builds nothing: it starts `dist/cli/main.js serve` (run `npm run build` first;
@@ -30,6 +31,7 @@ const { values: opts } = parseArgs({
     cli: { type: 'string', default: 'dist/cli/main.js' },
     url: { type: 'string' },
     key: { type: 'string' },
+    flair: { type: 'boolean', default: false },
   },
 });
 const durationS = Number(opts.duration);
@@ -52,7 +54,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServer(): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
+async function startServer(role = 'all'): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
   const port = await freePort();
@@ -65,7 +67,7 @@ async function startServer(): Promise<{ url: string; key: string; child: ChildPr
     SCOT_LOG_LEVEL: 'warn',
     ...(opts['database-url'] ? { SCOT_DATABASE_URL: opts['database-url'] } : {}),
   };
-  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--role', role], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -109,19 +111,25 @@ function alertgroup(n: number, rows = rowsPerGroup): string {
 }
 
 function request(agent: http.Agent, url: URL, key: string, body?: string): Promise<number> {
+  return call(agent, url, key, body === undefined ? 'GET' : 'POST', body).then((r) => r.status);
+}
+
+/** One request; its status and JSON body. */
+function call(agent: http.Agent, url: URL, key: string, method: string, body?: string): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
       {
-        method: body === undefined ? 'GET' : 'POST',
+        method,
         agent,
         headers:
-          body === undefined ? {}
+          body === undefined ? { authorization: `Bearer ${key}` }
           : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
       },
     );
     req.on('error', reject);
@@ -140,8 +148,25 @@ function spread(latencies: number[]): string {
   return [50, 90, 99].map((p) => `p${p} ${percentile(sorted, p).toFixed(2)}`).join('  ') + `  max ${sorted.at(-1)!.toFixed(2)}`;
 }
 
-async function main() {
-  const server = opts.url ? undefined : await startServer();
+/**
+ * While the load runs: every 100 ms posts one more alertgroup and polls its first alert until flair is done;
+ * the flair lag is the time from its commit (the 201) to its entities being queryable.
+ */
+async function sampleFlairLag(agent: http.Agent, base: string, key: string, until: number): Promise<number[]> {
+  const lags: number[] = [];
+  for (let n = 0; performance.now() < until; n++) {
+    const posted = await call(agent, new URL('/scot/api/v2/alertgroup', base), key, 'POST', alertgroup(1_000_000 + n));
+    const committed = performance.now();
+    const alert = new URL(`/scot/api/v2/alert/${posted.body.alerts[0]}`, base);
+    for (let i = 0; i < 2000 && (await call(agent, alert, key, 'GET')).body.flair !== 'done'; i++) await sleep(10);
+    lags.push(performance.now() - committed);
+    await sleep(100);
+  }
+  return lags.sort((a, b) => a - b);
+}
+
+async function run(role: string): Promise<{ rate: number; lags: number[] }> {
+  const server = opts.url ? undefined : await startServer(role);
   const base = opts.url ?? server!.url;
   const key = opts.key ?? server?.key;
   if (!key) throw new Error('--url needs --key');
@@ -189,7 +214,9 @@ async function main() {
       else errors++;
     }
   };
+  const sampler = role === 'all' && opts.flair ? sampleFlairLag(new http.Agent({ keepAlive: true }), base, key, end) : Promise.resolve([]);
   await Promise.all([...Array.from({ length: connections }, worker), healthChecker(), largePoster()]);
+  const lags = await sampler;
   const elapsed = (performance.now() - measureFrom) / 1000;
   for (const a of [agent, healthAgent, largeAgent]) a.destroy();
   server?.cleanup();
@@ -203,6 +230,15 @@ async function main() {
   console.log(`  /health ms  ${spread(health)}  (${health.length} checks, one every ${HEALTH_EVERY_MS} ms)`);
   console.log(`  machine     ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, server ${CLI}`);
   if (errors > 0) process.exitCode = 1;
+  return { rate: rate * rowsPerGroup, lags };
 }
 
-await main();
+if (opts.flair) {
+  const without = await run('api');
+  const withFlair = await run('all');
+  const { lags } = withFlair;
+  console.log(`flair: alerts/s with flair running ${withFlair.rate.toFixed(0)} = ${((100 * withFlair.rate) / without.rate).toFixed(0)}% of ${without.rate.toFixed(0)} without`);
+  console.log(`  flair lag ms (commit to entities queryable, ${lags.length} samples)  ${spread(lags)}`);
+} else {
+  await run('all');
+}

@@ -3,11 +3,13 @@ import { conflict } from '../domain/error.js';
 import type { AlertInput } from '../domain/input/alertgroup.js';
 import type { Principal } from '../domain/principal.js';
 import type { SettableStatus } from '../domain/status.js';
+import { flairOf } from '../store/entity.js';
 import type { AlertRow } from '../store/schema.js';
 import { getTracked, getTrackedMany, insertTracked, trackedById, updateTracked } from '../store/tracked.js';
 import { dedupe, modifiable } from './access.js';
 import { alertgroupColumns, refreshAlertgroup } from './alertgroup.js';
 import { insertEntry } from './entry.js';
+import { flairState } from './flair.js';
 import type { Noun } from './noun.js';
 import type { App } from './context.js';
 import { lockForChange } from './lock.js';
@@ -23,17 +25,22 @@ export interface AlertRecord extends TrackedRecord {
   /** Its alertgroup's: SCOT 3 clients read an alert's subject and column order on the alert itself. */
   subject: string;
   columns: string[];
+  /** Whether flair has caught up with the data; then each cell as flaired HTML (SCOT 3's name), else null. */
+  flair: 'pending' | 'done';
+  data_with_flair: Record<string, string> | null;
 }
 
 /** Alerts as the API answers them. */
 export async function presentAlerts(unit: Unit, rows: AlertRow[]): Promise<AlertRecord[]> {
-  const [tracked, entries, alertgroups] = await Promise.all([
+  const [tracked, entries, alertgroups, flairs] = await Promise.all([
     trackedRecords(unit, 'alert', rows),
     entryCounts(unit, 'alert', rows),
     trackedById(unit.db, 'alertgroup', dedupe(rows.map((r) => r.alertgroup_id))),
+    flairOf(unit.db, 'alert', rows.map((r) => r.id)),
   ]);
   return rows.map((row) => {
     const group = alertgroups.get(row.alertgroup_id)!;
+    const { flair, html } = flairState('alert', row, flairs.get(row.id));
     return {
       ...tracked(row),
       alertgroup: row.alertgroup_id,
@@ -42,6 +49,8 @@ export async function presentAlerts(unit: Unit, rows: AlertRow[]): Promise<Alert
       entry_count: entries.get(row.id) ?? 0,
       subject: group.subject,
       columns: JSON.parse(group.columns),
+      flair,
+      data_with_flair: html === null ? null : JSON.parse(html),
     };
   });
 }

@@ -5,11 +5,13 @@ import type { Principal } from '../domain/principal.js';
 import { canModify } from '../domain/principal.js';
 import { sanitizeEntryHtml } from '../domain/sanitize.js';
 import type { EntryClass } from '../domain/status.js';
+import { flairOf } from '../store/entity.js';
 import { summariesOf } from '../store/entry.js';
 import type { EntryRow } from '../store/schema.js';
 import { countBy, getTracked, insertTracked, lockTracked, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
 import { groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import type { App } from './context.js';
+import { flairState } from './flair.js';
 import type { Diff, Noun } from './noun.js';
 import { inTransaction, type Unit } from './unit.js';
 import { trackedRecords, type TrackedRecord } from './view.js';
@@ -33,6 +35,9 @@ export interface EntryRecord extends TrackedRecord {
   /** SCOT 3 clients read a task's state here. */
   metadata: { task?: TaskState | null };
   reply_count: number;
+  /** Whether flair has caught up with the body; then the body as flaired HTML (SCOT 3's name), else null. */
+  flair: 'pending' | 'done';
+  body_flair: string | null;
 }
 
 /** Writes an entry on an object the caller may change; its groups and marking default to the object's. */
@@ -188,11 +193,15 @@ const taskOf = (row: EntryRow): TaskState | null =>
 
 /** Entries as the API answers them. */
 export async function presentEntries(unit: Unit, rows: EntryRow[]): Promise<EntryRecord[]> {
-  const [tracked, replies] = await Promise.all([
+  const ids = rows.map((r) => r.id);
+  const [tracked, replies, flairs] = await Promise.all([
     trackedRecords(unit, 'entry', rows),
-    countBy(unit.db, 'entry', 'parent_id', rows.map((r) => r.id)),
+    countBy(unit.db, 'entry', 'parent_id', ids),
+    flairOf(unit.db, 'entry', ids),
   ]);
-  return rows.map((row) => ({
+  return rows.map((row) => {
+    const { flair, html } = flairState('entry', row, flairs.get(row.id));
+    return {
     ...tracked(row),
     target: { type: row.target_type, id: row.target_id },
     target_type: row.target_type,
@@ -203,7 +212,10 @@ export async function presentEntries(unit: Unit, rows: EntryRow[]): Promise<Entr
     task: taskOf(row),
     metadata: row.task_status ? { task: taskOf(row) } : {},
     reply_count: replies.get(row.id) ?? 0,
-  }));
+    flair,
+    body_flair: html,
+    };
+  });
 }
 
 /**

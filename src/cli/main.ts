@@ -12,6 +12,7 @@ import { openStore } from '../store/index.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { runExtract } from './extract.js';
 import { readSecret } from './prompt.js';
+import { addReflairCommand } from './reflair.js';
 import { addJobsCommand } from './jobs.js';
 import { ROLES, serve, type Role } from './serve.js';
 
@@ -151,6 +152,8 @@ apikey
   });
 
 addJobsCommand(program, withApp, cliPrincipal());
+addReflairCommand(program, withApp, cliPrincipal());
+
 program
   .command('extract')
   .description('print the entities in the text on stdin as JSON: {"entities":[{"type","value","start","end"}]}')

@@ -12,6 +12,7 @@ import { errorBody, handleError } from './error.js';
 import { refuseHostileInput } from './params.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
+import { entityRoutes } from './routes/entity.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/session.js';
 import { workflowRoutes } from './routes/workflow.js';
@@ -76,6 +77,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       workflowRoutes(api, app);
       adminRoutes(api, app);
       auditRoutes(api, app);
+      entityRoutes(api, app);
       openapiRoutes(api);
     },
     { prefix: API_PREFIX },

@@ -1,5 +1,7 @@
 import type { App } from '../app/context.js';
 import { JOB_CHANNEL, jobWakeups, pruneJobs, type JobHandler } from '../app/job.js';
+import { reflairJob } from '../app/entity.js';
+import { prepareFlairChanges, storeFlairChanges } from '../app/flair.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
 import { Scheduler, type Schedule } from './schedule.js';
@@ -14,9 +16,11 @@ export interface BackgroundWork {
 
 /** What every worker node runs. Flair, search indexing and enrichment add their handlers and consumers here. */
 export const BUILT_IN: BackgroundWork = {
-  handlers: [pruneJobs],
+  handlers: [pruneJobs, reflairJob],
   schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
-  consumers: [],
+  // Flair follows ingest from the change log, so ingest stays fast and a crash resumes where it stopped.
+  // Its changes gather for 100 ms: far inside the 2 s flair lag, and many alertgroups share one commit.
+  consumers: [{ name: 'flair', batchSize: 500, settleMs: 100, prepare: prepareFlairChanges, handle: storeFlairChanges }],
 };
 
 /** How often the scheduler looks for due schedules: cron times are whole minutes. */
@@ -39,8 +43,15 @@ export async function startBackground(app: App, work: BackgroundWork, options: {
   const readerLoops = readers.map(
     (reader) => new Loop(`consumer ${reader.consumer.name}`, pollMs, async () => ((await reader.step()) ?? 0) > 0),
   );
-  // A commit in this process wakes the consumers at once; other nodes' commits wait for the next poll.
-  const onChange = () => readerLoops.forEach((loop) => loop.poke());
+  // A commit in this process wakes the consumers (after their settle time); other nodes' commits wait for the next poll.
+  const settling = new Map<Loop, NodeJS.Timeout>();
+  const onChange = () =>
+    readerLoops.forEach((loop, i) => {
+      const settleMs = readers[i].consumer.settleMs ?? 0;
+      if (settleMs === 0) return loop.poke();
+      if (settling.has(loop)) return;
+      settling.set(loop, setTimeout(() => settling.delete(loop) && loop.poke(), settleMs).unref());
+    });
   // Only then: a feed without listeners skips emitting every change of a large ingest.
   if (readerLoops.length > 0) app.feed.on('change', onChange);
   // Jobs enqueued on other nodes wake this one at once; where nodes share no notices, polling finds them.
@@ -52,6 +63,7 @@ export async function startBackground(app: App, work: BackgroundWork, options: {
     async stop() {
       app.feed.off('change', onChange);
       await stopListening?.();
+      for (const timer of settling.values()) clearTimeout(timer);
       await Promise.all([worker.stop(), schedulerLoop.stop(), ...readerLoops.map((loop) => loop.stop())]);
       await Promise.all(readers.map((reader) => reader.release()));
     },

@@ -5,6 +5,7 @@ import * as scot3 from './migrations/0002_scot3.js';
 import * as messageIdPerReader from './migrations/0005_message_id_per_reader.js';
 import * as view from './migrations/0006_view.js';
 import * as job from './migrations/0007_job.js';
+import * as entity from './migrations/0008_entity.js';
 
 /** Versioned migrations, applied in name order; the same list serves both backends. */
 const MIGRATIONS = {
@@ -13,6 +14,7 @@ const MIGRATIONS = {
   '0005_message_id_per_reader': messageIdPerReader,
   '0006_view': view,
   '0007_job': job,
+  '0008_entity': entity,
 };
 
 function migrator(db: Kysely<any>, kind: StoreKind): Migrator {

@@ -183,6 +183,63 @@ export interface ViewHistoryTable {
   address: string;
 }
 
+export interface EntityTable {
+  id: Generated<number>;
+  type: string;
+  value: string;
+  /** untracked | tracked. */
+  status: string;
+  /** JSON text: enrichment results by enricher name. */
+  data: string;
+  created: number;
+  updated: number;
+}
+
+/** One entity in one object: how often it is written there, and when flair first and last found it. */
+export interface AppearanceTable {
+  entity_id: number;
+  /** alert | entry */
+  target_type: string;
+  target_id: number;
+  count: number;
+  first_seen: number;
+  last_seen: number;
+}
+
+/** The flaired HTML of one object, for the version of its text that `source_hash` names. */
+export interface FlairTable {
+  target_type: string;
+  target_id: number;
+  source_hash: string;
+  /** An entry's body, or JSON of an alert's cells by column. */
+  html: string;
+  updated: number;
+}
+
+/** A value, CIDR block or domain that is never flaired. */
+export interface EntityAllowTable {
+  id: Generated<number>;
+  value: string;
+  /** value | cidr | domain */
+  kind: string;
+  created: number;
+}
+
+/** An admin-defined entity type. */
+export interface EntitytypeTable {
+  id: Generated<number>;
+  value: string;
+  match: string;
+  /** literal | regex */
+  kind: string;
+  /** enabled | disabled */
+  status: string;
+  /** The reflair job its last change started. */
+  job_id: number | null;
+  created: number;
+  updated: number;
+}
+
 export interface Database {
   alertgroup: AlertgroupTable;
   alert: AlertTable;
@@ -203,6 +260,11 @@ export interface Database {
   job_schedule: JobScheduleTable;
   cursor: CursorTable;
   view_history: ViewHistoryTable;
+  entity: EntityTable;
+  appearance: AppearanceTable;
+  flair: FlairTable;
+  entity_allow: EntityAllowTable;
+  entitytype: EntitytypeTable;
 }
 
 /** An alertgroup as stored. */

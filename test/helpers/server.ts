@@ -6,6 +6,7 @@ import { createUser, ensureAdmin } from '../../src/app/user.js';
 import { loadConfig } from '../../src/config.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { buildServer, type ServerOptions } from '../../src/http/server.js';
+import { BUILT_IN, startBackground } from '../../src/jobs/background.js';
 import { openStore } from '../../src/store/index.js';
 import type { Backend } from './backend.js';
 
@@ -62,15 +63,23 @@ export interface TestServer {
 
 const cli: Principal = { userId: 0, username: 'test', groups: [], admin: true };
 
+export interface TestServerOptions extends ServerOptions {
+  /** Also run the built-in background work (flair, jobs), as `scot serve` does. */
+  background?: boolean;
+}
+
 /** Starts the real server on a random loopback port over a fresh database of `backend`. */
-export async function startServer(backend: Backend, options: ServerOptions = {}): Promise<TestServer> {
+export async function startServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
   const db = await backend.create();
   const config = { ...loadConfig({ SCOT_DATA_DIR: db.dataDir, SCOT_DATABASE_URL: db.url, SCOT_ADMIN_PASSWORD: ADMIN_PASSWORD }), port: 0, host: '127.0.0.1' };
   const store = await openStore(config.databaseUrl);
   const app = createApp(store, config);
   await ensureAdmin(app);
-  const server = await buildServer(app, { logLevel: false, ...options });
+  const { background: withBackground, ...serverOptions } = options;
+  const server = await buildServer(app, { logLevel: false, ...serverOptions });
   await server.listen({ port: 0, host: '127.0.0.1' });
+  // Polls often: a test waits for background work by polling the API, and no other node commits here.
+  const background = withBackground ? await startBackground(app, BUILT_IN, { pollMs: 50 }) : undefined;
   const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/scot/api/v2`;
   const keyFor = async (username: string) => (await createApikey(app, cli, username, 'test')).key;
   const login = async (username: string, password: string) => {
@@ -91,6 +100,7 @@ export async function startServer(backend: Backend, options: ServerOptions = {})
     },
     login,
     async close() {
+      await background?.stop();
       await server.close();
       await store.close();
       await db.dispose();

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ingestAlertgroup } from '../../src/app/alertgroup.js';
+import { addEntry } from '../../src/app/entry.js';
+import { createCase, updateObject } from '../../src/app/object.js';
+import type { App } from '../../src/app/context.js';
+import { onNewEntity } from '../../src/app/entity.js';
+import { prepareFlairChanges, storeFlairChanges } from '../../src/app/flair.js';
+import { Unit } from '../../src/app/unit.js';
+import { BUILT_IN } from '../../src/jobs/background.js';
+import { CursorReader } from '../../src/jobs/consumer.js';
+import { backends } from '../helpers/backend.js';
+import { as, T0, useFixture } from '../helpers/store.js';
+
+const admin = as('admin', [], true);
+
+/** A reader of the flair consumer, as `scot serve` runs it. */
+const flairReader = (app: App) => new CursorReader(app, { ...BUILT_IN.consumers.find((c) => c.name === 'flair')!, batchSize: 2 });
+
+/** Steps `reader` until it has nothing more; bounded. */
+async function catchUp(reader: CursorReader): Promise<void> {
+  for (let i = 0; i < 100; i++) if (!(await reader.step())) return;
+  assert.fail('flair never caught up');
+}
+
+async function flairRows(app: App) {
+  return app.store.db.selectFrom('flair').select(['target_id', 'updated']).where('target_type', '=', 'alert').orderBy('target_id').execute();
+}
+
+/** Entities first seen, as the hook heard of them: `type value`. */
+const firstSeen: string[] = [];
+onNewEntity(async (_unit, entities) => {
+  firstSeen.push(...entities.map((e) => `${e.type} ${e.value}`));
+});
+
+for (const backend of await backends()) {
+  describe(backend.name, { skip: backend.skip }, () => {
+    const fixture = useFixture(backend);
+
+    it('flair resumes after a crash without losing or repeating a version, and hooks hear of each new entity once', async () => {
+      const { app, clock } = fixture();
+      firstSeen.length = 0;
+      const a = await ingestAlertgroup(app, admin, { subject: 'one', data: [{ ip: '192.0.2.10' }] });
+      const b = await ingestAlertgroup(app, admin, { subject: 'two', data: [{ ip: '192.0.2.10 and 192.0.2.11' }] });
+      const c = await ingestAlertgroup(app, admin, { subject: 'three', data: [{ host: 'evil[.]com' }] });
+      // The first node flairs one batch (two alertgroups) and dies before the next.
+      assert.equal(await flairReader(app).step(), 2);
+      assert.deepEqual((await flairRows(app)).map((r) => Number(r.target_id)), [...a.alerts, ...b.alerts]);
+      // Another node takes over once the dead node's lease has run out.
+      clock.now = T0 + 60;
+      await catchUp(flairReader(app));
+      const rows = await flairRows(app);
+      assert.deepEqual(rows.map((r) => Number(r.target_id)), [...a.alerts, ...b.alerts, ...c.alerts]);
+      assert.deepEqual(rows.map((r) => Number(r.updated)), [T0, T0, T0 + 60]);
+      assert.deepEqual(firstSeen.sort(), ['domain evil.com', 'ipaddr 192.0.2.10', 'ipaddr 192.0.2.11']);
+    });
+
+    it('the same version of an alert is never flaired twice, even when its changes are read again', async () => {
+      const { app, clock } = fixture();
+      const changes = await app.store.db.selectFrom('change').selectAll().orderBy('seq').execute();
+      const before = await flairRows(app);
+      clock.now = T0 + 600;
+      const records = changes.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) }));
+      const prepared = await prepareFlairChanges(app, records);
+      assert.deepEqual(prepared, { alert: [], entry: [] });
+      await app.store.db.transaction().execute(async (tx) => {
+        await storeFlairChanges(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
+      });
+      assert.deepEqual(await flairRows(app), before);
+      const appearances = await app.store.db.selectFrom('appearance').select(['target_id', 'count', 'first_seen']).orderBy('target_id').execute();
+      assert.ok(appearances.every((r) => Number(r.first_seen) < T0 + 600));
+    });
+
+    it('an entry edited while its flair was prepared is flaired from its new body by the edit\'s own change', async () => {
+      const { app } = fixture();
+      const event = await createCase(app, admin, 'event', { subject: 'edited' });
+      const entry = await addEntry(app, admin, { target_type: 'event', target_id: Number(event.id), body: '<p>192.0.2.90</p>' });
+      const flair = BUILT_IN.consumers.find((c) => c.name === 'flair')!;
+      const created = await app.store.db.selectFrom('change').selectAll().where('type', '=', 'entry').where('target_id', '=', Number(entry.id)).execute();
+      const records = created.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) }));
+      const prepared = await flair.prepare!(app, records);
+      await updateObject(app, admin, 'entry', Number(entry.id), { body: '<p>192.0.2.91</p>' });
+      await app.store.db.transaction().execute(async (tx) => {
+        await flair.handle(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
+      });
+      const stored = () => app.store.db.selectFrom('flair').select('html').where('target_type', '=', 'entry').where('target_id', '=', Number(entry.id)).executeTakeFirst();
+      assert.equal(await stored(), undefined);
+      await catchUp(flairReader(app));
+      assert.match((await stored())!.html, /data-entity-value="192\.0\.2\.91"/);
+    });
+  });
+}
