@@ -22,4 +22,9 @@ export interface DialectRules {
    * process check-then-insert one at a time; none where a single writer already serializes them.
    */
   transactionLock(key: string): RawBuilder<unknown> | undefined;
+  /**
+   * Statements that, run in the transaction logging `seqs`, tell every node of them once it commits;
+   * none where one process holds the database and its in-process feed already tells it.
+   */
+  announceChanges(seqs: readonly number[]): RawBuilder<unknown>[];
 }

@@ -49,6 +49,8 @@ export const sqliteRules: DialectRules = {
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query,
   // One writer at a time: a write transaction already excludes every other.
   transactionLock: () => undefined,
+  // One process holds the file: the in-process feed tells it of every commit.
+  announceChanges: () => [],
 };
 
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' + c);
