@@ -4,7 +4,7 @@ import { canModify, canRead, type Groups, type Principal } from '../domain/princ
 import { getTracked, type TrackedRow } from '../store/tracked.js';
 import type { Unit } from './unit.js';
 
-export const groupsOf = (row: TrackedRow): Groups => ({
+export const groupsOf = (row: Pick<TrackedRow, 'read_groups' | 'modify_groups'>): Groups => ({
   read: JSON.parse(row.read_groups),
   modify: JSON.parse(row.modify_groups),
 });

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
 import type { App } from '../app/context.js';
 import { flushViews, VIEW_FLUSH_SECONDS } from '../app/viewing.js';
 import { registerAuth } from './auth.js';
@@ -10,6 +11,7 @@ import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/session.js';
+import { MAX_CLIENT_MESSAGE_BYTES, streamRoutes, type StreamOptions } from './routes/stream.js';
 import { workflowRoutes } from './routes/workflow.js';
 
 export const API_PREFIX = '/scot/api/v2';
@@ -17,6 +19,8 @@ export const API_PREFIX = '/scot/api/v2';
 export interface ServerOptions {
   /** pino log level, or false for no log (tests). */
   logLevel?: string | false;
+  /** How the change stream treats its clients (tests shorten its timers). */
+  stream?: Partial<StreamOptions>;
 }
 
 /** The HTTP face of SCOT: REST API v2 under /scot/api/v2. */
@@ -52,6 +56,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   });
   await server.register(cookie);
   await server.register(rateLimit, { global: false });
+  await server.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
   await server.register(
     async (api) => {
       registerAuth(api, app);
@@ -59,6 +64,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       workflowRoutes(api, app);
       adminRoutes(api, app);
       auditRoutes(api, app);
+      streamRoutes(api, app, options.stream);
       openapiRoutes(api);
     },
     { prefix: API_PREFIX },

@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Backend } from './backend.js';
+import type { ServerOptions } from '../../src/http/server.js';
 import { startServer, type Client, type Reply, type TestServer } from './server.js';
 
 /**
  * Starts a server over `backend` before the enclosing suite's tests and closes it after them.
  * Call it inside `describe`; the returned function gives the running server.
  */
-export function serverFor(backend: Backend): () => TestServer {
+export function serverFor(backend: Backend, options: ServerOptions = {}): () => TestServer {
   let server: TestServer | undefined;
   before(async () => {
-    server = await startServer(backend);
+    server = await startServer(backend, options);
   });
   after(async () => {
     await server?.close();

@@ -5,7 +5,7 @@ import { createApp, type App } from '../../src/app/context.js';
 import { createUser, ensureAdmin } from '../../src/app/user.js';
 import { loadConfig } from '../../src/config.js';
 import type { Principal } from '../../src/domain/principal.js';
-import { buildServer } from '../../src/http/server.js';
+import { buildServer, type ServerOptions } from '../../src/http/server.js';
 import { openStore } from '../../src/store/index.js';
 import type { Backend } from './backend.js';
 
@@ -21,7 +21,7 @@ export interface Reply {
 export class Client {
   constructor(
     readonly base: string,
-    private readonly auth: { key?: string; cookie?: string } = {},
+    readonly auth: { key?: string; cookie?: string } = {},
   ) {}
 
   async request(method: string, path: string, body?: unknown): Promise<Reply> {
@@ -63,13 +63,13 @@ export interface TestServer {
 const cli: Principal = { userId: 0, username: 'test', groups: [], admin: true };
 
 /** Starts the real server on a random loopback port over a fresh database of `backend`. */
-export async function startServer(backend: Backend): Promise<TestServer> {
+export async function startServer(backend: Backend, options: ServerOptions = {}): Promise<TestServer> {
   const db = await backend.create();
   const config = { ...loadConfig({ SCOT_DATA_DIR: db.dataDir, SCOT_DATABASE_URL: db.url, SCOT_ADMIN_PASSWORD: ADMIN_PASSWORD }), port: 0, host: '127.0.0.1' };
   const store = await openStore(config.databaseUrl);
   const app = createApp(store, config);
   await ensureAdmin(app);
-  const server = await buildServer(app, { logLevel: false });
+  const server = await buildServer(app, { logLevel: false, ...options });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/scot/api/v2`;
   const keyFor = async (username: string) => (await createApikey(app, cli, username, 'test')).key;
