@@ -7,13 +7,9 @@
  * Without --url it builds nothing: it starts `dist/cli/main.js serve` (run `npm run build` first)
  * on a fresh data folder and a free loopback port, so the server has its own process and core.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { percentile, post, startServer } from './server.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -30,52 +26,6 @@ const durationS = Number(opts.duration);
 const warmupS = Number(opts.warmup);
 const connections = Number(opts.connections);
 const rowsPerGroup = Number(opts.rows);
-
-const CLI = path.resolve('dist/cli/main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function startServer(): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
-  if (!fs.existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    SCOT_DATA_DIR: dataDir,
-    SCOT_PORT: String(port),
-    SCOT_HOST: '127.0.0.1',
-    SCOT_ADMIN_PASSWORD: 'bench-password',
-    SCOT_LOG_LEVEL: 'warn',
-    ...(opts['database-url'] ? { SCOT_DATABASE_URL: opts['database-url'] } : {}),
-  };
-  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  const key = execFileSync(process.execPath, [CLI, 'apikey', 'create', '--user', 'admin', '--name', 'bench'], { env })
-    .toString()
-    .trim()
-    .split('\n')
-    .at(-1)!;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    key,
-    child,
-    cleanup: () => {
-      child.kill('SIGTERM');
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 function alertgroup(n: number): string {
   const data = [];
@@ -99,29 +49,8 @@ function alertgroup(n: number): string {
   });
 }
 
-function post(agent: http.Agent, url: URL, key: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
 async function main() {
-  const server = opts.url ? undefined : await startServer();
+  const server = opts.url ? undefined : await startServer(opts['database-url']);
   const base = opts.url ?? server!.url;
   const key = opts.key ?? server?.key;
   if (!key) throw new Error('--url needs --key');

@@ -1,0 +1,77 @@
+/** What the benchmarks share: a server of their own in its own process, and keep-alive posts to it. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const CLI = path.resolve('dist/cli/main.js');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Starts `dist/cli/main.js serve` on a fresh data folder and a free loopback port, with an admin API key. */
+export async function startServer(databaseUrl?: string): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
+  if (!fs.existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    SCOT_DATA_DIR: dataDir,
+    SCOT_PORT: String(port),
+    SCOT_HOST: '127.0.0.1',
+    SCOT_ADMIN_PASSWORD: 'bench-password',
+    SCOT_LOG_LEVEL: 'warn',
+    ...(databaseUrl ? { SCOT_DATABASE_URL: databaseUrl } : {}),
+  };
+  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const key = execFileSync(process.execPath, [CLI, 'apikey', 'create', '--user', 'admin', '--name', 'bench'], { env })
+    .toString()
+    .trim()
+    .split('\n')
+    .at(-1)!;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    key,
+    child,
+    cleanup: () => {
+      child.kill('SIGTERM');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs `body` with the API key; the answer's status. */
+export function post(agent: http.Agent, url: URL, key: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The value below which `p` percent of the sorted values lie. */
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
