@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { WORKFLOW_TYPES, type WorkflowType } from '../domain/catalog.js';
 import type { PresenceTarget } from '../domain/input/stream.js';
 import { canRead, type Groups, type Principal } from '../domain/principal.js';
@@ -55,6 +56,19 @@ const SUMMARY_TEXT_MAX = 200;
 const GROUPS_CACHE_MAX = 10_000;
 /** Changes read per query when replaying. */
 const REPLAY_PAGE = 500;
+/**
+ * How often a node tells the others again who views what through it; what it told expires after
+ * three times that, so the viewers of a node that died vanish.
+ */
+const PRESENCE_REFRESH_MS = 20_000;
+/** Viewers one node tells of per object, so the announcement stays far below PostgreSQL's 8000 bytes. */
+const PRESENCE_MAX_VIEWERS = 50;
+
+/** One client viewing an object, and the entry it edits there. */
+interface Viewer {
+  username: string;
+  editing: number | null;
+}
 
 const isWorkflowType = (type: string): type is WorkflowType => (WORKFLOW_TYPES as readonly string[]).includes(type);
 const keyOf = (type: string, id: number) => `${type}:${id}`;
@@ -96,6 +110,12 @@ export class StreamHub {
   private publishing: Promise<void> = Promise.resolve();
   private lastSeq = 0;
   private stopWatching?: () => Promise<void>;
+  /** Names this node in presence announcements, so it ignores its own. */
+  private readonly node = randomUUID();
+  /** Tells the other nodes who views what here; absent where there are no other nodes. */
+  private announce?: (payload: string) => void;
+  /** Who views each object through other nodes: by object, then by node. */
+  private readonly remote = new Map<string, Map<string, { viewers: Viewer[]; until: number }>>();
 
   constructor(
     private readonly app: App,
@@ -117,8 +137,18 @@ export class StreamHub {
             else this.lastSeq = Math.max(this.lastSeq, ...seqs);
           }),
         onResume: () => this.enqueue(() => this.catchUp()),
+        onPresence: (payload) => this.hearPresence(payload),
       });
-      this.stopWatching = () => watch.close();
+      this.announce = (payload) => watch.announcePresence(payload);
+      const refresh = setInterval(() => {
+        for (const target of this.viewedHere()) this.announceViewers(target);
+        this.forgetSilentNodes();
+      }, PRESENCE_REFRESH_MS);
+      refresh.unref();
+      this.stopWatching = async () => {
+        clearInterval(refresh);
+        await watch.close();
+      };
     } else {
       const onChange = (change: ChangeRecord) => this.hear(change);
       this.app.feed.on('change', onChange);
@@ -306,12 +336,70 @@ export class StreamHub {
     connection.subscriber.close(code, reason);
   }
 
+  /** Tells the viewers of `target`, on this node and the others, who is there now. */
   private tellViewers(target: PresenceTarget) {
+    if (this.announce) this.announceViewers(target);
+    this.showViewers(target);
+  }
+
+  private localViewers(target: PresenceTarget): Connection[] {
     const key = keyOf(target.type, target.id);
-    const viewers = [...this.connections.values()].filter((c) => c.viewing && keyOf(c.viewing.type, c.viewing.id) === key);
-    const text = JSON.stringify({
-      presence: { type: target.type, id: target.id, viewers: viewers.map((c) => ({ username: c.subscriber.who.username, editing: c.editing ?? null })) },
-    });
-    for (const viewer of viewers) this.deliver(viewer, text);
+    return [...this.connections.values()].filter((c) => c.viewing && keyOf(c.viewing.type, c.viewing.id) === key);
+  }
+
+  /** Sends this node's viewers of `target` the list of everyone viewing it, through any node. */
+  private showViewers(target: PresenceTarget) {
+    const here = this.localViewers(target);
+    if (here.length === 0) return;
+    const now = Date.now();
+    const elsewhere = [...(this.remote.get(keyOf(target.type, target.id))?.values() ?? [])].filter((r) => r.until > now);
+    const viewers = [...here.map(viewerOf), ...elsewhere.flatMap((r) => r.viewers)].sort(
+      (a, b) => a.username.localeCompare(b.username) || (a.editing ?? 0) - (b.editing ?? 0),
+    );
+    const text = JSON.stringify({ presence: { type: target.type, id: target.id, viewers } });
+    for (const viewer of here) this.deliver(viewer, text);
+  }
+
+  private announceViewers(target: PresenceTarget) {
+    const viewers = this.localViewers(target).slice(0, PRESENCE_MAX_VIEWERS).map(viewerOf);
+    this.announce?.(JSON.stringify({ node: this.node, type: target.type, id: target.id, viewers }));
+  }
+
+  /** The objects viewed through this node. */
+  private viewedHere(): PresenceTarget[] {
+    const targets = new Map<string, PresenceTarget>();
+    for (const { viewing } of this.connections.values()) if (viewing) targets.set(keyOf(viewing.type, viewing.id), viewing);
+    return [...targets.values()];
+  }
+
+  /** Forgets the viewers of nodes that stopped telling of them: nodes that died. */
+  private forgetSilentNodes() {
+    const now = Date.now();
+    for (const [key, nodes] of this.remote) {
+      for (const [node, { until }] of nodes) if (until <= now) nodes.delete(node);
+      if (nodes.size === 0) this.remote.delete(key);
+    }
+  }
+
+  /** Another node's viewers of an object: remembered until it tells again, or for a while after it stops. */
+  private hearPresence(payload: string) {
+    let said: { node?: unknown; type?: unknown; id?: unknown; viewers?: unknown };
+    try {
+      said = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (said.node === this.node || typeof said.node !== 'string' || typeof said.type !== 'string' || !isWorkflowType(said.type)) return;
+    if (typeof said.id !== 'number' || !Array.isArray(said.viewers)) return;
+    const target = { type: said.type, id: said.id };
+    const key = keyOf(target.type, target.id);
+    const nodes = this.remote.get(key) ?? new Map();
+    if (said.viewers.length === 0) nodes.delete(said.node);
+    else nodes.set(said.node, { viewers: said.viewers as Viewer[], until: Date.now() + 3 * PRESENCE_REFRESH_MS });
+    if (nodes.size === 0) this.remote.delete(key);
+    else this.remote.set(key, nodes);
+    this.showViewers(target);
   }
 }
+
+const viewerOf = (c: Connection): Viewer => ({ username: c.subscriber.who.username, editing: c.editing ?? null });

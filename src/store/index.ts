@@ -6,7 +6,7 @@ import type { DialectRules, StoreKind } from './dialect/rules.js';
 import { sqliteDialect, sqliteRules } from './dialect/sqlite.js';
 import { postgresDialect, postgresRules } from './dialect/postgres.js';
 import { migrateToLatest } from './migrate.js';
-import { listenForChanges, type ChangeWatch } from './listen.js';
+import { listenForChanges, type ChangeListener, type ChangeWatch } from './listen.js';
 
 export type Executor = Kysely<Database>;
 
@@ -22,7 +22,7 @@ export interface Store {
    * Hears the commits of every process sharing the database, where several may (PostgreSQL); absent
    * where one process holds it, whose in-process feed hears them all.
    */
-  watchChanges?(watch: ChangeWatch): Promise<{ close(): Promise<void> }>;
+  watchChanges?(watch: ChangeWatch): Promise<ChangeListener>;
 }
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);

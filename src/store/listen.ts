@@ -2,6 +2,8 @@ import pg from 'pg';
 
 /** The PostgreSQL channel on which every commit announces the seqs of the changes it logged. */
 export const CHANGE_CHANNEL = 'scot_change';
+/** The PostgreSQL channel on which each node tells the others who views what through it. */
+const PRESENCE_CHANNEL = 'scot_presence';
 
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
 const MAX_PAYLOAD = 7900;
@@ -53,13 +55,22 @@ export interface ChangeWatch {
   onSeqs(seqs: number[]): void;
   /** The connection was lost and is back: announcements made meanwhile were missed. */
   onResume(): void;
+  /** What another node (or this one) said of who views what. */
+  onPresence(payload: string): void;
+}
+
+/** Listening for every node's announcements, and making this node's own. */
+export interface ChangeListener {
+  /** Tells every node, this one too, of who views what here; dropped while the connection is lost. */
+  announcePresence(payload: string): void;
+  close(): Promise<void>;
 }
 
 /**
  * LISTENs for change announcements on a dedicated connection (a pooled one would be handed to other
  * queries), reconnecting after a loss for as long as it is not closed.
  */
-export async function listenForChanges(url: string, watch: ChangeWatch): Promise<{ close(): Promise<void> }> {
+export async function listenForChanges(url: string, watch: ChangeWatch): Promise<ChangeListener> {
   let client: pg.Client | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
@@ -67,11 +78,13 @@ export async function listenForChanges(url: string, watch: ChangeWatch): Promise
     const next = new pg.Client({ connectionString: url });
     next.on('notification', (message) => {
       if (message.channel === CHANGE_CHANNEL && message.payload) watch.onSeqs(decodeSeqs(message.payload));
+      if (message.channel === PRESENCE_CHANNEL && message.payload) watch.onPresence(message.payload);
     });
     next.on('error', () => lost(next));
     next.on('end', () => lost(next));
     await next.connect();
     await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+    await next.query(`LISTEN ${PRESENCE_CHANNEL}`);
     if (closed) return void (await next.end());
     client = next;
     if (resumed) watch.onResume();
@@ -88,6 +101,9 @@ export async function listenForChanges(url: string, watch: ChangeWatch): Promise
   };
   await connect(false);
   return {
+    announcePresence(payload) {
+      client?.query('select pg_notify($1, $2)', [PRESENCE_CHANNEL, payload]).catch(() => {});
+    },
     async close() {
       closed = true;
       clearTimeout(retry);

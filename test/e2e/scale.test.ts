@@ -5,7 +5,7 @@ import { enqueue } from '../../src/app/job.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { backends } from '../helpers/backend.js';
 import { freePort, Served, sleep, userEnv } from '../helpers/cli.js';
-import { postAlertgroup, postEvent } from '../helpers/e2e.js';
+import { expectWritten, postAlertgroup, postEvent } from '../helpers/e2e.js';
 import { Client } from '../helpers/server.js';
 import { testConfig } from '../helpers/store.js';
 import { openStream } from '../helpers/stream.js';
@@ -82,6 +82,23 @@ describe('two api nodes and a worker on one PostgreSQL database', { skip: postgr
     // Where flair lands: the worker flairs this alertgroup, and both streams hear its `flair` change.
     onA.close();
     onB.close();
+  });
+
+  it('viewers of one object through different nodes see each other, and who edits which entry', async () => {
+    const event = await postEvent(nodeA, { subject: 'viewed on two nodes' });
+    const entry = expectWritten(await nodeB.post('/entry', { target_type: 'event', target_id: event.id, body: '<p>draft</p>' }), 201);
+    const onA = await openStream(nodeA);
+    const onB = await openStream(nodeB);
+    onA.send({ viewing: { type: 'event', id: event.id } });
+    await onA.waitFor((m) => m.presence?.viewers.length === 1);
+    onB.send({ viewing: { type: 'event', id: event.id } });
+    onB.send({ editing: { type: 'entry', id: entry.id } });
+    const both = [{ username: 'admin', editing: null }, { username: 'admin', editing: entry.id }];
+    await onA.waitFor((m) => JSON.stringify(m.presence?.viewers) === JSON.stringify(both));
+    await onB.waitFor((m) => JSON.stringify(m.presence?.viewers) === JSON.stringify(both));
+    onB.close();
+    await onA.waitFor((m) => JSON.stringify(m.presence?.viewers) === JSON.stringify([{ username: 'admin', editing: null }]), 2);
+    onA.close();
   });
 
   it('a reconnecting client resumes with since on the other node, missing nothing', async () => {
