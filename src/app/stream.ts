@@ -23,7 +23,8 @@ export interface Notice {
 /** One connected client as the hub sees it: who it is and how to reach it. */
 export interface Subscriber {
   readonly who: Principal;
-  send(text: string): void;
+  /** Sends one JSON text message: a notice is encoded once, as bytes, for all the clients that hear it. */
+  send(message: string | Buffer): void;
   /** Bytes queued for the client and not yet sent. */
   buffered(): number;
   close(code: number, reason: string): void;
@@ -235,7 +236,7 @@ export class StreamHub {
     const notices = changes.map(noticeOf);
     const groups = await this.groupsFor(notices);
     for (const notice of notices) {
-      let text: string | undefined;
+      let message: Buffer | undefined;
       for (const connection of this.connections.values()) {
         if (!this.mayRead(connection.subscriber.who, notice, groups)) continue;
         if (connection.held) {
@@ -244,8 +245,8 @@ export class StreamHub {
           continue;
         }
         if (connection.replayed.has(notice.seq)) continue;
-        text ??= JSON.stringify(notice);
-        this.deliver(connection, text);
+        message ??= Buffer.from(JSON.stringify(notice));
+        this.deliver(connection, message);
       }
     }
   }
@@ -324,11 +325,11 @@ export class StreamHub {
   }
 
   /** Sends, unless the client let too much pile up: then it is disconnected rather than held in memory. */
-  private deliver(connection: Connection, text: string) {
+  private deliver(connection: Connection, message: string | Buffer) {
     if (connection.subscriber.buffered() > this.limits.maxBufferedBytes) {
       return this.drop(connection, STREAM_CLOSE.slow, `too slow: more than ${this.limits.maxBufferedBytes} bytes waited to be sent`);
     }
-    connection.subscriber.send(text);
+    connection.subscriber.send(message);
   }
 
   private drop(connection: Connection, code: number, reason: string) {

@@ -15,8 +15,8 @@ class FakeClient implements Subscriber {
   closedWith?: { code: number; reason: string };
   private wake: () => void = () => {};
 
-  send(text: string) {
-    this.sent.push(JSON.parse(text));
+  send(message: string | Buffer) {
+    this.sent.push(JSON.parse(message.toString()));
     this.wake();
   }
   buffered() {

@@ -61,7 +61,8 @@ export function streamRoutes(server: FastifyInstance, app: App, options: Partial
     wsHandler: (socket, request) => {
       const subscriber: Subscriber = {
         who: principal(request),
-        send: (text) => socket.send(text),
+        // Bytes go out as a text frame: every message of the stream is JSON.
+        send: (message) => socket.send(message, { binary: false }),
         buffered: () => socket.bufferedAmount,
         close: (code, reason) => socket.close(code, reasonOf(reason)),
       };
