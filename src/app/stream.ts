@@ -198,11 +198,6 @@ export class StreamHub {
     if (connection.viewing) this.tellViewers(connection.viewing);
   }
 
-  /** How many clients are connected to this node. */
-  get size(): number {
-    return this.connections.size;
-  }
-
   /** Hears one change of this process: the changes of one commit are heard together and published as one batch. */
   private hear(change: ChangeRecord) {
     if (this.incoming.length === 0) {
@@ -277,6 +272,8 @@ export class StreamHub {
       }
       const notices = page.map(noticeOf);
       const groups = await this.groupsFor(notices);
+      // A client dropped as too slow, or gone, is replayed no further.
+      if (!this.connections.has(connection.subscriber)) return;
       for (const notice of notices) {
         connection.replayed.add(notice.seq);
         if (this.mayRead(connection.subscriber.who, notice, groups)) this.deliver(connection, JSON.stringify(notice));
