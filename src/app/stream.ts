@@ -135,7 +135,8 @@ export class StreamHub {
           this.enqueue(async () => {
             // A node without clients has nobody to tell: it need not read the changes.
             if (this.connections.size > 0) await this.publish(await changesIn(store.db, seqs));
-            else this.lastSeq = Math.max(this.lastSeq, ...seqs);
+            // One announcement may name a run of 100,000 seqs: too many arguments for Math.max.
+            else this.lastSeq = seqs.reduce((last, seq) => Math.max(last, seq), this.lastSeq);
           }),
         onResume: () => this.enqueue(() => this.catchUp()),
         onPresence: (payload) => this.hearPresence(payload),
