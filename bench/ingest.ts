@@ -12,13 +12,11 @@
  * every 20 ms, to show how long the load keeps the server from answering; --large-rows adds one
  * more connection that posts alertgroups of that many rows, one after the other.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { call, request, sleep, spread, startServer } from './server.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -44,50 +42,6 @@ const CLI = path.resolve(opts.cli!);
 /** How often the health check asks during the load. */
 const HEALTH_EVERY_MS = 20;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function startServer(role = 'all'): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    SCOT_DATA_DIR: dataDir,
-    SCOT_PORT: String(port),
-    SCOT_HOST: '127.0.0.1',
-    SCOT_ADMIN_PASSWORD: 'bench-password',
-    SCOT_LOG_LEVEL: 'warn',
-    ...(opts['database-url'] ? { SCOT_DATABASE_URL: opts['database-url'] } : {}),
-  };
-  const child = spawn(process.execPath, [CLI, 'serve', '--role', role], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  const key = execFileSync(process.execPath, [CLI, 'apikey', 'create', '--user', 'admin', '--name', 'bench'], { env })
-    .toString()
-    .trim()
-    .split('\n')
-    .at(-1)!;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    key,
-    child,
-    cleanup: () => {
-      child.kill('SIGTERM');
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 function alertgroup(n: number, rows = rowsPerGroup): string {
   const data = [];
   for (let i = 0; i < rows; i++) {
@@ -110,44 +64,6 @@ function alertgroup(n: number, rows = rowsPerGroup): string {
   });
 }
 
-function request(agent: http.Agent, url: URL, key: string, body?: string): Promise<number> {
-  return call(agent, url, key, body === undefined ? 'GET' : 'POST', body).then((r) => r.status);
-}
-
-/** One request; its status and JSON body. */
-function call(agent: http.Agent, url: URL, key: string, method: string, body?: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method,
-        agent,
-        headers:
-          body === undefined ? { authorization: `Bearer ${key}` }
-          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** p50, p90, p99 and max of latencies in ms, as one line. */
-function spread(latencies: number[]): string {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  if (sorted.length === 0) return 'no samples';
-  return [50, 90, 99].map((p) => `p${p} ${percentile(sorted, p).toFixed(2)}`).join('  ') + `  max ${sorted.at(-1)!.toFixed(2)}`;
-}
-
 /**
  * While the load runs: every 100 ms posts one more alertgroup and polls its first alert until flair is done;
  * the flair lag is the time from its commit (the 201) to its entities being queryable.
@@ -166,7 +82,7 @@ async function sampleFlairLag(agent: http.Agent, base: string, key: string, unti
 }
 
 async function run(role: string): Promise<{ rate: number; lags: number[] }> {
-  const server = opts.url ? undefined : await startServer(role);
+  const server = opts.url ? undefined : await startServer({ databaseUrl: opts['database-url'], cli: opts.cli, role });
   const base = opts.url ?? server!.url;
   const key = opts.key ?? server?.key;
   if (!key) throw new Error('--url needs --key');

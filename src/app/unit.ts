@@ -54,6 +54,7 @@ export async function transact<T>(
     const { result, units } = await body(tx, now);
     const all = units.flatMap((u) => u.changes);
     const seqs = await appendChanges(tx, all);
+    for (const announce of app.store.rules.announceChanges(seqs)) await announce.execute(tx);
     const changes: ChangeRecord[] = all.map((c, i) => ({ ...c, seq: seqs[i] }));
     return { result, units, changes };
   });

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
 import type { App } from '../app/context.js';
 import { flushViews, VIEW_FLUSH_SECONDS } from '../app/viewing.js';
 import { registerAuth } from './auth.js';
@@ -15,6 +16,7 @@ import { auditRoutes } from './routes/audit.js';
 import { entityRoutes } from './routes/entity.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/session.js';
+import { MAX_CLIENT_MESSAGE_BYTES, streamRoutes, type StreamOptions } from './routes/stream.js';
 import { workflowRoutes } from './routes/workflow.js';
 
 export const API_PREFIX = '/scot/api/v2';
@@ -27,6 +29,8 @@ export interface ServerOptions {
   logLevel?: string | false;
   /** Hears of every route as it is added: the fuzz test walks them all, new ones included. */
   onRoute?: (route: RouteOptions) => void;
+  /** How the change stream treats its clients (tests shorten its timers). */
+  stream?: Partial<StreamOptions>;
 }
 
 /** The HTTP face of SCOT: REST API v2 under /scot/api/v2. */
@@ -68,6 +72,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   });
   await server.register(cookie);
   await server.register(rateLimit, { global: false });
+  await server.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
   await server.register(
     async (plain) => {
       const api: ApiServer = plain.withTypeProvider<TypeBoxTypeProvider>();
@@ -78,6 +83,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       adminRoutes(api, app);
       auditRoutes(api, app);
       entityRoutes(api, app);
+      streamRoutes(api, app, options.stream);
       openapiRoutes(api);
     },
     { prefix: API_PREFIX },

@@ -152,3 +152,14 @@ export async function changesAfter(db: Executor, seq: number, limit: number): Pr
   const rows = await db.selectFrom('change').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute();
   return rows.map((r) => ({ ...r, seq: Number(r.seq), diff: JSON.parse(r.diff) }));
 }
+
+/** The changes with these seqs, in seq order: what an announcement from another node names. */
+export async function changesIn(db: Executor, seqs: readonly number[]): Promise<ChangeRecord[]> {
+  const found: ChangeRecord[] = [];
+  for (let i = 0; i < seqs.length; i += CHANGE_INSERT_CHUNK) {
+    const chunk = seqs.slice(i, i + CHANGE_INSERT_CHUNK);
+    const rows = await db.selectFrom('change').selectAll().where('seq', 'in', chunk).orderBy('seq').execute();
+    found.push(...rows.map((r) => ({ ...r, seq: Number(r.seq), diff: JSON.parse(r.diff) })));
+  }
+  return found.sort((a, b) => a.seq - b.seq);
+}

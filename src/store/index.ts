@@ -6,6 +6,7 @@ import type { DialectRules, StoreKind } from './dialect/rules.js';
 import { sqliteDialect, sqliteRules, type SqliteSync } from './dialect/sqlite.js';
 import { postgresDialect, postgresRules } from './dialect/postgres.js';
 import { migrateToLatest } from './migrate.js';
+import { listenForChanges, type ChangeListener, type ChangeWatch } from './listen.js';
 
 export type Executor = Kysely<Database>;
 
@@ -17,6 +18,11 @@ export interface Store {
   /** Where the database lives, for messages (never the password of a URL). */
   describe: string;
   close(): Promise<void>;
+  /**
+   * Hears the commits of every process sharing the database, where several may (PostgreSQL); absent
+   * where one process holds it, whose in-process feed hears them all.
+   */
+  watchChanges?(watch: ChangeWatch): Promise<ChangeListener>;
 }
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
@@ -30,7 +36,14 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
   if (isPostgresUrl(databaseUrl)) {
     const { dialect } = postgresDialect(databaseUrl);
     const db = new Kysely<Database>({ dialect });
-    store = { db, rules: postgresRules, kind: 'postgres', describe: redactUrl(databaseUrl), close: () => db.destroy() };
+    store = {
+      db,
+      rules: postgresRules,
+      kind: 'postgres',
+      describe: redactUrl(databaseUrl),
+      close: () => db.destroy(),
+      watchChanges: (watch) => listenForChanges(databaseUrl, watch),
+    };
   } else {
     const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

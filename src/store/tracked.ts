@@ -125,6 +125,17 @@ export async function lockTracked(db: Executor, rules: DialectRules, type: Workf
   await (db as AnyDb).selectFrom(type).select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
 }
 
+/** The read and modify groups of the rows of `ids`, deleted ones too: who may hear of a change to them. */
+export async function groupColumnsOf(
+  db: Executor,
+  type: WorkflowType,
+  ids: readonly number[],
+): Promise<Map<number, Pick<TrackedRow, 'read_groups' | 'modify_groups'>>> {
+  if (ids.length === 0) return new Map();
+  const rows = await (db as AnyDb).selectFrom(type).select(['id', 'read_groups', 'modify_groups']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r: { id: number; read_groups: string; modify_groups: string }) => [Number(r.id), r]));
+}
+
 /** The rows of `ids` in id order; deleted ones only when asked for. */
 export async function getTrackedMany<T extends WorkflowType>(
   db: Executor,

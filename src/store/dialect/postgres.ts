@@ -2,6 +2,7 @@ import pg from 'pg';
 import { PostgresDialect, sql, type Expression, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { DialectRules } from './rules.js';
 import { escapeLike } from './sqlite.js';
+import { CHANGE_CHANNEL, encodeSeqs } from '../listen.js';
 
 // int8 (counts, bigint times, sequences) as JS numbers: every value SCOT stores fits in 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -40,4 +41,6 @@ export const postgresRules: DialectRules = {
     await client.query(`listen ${client.escapeIdentifier(channel)}`);
     return () => client.end();
   },
+  // PostgreSQL delivers a NOTIFY only when its transaction commits, and never one that rolls back.
+  announceChanges: (seqs: readonly number[]) => encodeSeqs(seqs).map((payload) => sql`select pg_notify(${CHANGE_CHANNEL}, ${payload})`),
 };

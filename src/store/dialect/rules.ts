@@ -26,4 +26,9 @@ export interface DialectRules {
   notify(db: Kysely<any>, channel: string, message: string): Promise<void>;
   /** Hears every node's notices on `channel` until the returned stop is called; undefined where nodes share no notices. */
   listen(url: string, channel: string, heard: (message: string) => void): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * Statements that, run in the transaction logging `seqs`, tell every node of them once it commits;
+   * none where one process holds the database and its in-process feed already tells it.
+   */
+  announceChanges(seqs: readonly number[]): RawBuilder<unknown>[];
 }

@@ -140,6 +140,8 @@ export const sqliteRules: DialectRules = {
   // One SQLite file serves one machine: its in-process wake-ups are all there is.
   notify: async () => {},
   listen: async () => undefined,
+  // One process holds the file: the in-process feed tells it of every commit.
+  announceChanges: () => [],
 };
 
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' + c);

@@ -1,0 +1,115 @@
+/** What the benchmarks share: a server of their own in its own process, and keep-alive posts to it. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Starts `serve` of the build `cli` in its role on a fresh data folder and a free loopback port, with an admin API key. */
+export async function startServer(
+  options: { databaseUrl?: string; cli?: string; role?: string } = {},
+): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
+  const cli = path.resolve(options.cli ?? 'dist/cli/main.js');
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    SCOT_DATA_DIR: dataDir,
+    SCOT_PORT: String(port),
+    SCOT_HOST: '127.0.0.1',
+    SCOT_ADMIN_PASSWORD: 'bench-password',
+    SCOT_LOG_LEVEL: 'warn',
+    ...(options.databaseUrl ? { SCOT_DATABASE_URL: options.databaseUrl } : {}),
+  };
+  const child = spawn(process.execPath, [cli, 'serve', '--role', options.role ?? 'all'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const key = execFileSync(process.execPath, [cli, 'apikey', 'create', '--user', 'admin', '--name', 'bench'], { env })
+    .toString()
+    .trim()
+    .split('\n')
+    .at(-1)!;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    key,
+    child,
+    cleanup: () => {
+      child.kill('SIGTERM');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs `body` with the API key; the answer's status. */
+export function post(agent: http.Agent, url: URL, key: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The value below which `p` percent of the sorted values lie. */
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** A GET, or a POST of `body`, with the API key; the answer's status. */
+export function request(agent: http.Agent, url: URL, key: string, body?: string): Promise<number> {
+  return call(agent, url, key, body === undefined ? 'GET' : 'POST', body).then((r) => r.status);
+}
+
+/** One request; its status and JSON body. */
+export function call(agent: http.Agent, url: URL, key: string, method: string, body?: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers:
+          body === undefined ? { authorization: `Bearer ${key}` }
+          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** p50, p90, p99 and max of latencies in ms, as one line. */
+export function spread(latencies: number[]): string {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  if (sorted.length === 0) return 'no samples';
+  return [50, 90, 99].map((p) => `p${p} ${percentile(sorted, p).toFixed(2)}`).join('  ') + `  max ${sorted.at(-1)!.toFixed(2)}`;
+}

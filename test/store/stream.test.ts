@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createCase } from '../../src/app/object.js';
+import { StreamHub, STREAM_CLOSE, type Subscriber } from '../../src/app/stream.js';
+import { changesAfter } from '../../src/store/change.js';
+import { decodeSeqs, encodeSeqs } from '../../src/store/listen.js';
+import { backends } from '../helpers/backend.js';
+import { ADMIN, useFixture } from '../helpers/store.js';
+
+/** A client whose queued bytes the test sets, and which keeps what it was sent and how it was closed. */
+class FakeClient implements Subscriber {
+  readonly who = ADMIN;
+  readonly sent: any[] = [];
+  queued = 0;
+  closedWith?: { code: number; reason: string };
+  private wake: () => void = () => {};
+
+  send(message: string | Buffer) {
+    this.sent.push(JSON.parse(message.toString()));
+    this.wake();
+  }
+  buffered() {
+    return this.queued;
+  }
+  close(code: number, reason: string) {
+    this.closedWith = { code, reason };
+    this.wake();
+  }
+  /** Waits until `done` holds; every send and close looks again; fails after `ms`. */
+  async until(done: () => boolean, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!done()) {
+      const left = deadline - Date.now();
+      if (left <= 0) assert.fail(`the stream did not get there in ${ms} ms; sent ${JSON.stringify(this.sent)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+}
+
+describe('change announcements', () => {
+  it('name a commit of 12,000 consecutive changes in one short payload', () => {
+    const seqs = Array.from({ length: 12_000 }, (_, i) => 501 + i);
+    assert.deepEqual(encodeSeqs(seqs), ['501-12500']);
+    assert.deepEqual(decodeSeqs('501-12500'), seqs);
+  });
+
+  it('split scattered seqs into payloads under PostgreSQL NOTIFY limit of 8000 bytes, losing none', () => {
+    const seqs = Array.from({ length: 5000 }, (_, i) => 1_000_000 + i * 3);
+    const payloads = encodeSeqs(seqs);
+    assert.ok(payloads.length > 1);
+    for (const payload of payloads) assert.ok(Buffer.byteLength(payload) < 8000);
+    assert.deepEqual(payloads.flatMap(decodeSeqs), seqs);
+  });
+});
+
+for (const backend of await backends()) {
+  describe(`the stream hub (${backend.name})`, { skip: backend.skip, timeout: 60_000 }, () => {
+    const fixture = useFixture(backend);
+    let hub: StreamHub;
+    before(async () => {
+      hub = new StreamHub(fixture().app, { maxBufferedBytes: 1000, replayLimit: 3 });
+      await hub.start();
+    });
+    after(async () => hub.stop());
+
+    it('disconnects a client with more bytes waiting than the bound, instead of queueing more for it', async () => {
+      const client = new FakeClient();
+      await hub.connect(client);
+      const first = await createCase(fixture().app, ADMIN, 'event', { subject: 'read in time' });
+      await client.until(() => client.sent.some((m) => m.id === first.id));
+      client.queued = 5000;
+      await createCase(fixture().app, ADMIN, 'event', { subject: 'never queued' });
+      await client.until(() => client.closedWith !== undefined);
+      assert.equal(client.closedWith!.code, STREAM_CLOSE.slow);
+      assert.match(client.closedWith!.reason, /too slow: more than 1000 bytes/);
+      assert.deepEqual(client.sent.map((m) => m.summary.subject), ['read in time']);
+    });
+
+    it('closes a client whose since is further back than the replay limit, naming the limit', async () => {
+      const start = (await changesAfter(fixture().store.db, 0, 10_000)).at(-1)?.seq ?? 0;
+      for (const n of [1, 2, 3, 4]) await createCase(fixture().app, ADMIN, 'event', { subject: `missed ${n}` });
+      const client = new FakeClient();
+      await hub.connect(client, start);
+      assert.equal(client.closedWith?.code, STREAM_CLOSE.tooFarBehind);
+      assert.match(client.closedWith!.reason, new RegExp(`more than 3 changes since ${start}; reload`));
+      const near = new FakeClient();
+      await hub.connect(near, start + 2);
+      assert.deepEqual(near.sent.map((m) => m.summary.subject), ['missed 3', 'missed 4']);
+      hub.disconnect(near);
+    });
+  });
+}
