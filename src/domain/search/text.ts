@@ -1,0 +1,83 @@
+import { decodeHTML } from 'entities';
+import sanitizeHtml from 'sanitize-html';
+
+/**
+ * How text becomes search tokens, the same for what is indexed and what is asked, so both engines
+ * (and any external one) see identical tokens and need no tokenizer of their own.
+ *
+ * - A *word* is a run of letters and digits: "Seen", "at", "evil", "example", "com".
+ * - A *term* is a chunk holding punctuation inside, as indicators do: "evil.example.com",
+ *   "10.1.2.3", "bob@example.com". It is indexed whole, so an indicator is found exactly as typed,
+ *   and its words are indexed too, so a phrase may run through it.
+ * Tokens are lower case and encoded to letters and digits only: SQLite's FTS5 and PostgreSQL's
+ * tsvector then keep each one whole. The encoding keeps prefixes ("10.1.*" stays a prefix).
+ */
+
+/** Characters that end a chunk: space, brackets, quotes and list punctuation never sit inside an indicator. */
+const CHUNK_BREAK = /[\s<>"'`()[\]{},;|]+/u;
+const WORD = /[\p{L}\p{N}]+/gu;
+/** Tokens longer than this (encoded) are not indexed: no one types them, and PostgreSQL caps lexemes. */
+export const MAX_TOKEN_LENGTH = 200;
+/** Words of one document that are indexed; PostgreSQL keeps positions only up to 16383. */
+export const MAX_WORDS = 16_000;
+
+/** Short codes for the punctuation indicators hold; every code starts with z, so z itself is zz. */
+const CODES: Record<string, string> = { z: 'zz', '.': 'zd', '-': 'zh', '@': 'za', ':': 'zc', '/': 'zs', _: 'zl' };
+
+/** Encodes a lower-case chunk to [a-z0-9]; prefix-free codes, so a prefix of the chunk encodes to a prefix. */
+export function encodeToken(chunk: string): string {
+  let out = '';
+  for (const ch of chunk) {
+    if (CODES[ch]) out += CODES[ch];
+    else if (/[a-y0-9]/.test(ch)) out += ch;
+    else if (ch.length === 1 && ch.charCodeAt(0) < 128) out += `zx${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    else for (let i = 0; i < ch.length; i++) out += `zu${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  }
+  return out;
+}
+
+/** Undoes the defanging analysts apply to indicators (`hxxp://`, `evil[.]com`, `bob[at]example.com`). */
+export function refang(text: string): string {
+  return text
+    .replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)/gi, '.')
+    .replace(/\[@\]|\(@\)|\[at\]|\(at\)/gi, '@')
+    .replace(/\[:\]/g, ':')
+    .replace(/\bhxxp(s?):/gi, 'http$1:')
+    .replace(/\bfxp:/gi, 'ftp:');
+}
+
+/** A chunk without the punctuation around it ("evil.com." at the end of a sentence is evil.com). */
+export const trimChunk = (chunk: string) => chunk.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+
+/** The words of a chunk, encoded. */
+export const wordsOf = (chunk: string): string[] => (chunk.toLowerCase().match(WORD) ?? []).map(encodeToken);
+
+/** The chunk as one term when it holds punctuation inside; undefined for a plain word. */
+export function termOf(chunk: string): string | undefined {
+  const trimmed = trimChunk(chunk.toLowerCase());
+  if (!/[^\p{L}\p{N}]/u.test(trimmed)) return undefined;
+  return encodeToken(trimmed);
+}
+
+/** The chunks of a text, defanged forms refanged. */
+export const chunksOf = (text: string): string[] => refang(text).split(CHUNK_BREAK).filter((c) => c !== '');
+
+/** What a document's text indexes as: its words in order (for phrases) and its distinct terms. */
+export function tokenize(text: string): { words: string[]; terms: string[] } {
+  const words: string[] = [];
+  const terms = new Set<string>();
+  for (const chunk of chunksOf(text)) {
+    if (words.length >= MAX_WORDS) break;
+    const term = termOf(chunk);
+    if (term && term.length <= MAX_TOKEN_LENGTH) terms.add(term);
+    for (const word of wordsOf(chunk)) if (word.length <= MAX_TOKEN_LENGTH) words.push(word);
+  }
+  return { words: words.slice(0, MAX_WORDS), terms: [...terms] };
+}
+
+/** The text of an entry's sanitized HTML: its markup gone, block boundaries kept as spaces. */
+export function textOfHtml(html: string): string {
+  return decodeHTML(sanitizeHtml(html.replace(/</g, ' <'), { allowedTags: [], allowedAttributes: {} }))
+    .replace(/\s+/g, ' ')
+    .trim();
+}
