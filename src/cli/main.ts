@@ -12,6 +12,7 @@ import { openStore } from '../store/index.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { readSecret } from './prompt.js';
 import { addJobsCommand } from './jobs.js';
+import { addSearchCommand } from './search.js';
 import { ROLES, serve, type Role } from './serve.js';
 
 /** The CLI acts as an admin; history names the operating-system user who ran it. */
@@ -150,6 +151,7 @@ apikey
   });
 
 addJobsCommand(program, withApp, cliPrincipal());
+addSearchCommand(program, withApp, cliPrincipal());
 
 try {
   await program.parseAsync(process.argv);

@@ -9,6 +9,7 @@ import { handleError } from './error.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { searchRoutes } from './routes/search.js';
 import { sessionRoutes } from './routes/session.js';
 import { workflowRoutes } from './routes/workflow.js';
 
@@ -59,6 +60,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       workflowRoutes(api, app);
       adminRoutes(api, app);
       auditRoutes(api, app);
+      searchRoutes(api, app);
       openapiRoutes(api);
     },
     { prefix: API_PREFIX },

@@ -1,5 +1,6 @@
 import type { App } from '../app/context.js';
 import { pruneJobs, type JobHandler } from '../app/job.js';
+import { searchIndexer } from '../app/search.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
 import { Scheduler, type Schedule } from './schedule.js';
@@ -16,7 +17,7 @@ export interface BackgroundWork {
 export const BUILT_IN: BackgroundWork = {
   handlers: [pruneJobs],
   schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
-  consumers: [],
+  consumers: [searchIndexer],
 };
 
 /** How often the scheduler looks for due schedules: cron times are whole minutes. */

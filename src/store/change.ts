@@ -148,3 +148,9 @@ export async function changesAfter(db: Executor, seq: number, limit: number): Pr
   const rows = await db.selectFrom('change').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute();
   return rows.map((r) => ({ ...r, seq: Number(r.seq), diff: JSON.parse(r.diff) }));
 }
+
+/** The last seq of the change log; 0 when it is empty. */
+export async function headSeq(db: Executor): Promise<number> {
+  const row = await db.selectFrom('change').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}

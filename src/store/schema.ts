@@ -172,6 +172,23 @@ export interface ViewHistoryTable {
   address: string;
 }
 
+export interface SearchDocTable {
+  doc: Generated<number>;
+  type: string;
+  object_id: number;
+  /** Where a hit opens: an entry's object, an alert's alertgroup, else the object itself. */
+  target_type: string;
+  target_id: number;
+  /** JSON array: the object's read and modify groups. */
+  readers: string;
+  status: string;
+  owner: string;
+  created: number;
+  subject: string;
+  /** The indexed text, for snippets. */
+  text: string;
+}
+
 export interface Database {
   alertgroup: AlertgroupTable;
   alert: AlertTable;
@@ -192,4 +209,5 @@ export interface Database {
   job_schedule: JobScheduleTable;
   cursor: CursorTable;
   view_history: ViewHistoryTable;
+  search_doc: SearchDocTable;
 }
