@@ -61,6 +61,8 @@ export function parseSearchQuery(input: string, field = 'q'): SearchQuery {
     const [, minus, name, phrase, word] = m as unknown as [string, string, Field | undefined, string | undefined, string | undefined];
     const value = phrase ?? word!;
     if (!name && phrase === undefined && value === '-') throw badInput(field, 'a lone "-" excludes nothing; put the word to exclude right after it, as in -spam');
+    const bareField = word?.endsWith(':') ? word.slice(0, -1) : undefined;
+    if (!name && bareField && (FIELDS as readonly string[]).includes(bareField)) throw badInput(field, `${bareField}: needs a value, as in ${bareField}:x`);
     if (name && name !== 'subject') {
       if (minus) throw badInput(field, `only words and phrases can be excluded, not ${name}:`);
       addField(query, name, value, field);
@@ -103,7 +105,7 @@ function checkLength(tokens: string[], field: string) {
 }
 
 function addField(query: SearchQuery, name: Exclude<Field, 'subject'>, value: string, field: string) {
-  if (value === '') throw badInput(field, `${name}: needs a value, as in ${name}:${name === 'created' ? '2026-01-01..2026-02-01' : 'x'}`);
+  if (value === '') throw badInput(field, `${name}: needs a value, as in ${name}:x`);
   switch (name) {
     case 'type':
       if (!(SEARCH_TYPES as readonly string[]).includes(value)) throw badInput(field, `type:${value} is not searched; types: ${SEARCH_TYPES.join(', ')}`);
