@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { App } from '../app/context.js';
 import { flushViews, VIEW_FLUSH_SECONDS } from '../app/viewing.js';
 import { registerAuth } from './auth.js';
+import { answerClientError } from './client-error.js';
 import { handleError } from './error.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
@@ -29,6 +30,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     trustProxy: app.config.trustProxy,
     // Alertgroups from busy detection systems can carry thousands of rows.
     bodyLimit: 64 * 1024 * 1024,
+    clientErrorHandler: answerClientError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
   });
   server.setErrorHandler(handleError);

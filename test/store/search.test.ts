@@ -13,7 +13,6 @@ import { ADMIN, as, T0, useFixture } from '../helpers/store.js';
 const alice = as('alice', ['ir']);
 const helen = as('helen', ['hr']);
 const SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-const DAY = 86_400;
 
 /** Steps the search consumer until the index has every change; bounded. */
 async function catchUp(app: App, consumer: ChangeConsumer = searchIndexer): Promise<void> {
