@@ -21,8 +21,11 @@ const CONSUMER = 'search';
 /** Objects a rebuild reads and indexes per transaction. */
 const REINDEX_BATCH = 2000;
 
-/** Replaces the documents of `keys` in index `name` with what the primary tables hold now. */
-async function indexObjects(db: Executor, kind: StoreKind, name: string, keys: readonly DocKey[]): Promise<void> {
+/**
+ * Replaces the documents of `keys` in index `name` with what the primary tables hold now; `fresh`
+ * when the index cannot hold them yet (a rebuild), so there is nothing to delete first.
+ */
+async function indexObjects(db: Executor, kind: StoreKind, name: string, keys: readonly DocKey[], fresh = false): Promise<void> {
   const unique: DocKey[] = [];
   const docs: SearchDocument[] = [];
   for (const type of SEARCH_TYPES) {
@@ -31,7 +34,7 @@ async function indexObjects(db: Executor, kind: StoreKind, name: string, keys: r
     unique.push(...ids.map((id) => ({ type, id })));
     docs.push(...(await INDEXERS[type].documents(db, ids)));
   }
-  await searchEngineFor(kind).replace(db, name, unique, docs);
+  await searchEngineFor(kind).replace(db, name, fresh ? [] : unique, docs);
 }
 
 /** `keys` and the documents that show something of them. */
@@ -129,7 +132,7 @@ export async function reindexSearch(app: App, who: Principal, progress: (done: n
   progress(done, total);
   for (const type of SEARCH_TYPES) {
     for (let ids = await idsAfter(db, type, 0, REINDEX_BATCH); ids.length > 0; ids = await idsAfter(db, type, ids.at(-1)!, REINDEX_BATCH)) {
-      await db.transaction().execute((tx) => indexObjects(tx, kind, NEXT_SEARCH_INDEX, ids.map((id) => ({ type, id }))));
+      await db.transaction().execute((tx) => indexObjects(tx, kind, NEXT_SEARCH_INDEX, ids.map((id) => ({ type, id })), true));
       done += ids.length;
       progress(done, Math.max(total, done));
     }

@@ -24,27 +24,34 @@ export const MAX_WORDS = 16_000;
 /** Short codes for the punctuation indicators hold; every code starts with z, so z itself is zz. */
 const CODES: Record<string, string> = { z: 'zz', '.': 'zd', '-': 'zh', '@': 'za', ':': 'zc', '/': 'zs', _: 'zl' };
 
-/** Encodes a lower-case chunk to [a-z0-9]; prefix-free codes, so a prefix of the chunk encodes to a prefix. */
-export function encodeToken(chunk: string): string {
+/** Letters and digits that stand for themselves: most words are made of nothing else. */
+const PLAIN = /^[a-y0-9]*$/;
+
+function encodeChar(ch: string): string {
+  const code = CODES[ch];
+  if (code) return code;
+  if (ch.length === 1 && ch.charCodeAt(0) < 128) return `zx${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
   let out = '';
-  for (const ch of chunk) {
-    if (CODES[ch]) out += CODES[ch];
-    else if (/[a-y0-9]/.test(ch)) out += ch;
-    else if (ch.length === 1 && ch.charCodeAt(0) < 128) out += `zx${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
-    else for (let i = 0; i < ch.length; i++) out += `zu${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
-  }
+  for (let i = 0; i < ch.length; i++) out += `zu${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
   return out;
 }
 
-/** Undoes the defanging analysts apply to indicators (`hxxp://`, `evil[.]com`, `bob[at]example.com`). */
-export function refang(text: string): string {
-  return text
-    .replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)/gi, '.')
-    .replace(/\[@\]|\(@\)|\[at\]|\(at\)/gi, '@')
-    .replace(/\[:\]/g, ':')
-    .replace(/\bhxxp(s?):/gi, 'http$1:')
-    .replace(/\bfxp:/gi, 'ftp:');
+/** Encodes a lower-case chunk to [a-z0-9]; prefix-free codes, so a prefix of the chunk encodes to a prefix. */
+export const encodeToken = (chunk: string): string => (PLAIN.test(chunk) ? chunk : chunk.replace(/[^a-y0-9]/gu, encodeChar));
+
+/** Defanged forms analysts write, and what each stands for. */
+const DEFANGED = /\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[@\]|\(@\)|\[at\]|\(at\)|\[:\]|\bhxxps?:|\bfxp:/gi;
+
+function fang(form: string): string {
+  const lower = form.toLowerCase();
+  if (lower.includes('.') || lower.includes('dot')) return '.';
+  if (lower.includes('@') || lower.includes('at')) return '@';
+  if (lower === '[:]') return ':';
+  return lower.replace('hxxp', 'http').replace('fxp', 'ftp');
 }
+
+/** Undoes the defanging analysts apply to indicators (`hxxp://`, `evil[.]com`, `bob[at]example.com`). */
+export const refang = (text: string): string => text.replace(DEFANGED, fang);
 
 /** A chunk without the punctuation around it ("evil.com." at the end of a sentence is evil.com). */
 export const trimChunk = (chunk: string) => chunk.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
@@ -66,8 +73,12 @@ export const chunksOf = (text: string): string[] => refang(text).split(CHUNK_BRE
 export function tokenize(text: string): { words: string[]; terms: string[] } {
   const words: string[] = [];
   const terms = new Set<string>();
-  for (const chunk of chunksOf(text)) {
+  for (const chunk of chunksOf(text.toLowerCase())) {
     if (words.length >= MAX_WORDS) break;
+    if (PLAIN.test(chunk)) {
+      if (chunk.length <= MAX_TOKEN_LENGTH) words.push(chunk);
+      continue;
+    }
     const term = termOf(chunk);
     if (term && term.length <= MAX_TOKEN_LENGTH) terms.add(term);
     for (const word of wordsOf(chunk)) if (word.length <= MAX_TOKEN_LENGTH) words.push(word);

@@ -48,7 +48,7 @@ export const sqliteSearch: SearchEngine = {
     const table = sql.table(fts(name));
     if (match.length === 0) {
       if (exclude.length) where.push(sql`d.doc not in (select rowid from ${table} where ${table} match ${anyOf(exclude)})`);
-      return runPlan(db, { from: sql`${sql.table(name)} d`, where, score: sql<number>`0` }, request);
+      return runPlan(db, { from: sql`${sql.table(name)} d`, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
     }
     const positive = match.map(ftsMatch).join(' AND ');
     const expression = exclude.length ? `(${positive}) NOT (${anyOf(exclude)})` : positive;
@@ -59,6 +59,8 @@ export const sqliteSearch: SearchEngine = {
         where: [sql`${table} match ${expression}`, ...where],
         // A word in the subject counts four times one in the text.
         score: sql<number>`-bm25(${table}, 4.0, 1.0, 1.0)`,
+        // FTS5 reads its matches in rowid order, so the newest come without a sort.
+        newest: sql`${table}.rowid desc`,
       },
       request,
     );
