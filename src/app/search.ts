@@ -118,7 +118,7 @@ export async function searchStatus(app: App, who: Principal): Promise<SearchStat
  * swaps it in. Changes committed during the rebuild are indexed again by the consumer, which the
  * swap sends back to where the rebuild started. Reports `progress(done, total)` after each batch.
  */
-export async function reindexSearch(app: App, who: Principal, progress: (done: number, total: number) => void = () => {}): Promise<{ documents: number }> {
+export async function reindexSearch(app: App, who: Principal, progress: (done: number, total: number) => void | Promise<void> = () => {}): Promise<{ documents: number }> {
   adminOnly(who, 'rebuild the search index');
   const { db, kind, rules } = app.store;
   const engine = searchEngineFor(kind);
@@ -129,12 +129,12 @@ export async function reindexSearch(app: App, who: Principal, progress: (done: n
   let total = 0;
   for (const type of SEARCH_TYPES) total += await countIndexable(db, type);
   let done = 0;
-  progress(done, total);
+  await progress(done, total);
   for (const type of SEARCH_TYPES) {
     for (let ids = await idsAfter(db, type, 0, REINDEX_BATCH); ids.length > 0; ids = await idsAfter(db, type, ids.at(-1)!, REINDEX_BATCH)) {
       await db.transaction().execute((tx) => indexObjects(tx, kind, NEXT_SEARCH_INDEX, ids.map((id) => ({ type, id })), true));
       done += ids.length;
-      progress(done, Math.max(total, done));
+      await progress(done, Math.max(total, done));
     }
   }
   await transact(app, async (tx, now) => {

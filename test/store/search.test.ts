@@ -155,12 +155,26 @@ for (const backend of await backends()) {
       const beforeHits = await found(app, ADMIN, '10.1.2.*');
       const { documents: before } = await searchStatus(app, ADMIN);
       const progress: [number, number][] = [];
-      const { documents } = await reindexSearch(app, ADMIN, (done, total) => progress.push([done, total]));
+      const { documents } = await reindexSearch(app, ADMIN, (done, total) => {
+        progress.push([done, total]);
+      });
       assert.equal(documents, before);
       assert.deepEqual(progress.at(-1), [documents, documents]);
       assert.deepEqual(await found(app, ADMIN, '10.1.2.*'), beforeHits);
       await catchUp(app);
       assert.equal((await searchStatus(app, ADMIN)).documents, before);
+    });
+
+    it('an object written while a reindex runs is found once the consumer has caught up after the swap', async () => {
+      const { app } = fixture();
+      let written = 0;
+      await reindexSearch(app, ADMIN, async () => {
+        if (written === 0) written = Number((await createCase(app, alice, 'event', { subject: 'Midflight narwhal' })).id);
+      });
+      await catchUp(app);
+      assert.deepEqual(await found(app, alice, 'narwhal'), [`event:${written}`]);
+      const status = await searchStatus(app, ADMIN);
+      assert.equal(status.lag, 0);
     });
   });
 }
