@@ -101,11 +101,15 @@ export async function searchObjects(app: App, who: Principal, params: RawQuery, 
 /** How the index stands: documents in it, and how far it is behind the change log. */
 export interface SearchStatus {
   documents: number;
+  /** The last change the index has. */
   seq: number;
+  /** The last change in the log. */
   head: number;
+  /** Changes the index is behind: head - seq. */
   lag: number;
 }
 
+/** The index's documents and lag, for admins (`scot search status`). */
 export async function searchStatus(app: App, who: Principal): Promise<SearchStatus> {
   adminOnly(who, 'see the search index status');
   const { db } = app.store;

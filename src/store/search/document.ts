@@ -99,6 +99,7 @@ export const INDEXERS: Record<SearchType, Indexer> = {
   },
 };
 
+/** True for the change-log types the index holds documents of. */
 export const isIndexed = (type: string): type is SearchType => Object.hasOwn(INDEXERS, type);
 
 /** The next `limit` ids of `type` after `after`, deleted ones left out: what a rebuild reads in one step. */

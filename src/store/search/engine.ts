@@ -140,6 +140,7 @@ export function inRuns<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** A document as its index row stores it. */
 export const docRow = (d: SearchDocument) => ({
   type: d.type,
   object_id: d.id,
