@@ -6,7 +6,7 @@ import { headSeq, type ChangeRecord } from '../store/change.js';
 import { cursorSeq, rewindCursor } from '../store/cursor.js';
 import type { Executor } from '../store/index.js';
 import { countIndexable, idsAfter, INDEXERS, isIndexed } from '../store/search/document.js';
-import type { DocKey, SearchDocument } from '../store/search/engine.js';
+import { inRuns, INSERT_BATCH, type DocKey, type SearchDocument } from '../store/search/engine.js';
 import type { StoreKind } from '../store/dialect/rules.js';
 import { countDocuments, NEXT_SEARCH_INDEX, SEARCH_INDEX, searchEngineFor } from '../store/search/index.js';
 import type { ChangeConsumer } from '../jobs/consumer.js';
@@ -32,7 +32,8 @@ async function indexObjects(db: Executor, kind: StoreKind, name: string, keys: r
     const ids = dedupe(keys.filter((k) => k.type === type).map((k) => k.id));
     if (ids.length === 0) continue;
     unique.push(...ids.map((id) => ({ type, id })));
-    docs.push(...(await INDEXERS[type].documents(db, ids)));
+    // An alertgroup of 100,000 alerts would pass PostgreSQL's limit of parameters in one query.
+    for (const run of inRuns(ids, INSERT_BATCH)) docs.push(...(await INDEXERS[type].documents(db, run)));
   }
   await searchEngineFor(kind).replace(db, name, fresh ? [] : unique, docs);
 }

@@ -43,6 +43,10 @@ for (const backend of await backends()) {
         highlight: 'blocked <mark>203.0.113.9</mark> at the proxy',
         target: { type: 'event', id: event.id },
       });
+      const onAlert = await postEntry(alice, 'alert', group.alerts[0], { body: 'ws-12 quarantined' });
+      await indexed(scot());
+      const quarantined = expectStatus(await alice.get('/search?q=quarantined'), 200).records;
+      assert.deepEqual(quarantined.map((r: any) => [r.id, r.target]), [[onAlert.id, { type: 'alertgroup', id: group.id }]]);
       const beacon = expectStatus(await alice.get(`/search?q=beacon&limit=1`), 200);
       assert.equal(beacon.records.length, 1);
       assert.equal(beacon.totalRecordCount, 2);

@@ -89,7 +89,16 @@ export const INDEXERS: Record<SearchType, Indexer> = {
   entry: {
     async documents(db, ids) {
       const rows = await db.selectFrom('entry').select([...TRACKED, 'target_type', 'target_id', 'body']).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
-      return rows.map((r) => documentOf('entry', r, { targetType: r.target_type, targetId: Number(r.target_id), subject: '', text: textOfHtml(r.body) }));
+      // An entry on an alert opens in the alert's alertgroup, as an alert hit does.
+      const alertIds = rows.filter((r) => r.target_type === 'alert').map((r) => Number(r.target_id));
+      const groupOf = new Map(
+        alertIds.length === 0 ? [] : (await db.selectFrom('alert').select(['id', 'alertgroup_id']).where('id', 'in', alertIds).execute()).map((a) => [Number(a.id), Number(a.alertgroup_id)]),
+      );
+      return rows.map((r) => {
+        const group = r.target_type === 'alert' ? groupOf.get(Number(r.target_id)) : undefined;
+        const target = group === undefined ? { targetType: r.target_type, targetId: Number(r.target_id) } : { targetType: 'alertgroup', targetId: group };
+        return documentOf('entry', r, { ...target, subject: '', text: textOfHtml(r.body) });
+      });
     },
     // A summary entry is its object's summary too.
     async dependents(db, ids) {
