@@ -63,6 +63,7 @@ describe('parseSearchQuery', () => {
     ['too many terms', Array.from({ length: MAX_CLAUSES + 1 }, (_, i) => `w${i}`).join(' '), /more than 32/],
     ['10,000 terms', 'a '.repeat(10_000), /characters; at most/],
     ['a 1 MB query', 'x'.repeat(1 << 20), /characters; at most/],
+    ['a control character', 'tag:a\u0000b', /control characters/],
     ['a word too long to index', 'x'.repeat(300), /too long/],
   ];
   for (const [what, q, message] of bad) {

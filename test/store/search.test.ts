@@ -5,6 +5,7 @@ import type { App } from '../../src/app/context.js';
 import { addEntry } from '../../src/app/entry.js';
 import { createCase, deleteObject } from '../../src/app/object.js';
 import { reindexSearch, searchIndexer, searchObjects, searchStatus } from '../../src/app/search.js';
+import { AppError } from '../../src/domain/error.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { CursorReader, type ChangeConsumer } from '../../src/jobs/consumer.js';
 import { backends } from '../helpers/backend.js';
@@ -99,6 +100,21 @@ for (const backend of await backends()) {
       const paged = await searchObjects(app, alice, { q: 'phishing', limit: '1', offset: '1' });
       assert.equal(paged.totalRecordCount, 1);
       assert.deepEqual(await found(app, helen, 'phishing'), [k.incident]);
+    });
+
+    it('any query either answers or is refused with a 400 naming q, never an engine error', async () => {
+      const { app } = fixture();
+      const pieces = ['a', 'Z', 'é', '日本', '1', '.', '-', '"', '*', ':', 'tag:', 'type:', 'subject:', 'created:', '..', '[.]', '(', "'", '\\', '%', '_', '&', '!', '|', '<->', ' ', ' ', 'NOT', 'OR', 'hxxp://', '@'];
+      let seed = 7;
+      const next = () => (seed = (seed * 48_271) % 2_147_483_647);
+      for (let i = 0; i < 300; i++) {
+        const q = Array.from({ length: 1 + (next() % 12) }, () => pieces[next() % pieces.length]).join('');
+        try {
+          await searchObjects(app, alice, { q });
+        } catch (err) {
+          assert.ok(err instanceof AppError && err.statusCode === 400 && err.field === 'q', `${JSON.stringify(q)}: ${String(err)}`);
+        }
+      }
     });
 
     it('a hit carries a snippet, its highlight, a score and where it opens', async () => {

@@ -51,6 +51,8 @@ const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
  */
 export function parseSearchQuery(input: string, field = 'q'): SearchQuery {
   if (input.length > MAX_QUERY_LENGTH) throw badInput(field, `the query is ${input.length} characters; at most ${MAX_QUERY_LENGTH} are searched`);
+  // PostgreSQL refuses text holding NUL; no analyst types control characters.
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(input)) throw badInput(field, 'the query holds control characters; search for printable text');
   const query: SearchQuery = { match: [], exclude: [], types: [], tags: [], statuses: [], owners: [], created: {} };
   let clauses = 0;
   PART.lastIndex = 0;
