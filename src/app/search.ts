@@ -5,7 +5,7 @@ import type { Principal } from '../domain/principal.js';
 import { headSeq, type ChangeRecord } from '../store/change.js';
 import { cursorSeq, rewindCursor } from '../store/cursor.js';
 import type { Executor } from '../store/index.js';
-import { countIndexable, idsAfter, INDEXERS, isIndexed } from '../store/search/document.js';
+import { countIndexable, documentsOf, idsAfter, INDEXERS, isIndexed, taggedWith } from '../store/search/document.js';
 import { inRuns, INSERT_BATCH, type DocKey, type SearchDocument } from '../store/search/engine.js';
 import type { StoreKind } from '../store/dialect/rules.js';
 import { countDocuments, NEXT_SEARCH_INDEX, SEARCH_INDEX, searchEngineFor } from '../store/search/index.js';
@@ -33,7 +33,7 @@ async function indexObjects(db: Executor, kind: StoreKind, name: string, keys: r
     if (ids.length === 0) continue;
     unique.push(...ids.map((id) => ({ type, id })));
     // An alertgroup of 100,000 alerts would pass PostgreSQL's limit of parameters in one query.
-    for (const run of inRuns(ids, INSERT_BATCH)) docs.push(...(await INDEXERS[type].documents(db, run)));
+    for (const run of inRuns(ids, INSERT_BATCH)) docs.push(...(await documentsOf(db, type, run)));
   }
   await searchEngineFor(kind).replace(db, name, fresh ? [] : unique, docs);
 }
@@ -59,6 +59,8 @@ export const searchIndexer: ChangeConsumer = {
   batchSize: 500,
   async handle(unit, changes: readonly ChangeRecord[]) {
     const keys = changes.filter((c) => isIndexed(c.type)).map((c) => ({ type: c.type, id: c.target_id }));
+    const renamedTags = changes.filter((c) => c.type === 'tag' && c.action === 'update').map((c) => c.target_id);
+    if (renamedTags.length) keys.push(...(await taggedWith(unit.db, renamedTags)).filter((k) => isIndexed(k.type)));
     if (keys.length) await indexObjects(unit.db, unit.rules.kind, SEARCH_INDEX, await withDependents(unit.db, keys));
   },
 };

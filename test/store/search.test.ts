@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import type { App } from '../../src/app/context.js';
 import { addEntry } from '../../src/app/entry.js';
+import { changeLabel } from '../../src/app/label.js';
 import { createCase, deleteObject } from '../../src/app/object.js';
 import { reindexSearch, searchIndexer, searchObjects, searchStatus } from '../../src/app/search.js';
 import { AppError } from '../../src/domain/error.js';
@@ -131,6 +132,18 @@ for (const backend of await backends()) {
     it('a word in the subject ranks above the same word in text', async () => {
       const { records } = await searchObjects(fixture().app, alice, { q: 'ransomware' });
       assert.deepEqual(records.map((r) => `${r.type}:${r.id}`), [k.event, k.entry]);
+    });
+
+    it('a renamed tag finds its objects under the new name once the consumer has seen the rename', async () => {
+      const { app } = fixture();
+      const tag = await app.store.db.selectFrom('tag').select('id').where('name', '=', 'phishing').executeTakeFirstOrThrow();
+      await changeLabel(app, ADMIN, 'tag', tag.id, { name: 'spearphish' });
+      await catchUp(app);
+      assert.deepEqual(await found(app, alice, 'tag:spearphish'), [k.group]);
+      assert.deepEqual(await found(app, alice, 'tag:phishing'), []);
+      await changeLabel(app, ADMIN, 'tag', tag.id, { name: 'phishing' });
+      await catchUp(app);
+      assert.deepEqual(await found(app, alice, 'tag:phishing'), [k.group]);
     });
 
     it('a deleted object leaves the index once the consumer has seen the change', async () => {

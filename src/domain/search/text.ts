@@ -50,6 +50,12 @@ function fang(form: string): string {
   return lower.replace('hxxp', 'http').replace('fxp', 'ftp');
 }
 
+/**
+ * The token a tag name is indexed as, so `tag:` narrows inside the full-text index. `zt` starts no
+ * word or term (z is always followed by a code letter there, and t is none), so no text matches it.
+ */
+export const tagToken = (name: string): string => `zt${encodeToken(name.toLowerCase())}`;
+
 /** Undoes the defanging analysts apply to indicators (`hxxp://`, `evil[.]com`, `bob[at]example.com`). */
 export const refang = (text: string): string => text.replace(DEFANGED, fang);
 

@@ -14,15 +14,17 @@ type Row = {
 
 /** How one type of object becomes search documents, and which other documents its changes touch. */
 interface Indexer {
-  /** The documents of the objects `ids` that exist and are not deleted. */
-  documents(db: Executor, ids: readonly number[]): Promise<SearchDocument[]>;
+  /** The documents of the objects `ids` that exist and are not deleted, but for their tags. */
+  documents(db: Executor, ids: readonly number[]): Promise<Untagged[]>;
   /** Other documents that show something of these objects: an alertgroup's alerts carry its groups. */
   dependents?(db: Executor, ids: readonly number[]): Promise<DocKey[]>;
 }
 
+type Untagged = Omit<SearchDocument, 'tags'>;
+
 const readersOf = (row: Row): string[] => [...new Set([...JSON.parse(row.read_groups), ...JSON.parse(row.modify_groups)])];
 
-const documentOf = (type: string, row: Row, fields: Pick<SearchDocument, 'targetType' | 'targetId' | 'subject' | 'text'>): SearchDocument => ({
+const documentOf = (type: string, row: Row, fields: Pick<SearchDocument, 'targetType' | 'targetId' | 'subject' | 'text'>): Untagged => ({
   type,
   id: Number(row.id),
   readers: readersOf(row),
@@ -107,6 +109,27 @@ export const INDEXERS: Record<SearchType, Indexer> = {
     },
   },
 };
+
+/** The documents of objects `ids` of `type` that exist and are not deleted, with their tags. */
+export async function documentsOf(db: Executor, type: SearchType, ids: readonly number[]): Promise<SearchDocument[]> {
+  const docs = await INDEXERS[type].documents(db, ids);
+  const links = await db
+    .selectFrom('tag_link as l')
+    .innerJoin('tag as t', 't.id', 'l.label_id')
+    .select(['l.target_id', 't.name'])
+    .where('l.target_type', '=', type)
+    .where('l.target_id', 'in', ids)
+    .execute();
+  const tags = new Map<number, string[]>();
+  for (const link of links) tags.set(Number(link.target_id), [...(tags.get(Number(link.target_id)) ?? []), link.name]);
+  return docs.map((d) => ({ ...d, tags: tags.get(d.id) ?? [] }));
+}
+
+/** The objects tagged with tags `ids`: a renamed tag changes what they are found by. */
+export async function taggedWith(db: Executor, ids: readonly number[]): Promise<DocKey[]> {
+  const rows = await db.selectFrom('tag_link').select(['target_type', 'target_id']).where('label_id', 'in', ids).execute();
+  return rows.map((r) => ({ type: r.target_type, id: Number(r.target_id) }));
+}
 
 /** True for the change-log types the index holds documents of. */
 export const isIndexed = (type: string): type is SearchType => Object.hasOwn(INDEXERS, type);

@@ -17,6 +17,8 @@ export interface SearchDocument {
   created: number;
   subject: string;
   text: string;
+  /** Its tag names when indexed. */
+  tags: string[];
 }
 
 /** One object of the index, named by type and id. */
@@ -70,7 +72,8 @@ export function narrowing(rules: DialectRules, request: IndexSearch): RawBuilder
   if (query.owners.length) parts.push(sql`d.owner in (${sql.join(query.owners)})`);
   if (query.created.from !== undefined) parts.push(sql`d.created >= ${query.created.from}`);
   if (query.created.until !== undefined) parts.push(sql`d.created < ${query.created.until}`);
-  // Labels are read live, so a tag added a second ago narrows the search at once.
+  // The index narrows by tag tokens; the labels are checked live too, so a tag removed or renamed
+  // a second ago no longer matches.
   if (query.tags.length) {
     parts.push(sql`exists (select 1 from tag_link l join tag t on t.id = l.label_id
       where l.target_type = d.type and l.target_id = d.object_id and t.name in (${sql.join(query.tags)}))`);
@@ -81,9 +84,9 @@ export function narrowing(rules: DialectRules, request: IndexSearch): RawBuilder
 /**
  * Matches a search ranks and counts at most, the most recently indexed first. Ranking every match
  * of a word in most of a million documents takes seconds on either engine; the newest matches are
- * what an analyst looks for, and the count then reads "at least 10,000", as large search engines do.
+ * what an analyst looks for, and the count then reads "at least 1,000", as large search engines cap theirs.
  */
-export const MAX_RANKED = 10_000;
+export const MAX_RANKED = 1000;
 
 /** How one engine matches text: its tables, its match condition, its score, and its newest-first order. */
 export interface TextPlan {

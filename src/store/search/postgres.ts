@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { TextMatch } from '../../domain/search/query.js';
-import { tokenize } from '../../domain/search/text.js';
+import { tagToken, tokenize } from '../../domain/search/text.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import type { Executor } from '../index.js';
 import { docRow, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchDocument, type SearchEngine } from './engine.js';
@@ -32,7 +32,7 @@ function vectorOf(doc: SearchDocument): string {
   put(subject.words, 'A');
   put(subject.terms, 'A');
   put(text.words, 'D');
-  put(text.terms, 'D');
+  put([...text.terms, ...doc.tags.map(tagToken)], 'D');
   return [...positions].map(([token, list]) => `'${token}':${list.join(',')}`).join(' ');
 }
 
@@ -65,14 +65,14 @@ export const postgresSearch: SearchEngine = {
   },
 
   async search(db, rules, name, request) {
-    const { match, exclude } = request.query;
+    const { match, exclude, tags } = request.query;
     const where = narrowing(rules, request);
     const from = sql`${sql.table(name)} d`;
-    if (match.length === 0) {
+    if (match.length === 0 && tags.length === 0) {
       if (exclude.length) where.push(sql`not (d.vector @@ ${anyOf(exclude)}::tsquery)`);
       return runPlan(db, { from, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
     }
-    const positive = match.map(tsMatch).join(' & ');
+    const positive = [...match.map(tsMatch), ...(tags.length ? [`(${tags.map((t) => `'${tagToken(t)}'`).join(' | ')})`] : [])].join(' & ');
     const query = exclude.length ? `${positive} & !${anyOf(exclude)}` : positive;
     return runPlan(
       db,

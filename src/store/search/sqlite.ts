@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { TextMatch } from '../../domain/search/query.js';
-import { tokenize } from '../../domain/search/text.js';
+import { tagToken, tokenize } from '../../domain/search/text.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import type { Executor } from '../index.js';
 import { docRow, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchEngine } from './engine.js';
@@ -36,21 +36,22 @@ export const sqliteSearch: SearchEngine = {
       const rows = run.map((d, i) => {
         const subject = tokenize(d.subject);
         const text = tokenize(d.text);
-        return sql`(${inserted[i].doc}, ${[...subject.words, ...subject.terms].join(' ')}, ${text.words.join(' ')}, ${text.terms.join(' ')})`;
+        const terms = [...text.terms, ...d.tags.map(tagToken)];
+        return sql`(${inserted[i].doc}, ${[...subject.words, ...subject.terms].join(' ')}, ${text.words.join(' ')}, ${terms.join(' ')})`;
       });
       await sql`insert into ${sql.table(fts(name))} (rowid, subject, words, terms) values ${sql.join(rows)}`.execute(db);
     }
   },
 
   async search(db, rules, name, request) {
-    const { match, exclude } = request.query;
+    const { match, exclude, tags } = request.query;
     const where = narrowing(rules, request);
     const table = sql.table(fts(name));
-    if (match.length === 0) {
+    if (match.length === 0 && tags.length === 0) {
       if (exclude.length) where.push(sql`d.doc not in (select rowid from ${table} where ${table} match ${anyOf(exclude)})`);
       return runPlan(db, { from: sql`${sql.table(name)} d`, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
     }
-    const positive = match.map(ftsMatch).join(' AND ');
+    const positive = [...match.map(ftsMatch), ...(tags.length ? [`(${tags.map((t) => `"${tagToken(t)}"`).join(' OR ')})`] : [])].join(' AND ');
     const expression = exclude.length ? `(${positive}) NOT (${anyOf(exclude)})` : positive;
     return runPlan(
       db,
