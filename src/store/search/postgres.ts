@@ -87,6 +87,9 @@ export const postgresSearch: SearchEngine = {
   },
 
   async swap(db, from, to) {
+    // A table built in one go has no statistics yet: without them the planner ranks every match of a
+    // common word instead of reading the newest few.
+    await sql`analyze ${sql.table(from)}`.execute(db);
     await sql`drop table ${sql.table(to)}`.execute(db);
     await sql`alter table ${sql.table(from)} rename to ${sql.table(to)}`.execute(db);
     // Index names are unique in a schema: the next rebuild creates the `from` names again.
