@@ -14,6 +14,7 @@ import { runExtract } from './extract.js';
 import { readSecret } from './prompt.js';
 import { addReflairCommand } from './reflair.js';
 import { addJobsCommand } from './jobs.js';
+import { addSearchCommand } from './search.js';
 import { ROLES, serve, type Role } from './serve.js';
 
 /** The CLI acts as an admin; history names the operating-system user who ran it. */
@@ -162,6 +163,8 @@ program
   .action(async (opts: { lines?: boolean; html?: boolean }) => {
     await runExtract(opts, process.stdin, process.stdout);
   });
+
+addSearchCommand(program, withApp, cliPrincipal());
 
 try {
   await program.parseAsync(process.argv);

@@ -11,10 +11,12 @@ import { registerAuth } from './auth.js';
 import { registerScot3Bodies } from './scot3.js';
 import { errorBody, handleError } from './error.js';
 import { refuseHostileInput } from './params.js';
+import { answerClientError } from './client-error.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { entityRoutes } from './routes/entity.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { searchRoutes } from './routes/search.js';
 import { sessionRoutes } from './routes/session.js';
 import { MAX_CLIENT_MESSAGE_BYTES, streamRoutes, type StreamOptions } from './routes/stream.js';
 import { workflowRoutes } from './routes/workflow.js';
@@ -42,6 +44,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     trustProxy: app.config.trustProxy,
     // Alertgroups from busy detection systems can carry thousands of rows.
     bodyLimit: 64 * 1024 * 1024,
+    clientErrorHandler: answerClientError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
   });
   if (options.onRoute) server.addHook('onRoute', options.onRoute);
@@ -84,6 +87,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       auditRoutes(api, app);
       entityRoutes(api, app);
       streamRoutes(api, app, options.stream);
+      searchRoutes(api, app);
       openapiRoutes(api);
     },
     { prefix: API_PREFIX },

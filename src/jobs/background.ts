@@ -2,6 +2,7 @@ import type { App } from '../app/context.js';
 import { JOB_CHANNEL, jobWakeups, pruneJobs, type JobHandler } from '../app/job.js';
 import { reflairJob } from '../app/entity.js';
 import { prepareFlairChanges, storeFlairChanges } from '../app/flair.js';
+import { searchIndexer } from '../app/search.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
 import { Scheduler, type Schedule } from './schedule.js';
@@ -20,7 +21,7 @@ export const BUILT_IN: BackgroundWork = {
   schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
   // Flair follows ingest from the change log, so ingest stays fast and a crash resumes where it stopped.
   // Its changes gather for 100 ms: far inside the 2 s flair lag, and many alertgroups share one commit.
-  consumers: [{ name: 'flair', batchSize: 500, settleMs: 100, prepare: prepareFlairChanges, handle: storeFlairChanges }],
+  consumers: [{ name: 'flair', batchSize: 500, settleMs: 100, prepare: prepareFlairChanges, handle: storeFlairChanges }, searchIndexer],
 };
 
 /** How often the scheduler looks for due schedules: cron times are whole minutes. */

@@ -163,3 +163,9 @@ export async function changesIn(db: Executor, seqs: readonly number[]): Promise<
   }
   return found.sort((a, b) => a.seq - b.seq);
 }
+
+/** The last seq of the change log; 0 when it is empty. */
+export async function headSeq(db: Executor): Promise<number> {
+  const row = await db.selectFrom('change').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}

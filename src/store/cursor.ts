@@ -39,3 +39,21 @@ export async function advanceCursor(db: Executor, name: string, owner: string, f
 export async function releaseCursor(db: Executor, name: string, owner: string): Promise<void> {
   await db.updateTable('cursor').set({ lease_owner: null, lease_until: null }).where('name', '=', name).where('lease_owner', '=', owner).execute();
 }
+
+/** The seq cursor `name` stands at; undefined before its consumer first ran. */
+export async function cursorSeq(db: Executor, name: string): Promise<number | undefined> {
+  const row = await db.selectFrom('cursor').select('seq').where('name', '=', name).executeTakeFirst();
+  return row ? Number(row.seq) : undefined;
+}
+
+/**
+ * Puts cursor `name` at `seq`, whoever holds it, so its consumer processes again every change
+ * after `seq`. A batch running meanwhile finds the cursor moved and rolls back.
+ */
+export async function rewindCursor(db: Executor, name: string, seq: number, now: number): Promise<void> {
+  await db
+    .insertInto('cursor')
+    .values({ name, seq, lease_owner: null, lease_until: null, updated: now })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ seq, updated: now }))
+    .execute();
+}

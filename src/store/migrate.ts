@@ -6,6 +6,7 @@ import * as messageIdPerReader from './migrations/0005_message_id_per_reader.js'
 import * as view from './migrations/0006_view.js';
 import * as job from './migrations/0007_job.js';
 import * as entity from './migrations/0008_entity.js';
+import * as search from './migrations/0009_search.js';
 
 /** Versioned migrations, applied in name order; the same list serves both backends. */
 const MIGRATIONS = {
@@ -15,6 +16,7 @@ const MIGRATIONS = {
   '0006_view': view,
   '0007_job': job,
   '0008_entity': entity,
+  '0009_search': search,
 };
 
 function migrator(db: Kysely<any>, kind: StoreKind): Migrator {

@@ -240,6 +240,24 @@ export interface EntitytypeTable {
   updated: number;
 }
 
+/** One object in the search index: its text, what it opens, and who may find it. */
+export interface SearchDocTable {
+  doc: Generated<number>;
+  type: string;
+  object_id: number;
+  /** Where a hit opens: an entry's object, an alert's alertgroup, else the object itself. */
+  target_type: string;
+  target_id: number;
+  /** JSON array: the object's read and modify groups. */
+  readers: string;
+  status: string;
+  owner: string;
+  created: number;
+  subject: string;
+  /** The indexed text, for snippets. */
+  text: string;
+}
+
 export interface Database {
   alertgroup: AlertgroupTable;
   alert: AlertTable;
@@ -265,6 +283,7 @@ export interface Database {
   flair: FlairTable;
   entity_allow: EntityAllowTable;
   entitytype: EntitytypeTable;
+  search_doc: SearchDocTable;
 }
 
 /** An alertgroup as stored. */

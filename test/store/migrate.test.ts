@@ -16,7 +16,7 @@ const TABLES = [
 ] as const;
 
 /** Every migration, in the order applied. */
-const MIGRATION_NAMES = ['0001_initial', '0002_scot3', '0005_message_id_per_reader', '0006_view', '0007_job', '0008_entity'];
+const MIGRATION_NAMES = ['0001_initial', '0002_scot3', '0005_message_id_per_reader', '0006_view', '0007_job', '0008_entity', '0009_search'];
 
 const appliedNames = async (db: any): Promise<string[]> =>
   (await db.selectFrom('schema_migration').select('name').orderBy('name').execute()).map((r: { name: string }) => r.name);

@@ -1,0 +1,158 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { SearchQuery } from '../../domain/search/query.js';
+import type { DialectRules } from '../dialect/rules.js';
+import type { Executor } from '../index.js';
+
+/** What the index holds of one object. */
+export interface SearchDocument {
+  type: string;
+  id: number;
+  /** Where a hit opens: an entry's object, an alert's alertgroup, else the object itself. */
+  targetType: string;
+  targetId: number;
+  /** Its read and modify groups: either lets a user find it. */
+  readers: string[];
+  status: string;
+  owner: string;
+  created: number;
+  subject: string;
+  text: string;
+  /** Its tag names when indexed. */
+  tags: string[];
+}
+
+/** One object of the index, named by type and id. */
+export interface DocKey {
+  type: string;
+  id: number;
+}
+
+/** A document that matched, with its engine's relevance (higher is better). */
+export interface SearchHit {
+  type: string;
+  id: number;
+  targetType: string;
+  targetId: number;
+  score: number;
+  subject: string;
+  text: string;
+}
+
+/** What one search asks of the index: the query, whose groups may read (null: any), and the page. */
+export interface IndexSearch {
+  query: SearchQuery;
+  readableBy: readonly string[] | null;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * A full-text index behind one interface: SQLite FTS5 and PostgreSQL tsvector here. An external
+ * engine (OpenSearch, for very large installations) would implement the same three operations,
+ * keeping `readers` in each document so that permissions stay inside its query too.
+ */
+export interface SearchEngine {
+  /** Makes an empty index `name`, dropping one left there by an interrupted rebuild. */
+  create(db: Executor, name: string): Promise<void>;
+  /** Replaces the documents of `keys` in index `name` with `docs`; a key without a doc leaves the index. */
+  replace(db: Executor, name: string, keys: readonly DocKey[], docs: readonly SearchDocument[]): Promise<void>;
+  /** One page of hits, best first, and how many match in all. */
+  search(db: Executor, rules: DialectRules, name: string, request: IndexSearch): Promise<{ hits: SearchHit[]; total: number }>;
+  /** Puts index `from` in place of index `to`, in the caller's transaction. */
+  swap(db: Executor, from: string, to: string): Promise<void>;
+}
+
+/** The conditions on a document's own fields and labels, aliased `d`, shared by every engine on SQL. */
+export function narrowing(rules: DialectRules, request: IndexSearch): RawBuilder<unknown>[] {
+  const { query, readableBy } = request;
+  const parts: RawBuilder<unknown>[] = [];
+  if (readableBy) parts.push(rules.jsonArrayHasAny(sql.ref('d.readers'), readableBy));
+  if (query.types.length) parts.push(sql`d.type in (${sql.join(query.types)})`);
+  if (query.statuses.length) parts.push(sql`d.status in (${sql.join(query.statuses)})`);
+  if (query.owners.length) parts.push(sql`d.owner in (${sql.join(query.owners)})`);
+  if (query.created.from !== undefined) parts.push(sql`d.created >= ${query.created.from}`);
+  if (query.created.until !== undefined) parts.push(sql`d.created < ${query.created.until}`);
+  // The index narrows by tag tokens; the labels are checked live too, so a tag removed or renamed
+  // a second ago no longer matches.
+  if (query.tags.length) {
+    parts.push(sql`exists (select 1 from tag_link l join tag t on t.id = l.label_id
+      where l.target_type = d.type and l.target_id = d.object_id and t.name in (${sql.join(query.tags)}))`);
+  }
+  return parts;
+}
+
+/**
+ * Matches a search ranks and counts at most, the most recently indexed first. Ranking every match
+ * of a word in most of a million documents takes seconds on either engine; the newest matches are
+ * what an analyst looks for, and the count then reads "at least 1,000", as large search engines cap theirs.
+ */
+export const MAX_RANKED = 1000;
+
+/** How one engine matches text: its tables, its match condition, its score, and its newest-first order. */
+export interface TextPlan {
+  from: RawBuilder<unknown>;
+  where: RawBuilder<unknown>[];
+  score: RawBuilder<number>;
+  /** An order the engine reads matches in without sorting them: the newest document first. */
+  newest: RawBuilder<unknown>;
+}
+
+/** Runs a plan: a page of the newest matches ranked best first (newest first among equals) and their count. */
+export async function runPlan(db: Executor, plan: TextPlan, request: IndexSearch): Promise<{ hits: SearchHit[]; total: number }> {
+  const where = plan.where.length ? sql.join(plan.where, sql` and `) : sql`1 = 1`;
+  const { rows } = await sql<{ type: string; object_id: number; target_type: string; target_id: number; subject: string; text: string; score: number }>`
+    select * from (
+      select d.doc, d.type, d.object_id, d.target_type, d.target_id, d.created, d.subject, d.text, ${plan.score} as score
+      from ${plan.from} where ${where} order by ${plan.newest} limit ${MAX_RANKED}
+    ) ranked
+    order by score desc, created desc, doc desc
+    limit ${request.limit} offset ${request.offset}`.execute(db);
+  const hits = rows.map((r) => ({
+    type: r.type,
+    id: Number(r.object_id),
+    targetType: r.target_type,
+    targetId: Number(r.target_id),
+    score: Number(r.score),
+    subject: r.subject,
+    text: r.text,
+  }));
+  const total =
+    request.offset === 0 && hits.length < request.limit
+      ? hits.length
+      : Number((await sql<{ n: number }>`select count(*) as n from (select 1 as one from ${plan.from} where ${where} limit ${MAX_RANKED}) counted`.execute(db)).rows[0].n);
+  return { hits, total };
+}
+
+/** Documents of `keys` grouped by type, for deleting them type by type. */
+export function idsByType(keys: readonly DocKey[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const key of keys) {
+    if (!out.has(key.type)) out.set(key.type, []);
+    out.get(key.type)!.push(key.id);
+  }
+  return out;
+}
+
+/** Rows per insert statement: SQLite allows 32,766 parameters, a document takes 10. */
+export const INSERT_BATCH = 500;
+
+/** `items` in runs of `size`. */
+export function inRuns<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A document as its index row stores it. */
+export const docRow = (d: SearchDocument) => ({
+  type: d.type,
+  object_id: d.id,
+  target_type: d.targetType,
+  target_id: d.targetId,
+  readers: JSON.stringify(d.readers),
+  status: d.status,
+  owner: d.owner,
+  created: d.created,
+  subject: d.subject,
+  text: d.text,
+});

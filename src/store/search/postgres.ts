@@ -1,0 +1,99 @@
+import { sql } from 'kysely';
+import type { TextMatch } from '../../domain/search/query.js';
+import { tagToken, tokenize } from '../../domain/search/text.js';
+import { createSearchIndex } from '../migrations/0009_search.js';
+import type { Executor } from '../index.js';
+import { docRow, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchDocument, type SearchEngine } from './engine.js';
+
+/** PostgreSQL keeps positions up to this; later words share it. */
+const MAX_POSITION = 16_383;
+/** Positions one lexeme keeps in a tsvector. */
+const MAX_POSITIONS_PER_LEXEME = 256;
+
+/**
+ * The document's tokens as a tsvector literal, built here rather than by a text search parser so
+ * both engines index the same tokens. Subject tokens weigh A, the text D; a gap between the parts
+ * keeps a phrase from running across them.
+ */
+function vectorOf(doc: SearchDocument): string {
+  const subject = tokenize(doc.subject);
+  const text = tokenize(doc.text);
+  const positions = new Map<string, string[]>();
+  let at = 0;
+  const put = (tokens: string[], weight: string) => {
+    for (const token of tokens) {
+      at = Math.min(at + 1, MAX_POSITION);
+      const list = positions.get(token) ?? [];
+      if (list.length < MAX_POSITIONS_PER_LEXEME) list.push(`${at}${weight}`);
+      positions.set(token, list);
+    }
+    at += 1;
+  };
+  put(subject.words, 'A');
+  put(subject.terms, 'A');
+  put(text.words, 'D');
+  put([...text.terms, ...doc.tags.map(tagToken)], 'D');
+  return [...positions].map(([token, list]) => `'${token}':${list.join(',')}`).join(' ');
+}
+
+/** A match as tsquery text; `:A` keeps a subject match to the subject's lexemes. */
+function tsMatch(m: TextMatch): string {
+  const weight = m.subject ? 'A' : '';
+  const lexeme = (t: string) => `'${t}'${m.prefix || weight ? `:${m.prefix ? '*' : ''}${weight}` : ''}`;
+  return m.tokens.length > 1 ? `(${m.tokens.map(lexeme).join(' <-> ')})` : lexeme(m.tokens[0]);
+}
+
+const anyOf = (matches: readonly TextMatch[]) => `(${matches.map(tsMatch).join(' | ')})`;
+
+/** Search on PostgreSQL: a tsvector per document with a GIN index, ranked by ts_rank. */
+export const postgresSearch: SearchEngine = {
+  async create(db, name) {
+    await sql`drop table if exists ${sql.table(name)}`.execute(db);
+    await createSearchIndex(db, 'postgres', name);
+  },
+
+  async replace(db, name, keys, docs) {
+    for (const [type, ids] of idsByType(keys)) {
+      for (const run of inRuns(ids, INSERT_BATCH)) {
+        await (db as Executor).deleteFrom(name as 'search_doc').where('type', '=', type).where('object_id', 'in', run).execute();
+      }
+    }
+    for (const run of inRuns(docs, INSERT_BATCH)) {
+      const rows = run.map((d) => ({ ...docRow(d), vector: sql`${vectorOf(d)}::tsvector` }));
+      await (db as any).insertInto(name).values(rows).execute();
+    }
+  },
+
+  async search(db, rules, name, request) {
+    const { match, exclude, tags } = request.query;
+    const where = narrowing(rules, request);
+    const from = sql`${sql.table(name)} d`;
+    if (match.length === 0 && tags.length === 0) {
+      if (exclude.length) where.push(sql`not (d.vector @@ ${anyOf(exclude)}::tsquery)`);
+      return runPlan(db, { from, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
+    }
+    const positive = [...match.map(tsMatch), ...(tags.length ? [`(${tags.map((t) => `'${tagToken(t)}'`).join(' | ')})`] : [])].join(' & ');
+    const query = exclude.length ? `${positive} & !${anyOf(exclude)}` : positive;
+    return runPlan(
+      db,
+      {
+        from,
+        where: [sql`d.vector @@ ${query}::tsquery`, ...where],
+        score: sql<number>`ts_rank(d.vector, ${query}::tsquery)`,
+        newest: sql`d.doc desc`,
+      },
+      request,
+    );
+  },
+
+  async swap(db, from, to) {
+    // A table built in one go has no statistics yet: without them the planner ranks every match of a
+    // common word instead of reading the newest few.
+    await sql`analyze ${sql.table(from)}`.execute(db);
+    await sql`drop table ${sql.table(to)}`.execute(db);
+    await sql`alter table ${sql.table(from)} rename to ${sql.table(to)}`.execute(db);
+    // Index names are unique in a schema: the next rebuild creates the `from` names again.
+    await sql`alter table ${sql.table(to)} rename constraint ${sql.id(`${from}_object`)} to ${sql.id(`${to}_object`)}`.execute(db);
+    await sql`alter index ${sql.id(`${from}_vector`)} rename to ${sql.id(`${to}_vector`)}`.execute(db);
+  },
+};

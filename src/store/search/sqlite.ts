@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import type { TextMatch } from '../../domain/search/query.js';
+import { tagToken, tokenize } from '../../domain/search/text.js';
+import { createSearchIndex } from '../migrations/0009_search.js';
+import type { Executor } from '../index.js';
+import { docRow, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchEngine } from './engine.js';
+
+const fts = (name: string) => `${name}_fts`;
+
+/** A match in FTS5's query syntax; tokens are [a-z0-9] (never an operator once quoted). */
+function ftsMatch(m: TextMatch): string {
+  const column = m.subject ? 'subject : ' : '';
+  if (m.tokens.length > 1) return `${column}"${m.tokens.join(' ')}"`;
+  return `${column}"${m.tokens[0]}"${m.prefix ? '*' : ''}`;
+}
+
+const anyOf = (matches: readonly TextMatch[]) => matches.map(ftsMatch).join(' OR ');
+
+/** Search on SQLite: an FTS5 table of encoded tokens beside the document rows, ranked by bm25. */
+export const sqliteSearch: SearchEngine = {
+  async create(db, name) {
+    await sql`drop table if exists ${sql.table(fts(name))}`.execute(db);
+    await sql`drop table if exists ${sql.table(name)}`.execute(db);
+    await createSearchIndex(db, 'sqlite', name);
+  },
+
+  async replace(db, name, keys, docs) {
+    for (const [type, ids] of idsByType(keys)) {
+      for (const run of inRuns(ids, INSERT_BATCH)) {
+        await sql`delete from ${sql.table(fts(name))} where rowid in (select doc from ${sql.table(name)} where type = ${type} and object_id in (${sql.join(run)}))`.execute(db);
+        await (db as Executor).deleteFrom(name as 'search_doc').where('type', '=', type).where('object_id', 'in', run).execute();
+      }
+    }
+    for (const run of inRuns(docs, INSERT_BATCH)) {
+      const inserted = await db.insertInto(name as 'search_doc').values(run.map(docRow)).returning('doc').execute();
+      const rows = run.map((d, i) => {
+        const subject = tokenize(d.subject);
+        const text = tokenize(d.text);
+        const terms = [...text.terms, ...d.tags.map(tagToken)];
+        return sql`(${inserted[i].doc}, ${[...subject.words, ...subject.terms].join(' ')}, ${text.words.join(' ')}, ${terms.join(' ')})`;
+      });
+      await sql`insert into ${sql.table(fts(name))} (rowid, subject, words, terms) values ${sql.join(rows)}`.execute(db);
+    }
+  },
+
+  async search(db, rules, name, request) {
+    const { match, exclude, tags } = request.query;
+    const where = narrowing(rules, request);
+    const table = sql.table(fts(name));
+    if (match.length === 0 && tags.length === 0) {
+      if (exclude.length) where.push(sql`d.doc not in (select rowid from ${table} where ${table} match ${anyOf(exclude)})`);
+      return runPlan(db, { from: sql`${sql.table(name)} d`, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
+    }
+    const positive = [...match.map(ftsMatch), ...(tags.length ? [`(${tags.map((t) => `"${tagToken(t)}"`).join(' OR ')})`] : [])].join(' AND ');
+    const expression = exclude.length ? `(${positive}) NOT (${anyOf(exclude)})` : positive;
+    return runPlan(
+      db,
+      {
+        from: sql`${table} join ${sql.table(name)} d on d.doc = ${table}.rowid`,
+        where: [sql`${table} match ${expression}`, ...where],
+        // A word in the subject counts four times one in the text.
+        score: sql<number>`-bm25(${table}, 4.0, 1.0, 1.0)`,
+        // FTS5 reads its matches in rowid order, so the newest come without a sort.
+        newest: sql`${table}.rowid desc`,
+      },
+      request,
+    );
+  },
+
+  async swap(db, from, to) {
+    await sql`drop table ${sql.table(fts(to))}`.execute(db);
+    await sql`drop table ${sql.table(to)}`.execute(db);
+    await sql`alter table ${sql.table(fts(from))} rename to ${sql.table(fts(to))}`.execute(db);
+    await sql`alter table ${sql.table(from)} rename to ${sql.table(to)}`.execute(db);
+  },
+};
