@@ -8,6 +8,7 @@ import { registerAuth } from './auth.js';
 import { handleError } from './error.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
+import { enrichRoutes } from './routes/enrich.js';
 import { entityRoutes } from './routes/entity.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { sessionRoutes } from './routes/session.js';
@@ -61,6 +62,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       adminRoutes(api, app);
       auditRoutes(api, app);
       entityRoutes(api, app);
+      enrichRoutes(api, app);
       openapiRoutes(api);
     },
     { prefix: API_PREFIX },

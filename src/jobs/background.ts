@@ -1,6 +1,7 @@
 import type { App } from '../app/context.js';
 import { reflairJob } from '../app/entity.js';
-import { flairChanges } from '../app/flair.js';
+import { enqueueEnrichment, enrichJob } from '../app/enrich.js';
+import { flairChanges, onNewEntity } from '../app/flair.js';
 import { pruneJobs, type JobHandler } from '../app/job.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
@@ -16,11 +17,14 @@ export interface BackgroundWork {
 
 /** What every worker node runs. Flair, search indexing and enrichment add their handlers and consumers here. */
 export const BUILT_IN: BackgroundWork = {
-  handlers: [pruneJobs, reflairJob],
+  handlers: [pruneJobs, reflairJob, enrichJob],
   schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
   // Flair follows ingest from the change log, so ingest stays fast and a crash resumes where it stopped.
   consumers: [{ name: 'flair', batchSize: 500, handle: flairChanges }],
 };
+
+// An entity flair sees for the first time is enriched in the background, its job enqueued in flair's transaction.
+onNewEntity(enqueueEnrichment);
 
 /** How often the scheduler looks for due schedules: cron times are whole minutes. */
 const SCHEDULER_POLL_MS = 15_000;

@@ -28,4 +28,7 @@ export const postgresRules: DialectRules = {
   transactionLock(key: string): RawBuilder<unknown> {
     return sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
   },
+  jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string> {
+    return sql<string>`(${column}::jsonb || jsonb_build_object(${key}::text, ${value}::jsonb))::text`;
+  },
 };

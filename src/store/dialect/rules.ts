@@ -22,4 +22,9 @@ export interface DialectRules {
    * process check-then-insert one at a time; none where a single writer already serializes them.
    */
   transactionLock(key: string): RawBuilder<unknown> | undefined;
+  /**
+   * The JSON object text in `column` with `key` set to the JSON text `value`, computed in the statement
+   * that writes it, so concurrent writers of other keys lose nothing.
+   */
+  jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string>;
 }

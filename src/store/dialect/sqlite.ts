@@ -49,6 +49,10 @@ export const sqliteRules: DialectRules = {
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query,
   // One writer at a time: a write transaction already excludes every other.
   transactionLock: () => undefined,
+  jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string> {
+    // A quoted path member, so a key holding "." or "[" names one member; JSON string escapes quote its quotes.
+    return sql<string>`json_set(${column}, ${'$.' + JSON.stringify(key)}, json(${value}))`;
+  },
 };
 
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' + c);
