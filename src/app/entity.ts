@@ -32,7 +32,7 @@ import { getTrackedMany } from '../store/tracked.js';
 import { adminOnly, readable } from './access.js';
 import type { App } from './context.js';
 import { enrichmentSummary } from './enrich.js';
-import { extractOptions, flairTargets } from './flair.js';
+import { extractOptions, prepareFlair, storeFlair } from './flair.js';
 import { enqueue, presentJob, type JobHandler } from './job.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { inTransaction, reader, type Unit } from './unit.js';
@@ -252,11 +252,10 @@ export async function reflair(
       const ids = await targetsAfter(app.store.db, target, after, REFLAIR_PAGE);
       if (ids.length === 0) break;
       after = ids.at(-1)!;
-      flaired += await inTransaction(app, who, async (unit) => {
-        const options = await extractOptions(unit);
-        const chosen = type === null ? ids : await matching(unit, target, ids, type, holding!);
-        return flairTargets(unit, target, chosen, options, true);
-      });
+      const unit = reader(app, who);
+      const chosen = type === null ? ids : await matching(unit, target, ids, type, holding!);
+      const prepared = await prepareFlair(unit, target, chosen, await extractOptions(unit), true);
+      flaired += await inTransaction(app, who, (tx) => storeFlair(tx, target, prepared));
       done = Math.min(total, done + ids.length);
       await progress(done, total);
     }

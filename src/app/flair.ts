@@ -7,18 +7,21 @@ import { renderFlair } from '../domain/entity/flair.js';
 import type { EntityMatch } from '../domain/entity/type.js';
 import { sanitizeEntryHtml } from '../domain/sanitize.js';
 import type { ChangeRecord } from '../store/change.js';
+import type { Principal } from '../domain/principal.js';
 import {
   allowList,
   entitytypes,
   flairOf,
   saveFlair,
   setAppearances,
+  sourcesOf,
   upsertEntities,
   type EntityRow,
   type FlairTarget,
 } from '../store/entity.js';
-import { getTrackedMany, type TrackedRow } from '../store/tracked.js';
-import type { Unit } from './unit.js';
+import type { TrackedRow } from '../store/tracked.js';
+import type { App } from './context.js';
+import { reader, type Unit } from './unit.js';
 
 /** Called in the flair transaction with the entities stored for the first time: where enrichment hooks in. */
 export type NewEntityHook = (unit: Unit, entities: readonly EntityRow[]) => Promise<void>;
@@ -43,8 +46,12 @@ export const flairIsCurrent = (type: FlairTarget, row: TrackedRow, stored: { sou
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** An alert cell as the HTML flair marks up: text is escaped; other JSON values are shown as JSON. */
-const cellHtml = (value: unknown) => (typeof value === 'string' ? sanitizeEntryHtml(value) : escapeHtml(JSON.stringify(value) ?? ''));
+/** What makes a cell more than plain text; most are not, and need no sanitizing (the slow part of flair). */
+const MARKUP = /[<>&]/;
+
+/** An alert cell as the HTML flair marks up: markup is sanitized; other JSON values are shown as JSON. */
+const cellHtml = (value: unknown) =>
+  typeof value !== 'string' ? escapeHtml(JSON.stringify(value) ?? '') : MARKUP.test(value) ? sanitizeEntryHtml(value) : value;
 
 /** One object's flair: the HTML to serve, and the entities it holds. */
 interface Flaired {
@@ -65,7 +72,8 @@ function flairObject(type: FlairTarget, source: string, options: ExtractOptions)
   for (const [column, value] of Object.entries(JSON.parse(source) as Record<string, unknown>)) {
     const cell = flairHtml(cellHtml(value), options);
     cells[column] = cell.html;
-    entities.push(...cell.entities);
+    // Not push(...): a cell may hold more entities than a call takes arguments.
+    for (const entity of cell.entities) entities.push(entity);
   }
   return { html: JSON.stringify(cells), entities };
 }
@@ -85,51 +93,68 @@ const SLICE_MS = 20;
 /** Ids per query when loading objects to flair. */
 const LOAD_CHUNK = 500;
 
+/** One object flaired from the version of its text `version` names, ready to be stored. */
+export interface PreparedFlair {
+  id: number;
+  version: string;
+  flair: Flaired;
+}
+
 /**
- * Flairs alerts or entries in the unit's transaction: stores their entities once per (type, value),
- * their appearances and their flaired HTML; the stored text is only read. Unless `force`d, an object
- * whose current text was flaired already is left as it is. Returns how many it flaired.
+ * Flairs alerts or entries outside any transaction, reading only: the slow part (extraction) never
+ * holds the writer. Unless `force`d, an object whose current text was flaired already is left out.
  */
-export async function flairTargets(
+export async function prepareFlair(
   unit: Unit,
   type: FlairTarget,
   ids: readonly number[],
   options: ExtractOptions,
   force = false,
-): Promise<number> {
-  let flaired = 0;
+): Promise<PreparedFlair[]> {
+  const prepared: PreparedFlair[] = [];
+  let sliceStart = performance.now();
   for (let i = 0; i < ids.length; i += LOAD_CHUNK) {
     const chunk = ids.slice(i, i + LOAD_CHUNK);
-    const [rows, stored] = await Promise.all([getTrackedMany(unit.db, type, chunk), flairOf(unit.db, type, chunk)]);
-    const results: { id: number; version: string; flair: Flaired }[] = [];
-    let sliceStart = performance.now();
-    for (const row of rows) {
-      const source = sourceOf(type, row);
+    const [sources, stored] = await Promise.all([sourcesOf(unit.db, type, chunk), flairOf(unit.db, type, chunk)]);
+    for (const [id, source] of sources) {
       const version = versionOf(source);
-      if (!force && stored.get(row.id)?.source_hash === version) continue;
-      results.push({ id: row.id, version, flair: flairObject(type, source, options) });
+      if (!force && stored.get(id)?.source_hash === version) continue;
+      prepared.push({ id, version, flair: flairObject(type, source, options) });
       // Extraction is synchronous: long batches give the event loop back, so requests keep being served.
       if (performance.now() - sliceStart > SLICE_MS) {
         await yieldToEvents();
         sliceStart = performance.now();
       }
     }
-    const distinct = new Map<string, { type: string; value: string }>();
-    for (const r of results) for (const e of r.flair.entities) distinct.set(`${e.type} ${e.value}`, { type: e.type, value: e.value });
-    const { ids: entityIds, fresh } = await upsertEntities(unit.db, [...distinct.values()], unit.now);
-    for (const r of results) {
-      const counts = new Map<number, number>();
-      for (const e of r.flair.entities) {
-        const entityId = entityIds.get(`${e.type} ${e.value}`)!;
-        counts.set(entityId, (counts.get(entityId) ?? 0) + 1);
-      }
-      await setAppearances(unit.db, type, r.id, counts, unit.now);
-      await saveFlair(unit.db, type, r.id, r.version, r.flair.html, unit.now);
-    }
-    if (fresh.length > 0) for (const hook of newEntityHooks) await hook(unit, fresh);
-    flaired += results.length;
   }
-  return flaired;
+  return prepared;
+}
+
+/**
+ * Stores prepared flair in the unit's transaction: entities once per (type, value), appearances, and
+ * the flaired HTML; the stored text is only read. An object whose text changed since it was read is
+ * left to the change that changed it, later in the log. Returns how many objects it stored.
+ */
+export async function storeFlair(unit: Unit, type: FlairTarget, prepared: readonly PreparedFlair[]): Promise<number> {
+  if (prepared.length === 0) return 0;
+  const current = await sourcesOf(unit.db, type, prepared.map((p) => p.id));
+  const still = prepared.filter((p) => current.has(p.id) && versionOf(current.get(p.id)!) === p.version);
+  const distinct = new Map<string, { type: string; value: string }>();
+  for (const p of still) for (const e of p.flair.entities) distinct.set(`${e.type} ${e.value}`, { type: e.type, value: e.value });
+  const { ids: entityIds, fresh } = await upsertEntities(unit.db, [...distinct.values()], unit.now);
+  const counts = new Map<number, Map<number, number>>();
+  for (const p of still) {
+    const own = new Map<number, number>();
+    for (const e of p.flair.entities) {
+      const entityId = entityIds.get(`${e.type} ${e.value}`)!;
+      own.set(entityId, (own.get(entityId) ?? 0) + 1);
+    }
+    counts.set(p.id, own);
+  }
+  await setAppearances(unit.db, type, counts, unit.now);
+  await saveFlair(unit.db, type, still.map((p) => ({ id: p.id, hash: p.version, html: p.flair.html })), unit.now);
+  if (fresh.length > 0) for (const hook of newEntityHooks) await hook(unit, fresh);
+  return still.length;
 }
 
 /** The alerts and entries whose text a change created or changed. */
@@ -145,14 +170,24 @@ export function flairTargetsOf(changes: readonly ChangeRecord[]): Record<FlairTa
   return { alert: [...alerts], entry: [...entries] };
 }
 
-/**
- * Flairs the alerts and entries a batch of the change log created or changed: the `flair` consumer's
- * work, run in the transaction that moves its cursor.
- */
-export async function flairChanges(unit: Unit, changes: readonly ChangeRecord[]): Promise<void> {
+/** Who flair acts as: the system, reading everything. */
+const FLAIR: Principal = { userId: 0, username: 'scot:flair', groups: [], admin: true };
+
+/** Flair of what a batch of the change log created or changed, prepared outside the transaction. */
+export type PreparedChanges = Record<FlairTarget, PreparedFlair[]>;
+
+/** The `flair` consumer's reading part: flairs the alerts and entries a batch created or changed. */
+export async function prepareFlairChanges(app: App, changes: readonly ChangeRecord[]): Promise<PreparedChanges> {
   const targets = flairTargetsOf(changes);
-  if (targets.alert.length === 0 && targets.entry.length === 0) return;
+  if (targets.alert.length === 0 && targets.entry.length === 0) return { alert: [], entry: [] };
+  const unit = reader(app, FLAIR);
   const options = await extractOptions(unit);
-  await flairTargets(unit, 'alert', targets.alert, options);
-  await flairTargets(unit, 'entry', targets.entry, options);
+  return { alert: await prepareFlair(unit, 'alert', targets.alert, options), entry: await prepareFlair(unit, 'entry', targets.entry, options) };
+}
+
+/** The `flair` consumer's writing part, in the transaction that moves its cursor. */
+export async function storeFlairChanges(unit: Unit, _changes: readonly ChangeRecord[], prepared: unknown): Promise<void> {
+  const { alert, entry } = prepared as PreparedChanges;
+  await storeFlair(unit, 'alert', alert);
+  await storeFlair(unit, 'entry', entry);
 }

@@ -1,7 +1,7 @@
 import type { App } from '../app/context.js';
 import { reflairJob } from '../app/entity.js';
 import { enqueueEnrichment, enrichJob } from '../app/enrich.js';
-import { flairChanges, onNewEntity } from '../app/flair.js';
+import { onNewEntity, prepareFlairChanges, storeFlairChanges } from '../app/flair.js';
 import { pruneJobs, type JobHandler } from '../app/job.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
@@ -20,7 +20,7 @@ export const BUILT_IN: BackgroundWork = {
   handlers: [pruneJobs, reflairJob, enrichJob],
   schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
   // Flair follows ingest from the change log, so ingest stays fast and a crash resumes where it stopped.
-  consumers: [{ name: 'flair', batchSize: 500, handle: flairChanges }],
+  consumers: [{ name: 'flair', batchSize: 500, prepare: prepareFlairChanges, handle: storeFlairChanges }],
 };
 
 // An entity flair sees for the first time is enriched in the background, its job enqueued in flair's transaction.

@@ -11,8 +11,13 @@ export interface ChangeConsumer {
   name: string;
   /** Changes per transaction (default 500). */
   batchSize?: number;
+  /**
+   * Reads and computes before the transaction opens, so that the transaction only writes: a single
+   * writer (SQLite) is then held for the writes alone. Its result is handed to `handle`.
+   */
+  prepare?(app: App, changes: readonly ChangeRecord[]): Promise<unknown>;
   /** Stores what the batch derives through `unit.db`; the cursor moves past the batch in the same transaction. */
-  handle(unit: Unit, changes: readonly ChangeRecord[]): Promise<void>;
+  handle(unit: Unit, changes: readonly ChangeRecord[], prepared?: unknown): Promise<void>;
 }
 
 export interface CursorOptions {
@@ -62,10 +67,11 @@ export class CursorReader {
     const batch = this.committedRun(seq, await changesAfter(db, seq, this.consumer.batchSize ?? 500), now);
     if (batch.length === 0) return 0;
     const last = batch.at(-1)!.seq;
+    const prepared = await this.consumer.prepare?.(this.app, batch);
     try {
       await transact(this.app, async (tx, at) => {
         const unit = new Unit(tx, this.app.store.rules, this.principal, at, this.app);
-        await this.consumer.handle(unit, batch);
+        await this.consumer.handle(unit, batch, prepared);
         if (!(await advanceCursor(tx, this.consumer.name, this.owner, seq, last, at))) throw new LostCursor();
         return { result: undefined, units: [unit] };
       });

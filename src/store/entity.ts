@@ -49,20 +49,25 @@ export async function upsertEntities(
 }
 
 /**
- * Makes the appearances of one object exactly `counts` (entity id to times written): new ones are
+ * Makes the appearances of each object exactly its counts (entity id to times written): new ones are
  * first seen now, kept ones keep their first-seen time, gone ones are removed.
  */
-export async function setAppearances(db: Executor, type: FlairTarget, id: number, counts: Map<number, number>, now: number): Promise<void> {
-  const entityIds = [...counts.keys()];
-  const before = await db.selectFrom('appearance').select('entity_id').where('target_type', '=', type).where('target_id', '=', id).execute();
-  const gone = before.map((r) => Number(r.entity_id)).filter((e) => !counts.has(e));
-  for (const chunk of chunks(gone)) {
-    await db.deleteFrom('appearance').where('target_type', '=', type).where('target_id', '=', id).where('entity_id', 'in', chunk).execute();
+export async function setAppearances(db: Executor, type: FlairTarget, counts: Map<number, Map<number, number>>, now: number): Promise<void> {
+  const ids = [...counts.keys()];
+  for (const chunk of chunks(ids)) {
+    const before = await db.selectFrom('appearance').select(['target_id', 'entity_id']).where('target_type', '=', type).where('target_id', 'in', chunk).execute();
+    for (const r of before) {
+      if (counts.get(Number(r.target_id))!.has(Number(r.entity_id))) continue;
+      await db.deleteFrom('appearance').where('target_type', '=', type).where('target_id', '=', r.target_id).where('entity_id', '=', r.entity_id).execute();
+    }
   }
-  for (const chunk of chunks(entityIds)) {
+  const rows = ids.flatMap((id) =>
+    [...counts.get(id)!].map(([entityId, count]) => ({ entity_id: entityId, target_type: type, target_id: id, count, first_seen: now, last_seen: now })),
+  );
+  for (const chunk of chunks(rows)) {
     await db
       .insertInto('appearance')
-      .values(chunk.map((entityId) => ({ entity_id: entityId, target_type: type, target_id: id, count: counts.get(entityId)!, first_seen: now, last_seen: now })))
+      .values(chunk)
       .onConflict((oc) =>
         oc.columns(['entity_id', 'target_type', 'target_id']).doUpdateSet({ count: sql`excluded.count`, last_seen: sql`excluded.last_seen` }),
       )
@@ -70,13 +75,29 @@ export async function setAppearances(db: Executor, type: FlairTarget, id: number
   }
 }
 
-/** Stores the flaired HTML of one object for the version of its text `hash` names. */
-export async function saveFlair(db: Executor, type: FlairTarget, id: number, hash: string, html: string, now: number): Promise<void> {
-  await db
-    .insertInto('flair')
-    .values({ target_type: type, target_id: id, source_hash: hash, html, updated: now })
-    .onConflict((oc) => oc.columns(['target_type', 'target_id']).doUpdateSet({ source_hash: hash, html, updated: now }))
-    .execute();
+/** Stores the flaired HTML of objects, each for the version of its text its `source_hash` names. */
+export async function saveFlair(db: Executor, type: FlairTarget, flairs: readonly { id: number; hash: string; html: string }[], now: number): Promise<void> {
+  for (const chunk of chunks(flairs)) {
+    await db
+      .insertInto('flair')
+      .values(chunk.map((f) => ({ target_type: type, target_id: f.id, source_hash: f.hash, html: f.html, updated: now })))
+      .onConflict((oc) =>
+        oc.columns(['target_type', 'target_id']).doUpdateSet({ source_hash: sql`excluded.source_hash`, html: sql`excluded.html`, updated: sql`excluded.updated` }),
+      )
+      .execute();
+  }
+}
+
+/** The text flair reads of objects of one type, by id: an entry's body, an alert's data. */
+export async function sourcesOf(db: Executor, type: FlairTarget, ids: readonly number[]): Promise<Map<number, string>> {
+  const sources = new Map<number, string>();
+  for (const chunk of chunks(ids)) {
+    const rows = await (type === 'alert'
+      ? db.selectFrom('alert').select(['id', 'data as text']).where('id', 'in', chunk).where('deleted_at', 'is', null).execute()
+      : db.selectFrom('entry').select(['id', 'body as text']).where('id', 'in', chunk).where('deleted_at', 'is', null).execute());
+    for (const r of rows) sources.set(Number(r.id), r.text);
+  }
+  return sources;
 }
 
 /** The stored flair of objects of one type, by id. */

@@ -7,7 +7,6 @@ import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import type { App } from '../../src/app/context.js';
 import { enrichAgain } from '../../src/app/enrich.js';
 import { entitiesOfObject, setEntityTracking } from '../../src/app/entity.js';
-import { flairChanges } from '../../src/app/flair.js';
 import { BUILT_IN } from '../../src/jobs/background.js';
 import { CursorReader } from '../../src/jobs/consumer.js';
 import { Worker } from '../../src/jobs/worker.js';
@@ -38,10 +37,15 @@ function pluginFolder(): string {
 /** The entity values a test plugin was called with. */
 const callsOf = async (dir: string, file: string) => ((await import(pathToFileURL(path.join(dir, file)).href)) as { calls: string[] }).calls;
 
+/** Flairs what the change log holds, as the flair consumer of `scot serve` does; bounded. */
+async function flairAll(app: App): Promise<void> {
+  const reader = new CursorReader(app, BUILT_IN.consumers.find((c) => c.name === 'flair')!);
+  for (let i = 0; i < 100 && (await reader.step()); i++);
+}
+
 /** Flairs everything the change log holds (enqueueing enrichment of new entities), then runs the due jobs. */
 async function flairAndEnrich(app: App): Promise<void> {
-  const reader = new CursorReader(app, { name: 'flair', batchSize: 100, handle: flairChanges });
-  for (let i = 0; i < 100 && (await reader.step()); i++);
+  await flairAll(app);
   await new Worker(app, BUILT_IN.handlers).drain();
 }
 
@@ -80,8 +84,7 @@ for (const backend of await backends()) {
       const { app, clock } = fixture();
       clock.now = T0 + 100;
       await ingestAlertgroup(app, ADMIN, { subject: 'dns', data: [{ host: 'evil.example.co.uk' }] });
-      const reader = new CursorReader(app, { name: 'flair', batchSize: 100, handle: flairChanges });
-      for (let i = 0; i < 100 && (await reader.step()); i++);
+      await flairAll(app);
       const { id } = await entityRow(app, 'domain', 'evil.example.co.uk');
       await setEntityTracking(app, ADMIN, id, 'tracked');
       clock.now = T0 + 101;

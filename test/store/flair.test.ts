@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
+import { addEntry } from '../../src/app/entry.js';
+import { createCase, updateObject } from '../../src/app/object.js';
 import type { App } from '../../src/app/context.js';
 import { onNewEntity } from '../../src/app/entity.js';
-import { flairChanges } from '../../src/app/flair.js';
+import { prepareFlairChanges, storeFlairChanges } from '../../src/app/flair.js';
 import { Unit } from '../../src/app/unit.js';
+import { BUILT_IN } from '../../src/jobs/background.js';
 import { CursorReader } from '../../src/jobs/consumer.js';
 import { backends } from '../helpers/backend.js';
 import { as, T0, useFixture } from '../helpers/store.js';
@@ -12,7 +15,7 @@ import { as, T0, useFixture } from '../helpers/store.js';
 const admin = as('admin', [], true);
 
 /** A reader of the flair consumer, as `scot serve` runs it. */
-const flairReader = (app: App) => new CursorReader(app, { name: 'flair', batchSize: 2, handle: flairChanges });
+const flairReader = (app: App) => new CursorReader(app, { ...BUILT_IN.consumers.find((c) => c.name === 'flair')!, batchSize: 2 });
 
 /** Steps `reader` until it has nothing more; bounded. */
 async function catchUp(reader: CursorReader): Promise<void> {
@@ -57,12 +60,33 @@ for (const backend of await backends()) {
       const changes = await app.store.db.selectFrom('change').selectAll().orderBy('seq').execute();
       const before = await flairRows(app);
       clock.now = T0 + 600;
+      const records = changes.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) }));
+      const prepared = await prepareFlairChanges(app, records);
+      assert.deepEqual(prepared, { alert: [], entry: [] });
       await app.store.db.transaction().execute(async (tx) => {
-        await flairChanges(new Unit(tx, app.store.rules, admin, app.now(), app), changes.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) })));
+        await storeFlairChanges(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
       });
       assert.deepEqual(await flairRows(app), before);
       const appearances = await app.store.db.selectFrom('appearance').select(['target_id', 'count', 'first_seen']).orderBy('target_id').execute();
       assert.ok(appearances.every((r) => Number(r.first_seen) < T0 + 600));
+    });
+
+    it('an entry edited while its flair was prepared is flaired from its new body by the edit\'s own change', async () => {
+      const { app } = fixture();
+      const event = await createCase(app, admin, 'event', { subject: 'edited' });
+      const entry = await addEntry(app, admin, { target_type: 'event', target_id: Number(event.id), body: '<p>192.0.2.90</p>' });
+      const flair = BUILT_IN.consumers.find((c) => c.name === 'flair')!;
+      const created = await app.store.db.selectFrom('change').selectAll().where('type', '=', 'entry').where('target_id', '=', Number(entry.id)).execute();
+      const records = created.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) }));
+      const prepared = await flair.prepare!(app, records);
+      await updateObject(app, admin, 'entry', Number(entry.id), { body: '<p>192.0.2.91</p>' });
+      await app.store.db.transaction().execute(async (tx) => {
+        await flair.handle(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
+      });
+      const stored = () => app.store.db.selectFrom('flair').select('html').where('target_type', '=', 'entry').where('target_id', '=', Number(entry.id)).executeTakeFirst();
+      assert.equal(await stored(), undefined);
+      await catchUp(flairReader(app));
+      assert.match((await stored())!.html, /data-entity-value="192\.0\.2\.91"/);
     });
   });
 }

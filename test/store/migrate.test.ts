@@ -14,7 +14,7 @@ const TABLES = [
 ] as const;
 
 /** Every migration, in the order applied. */
-const MIGRATION_NAMES = ['0001_initial', '0005_message_id_per_reader', '0006_view', '0007_job'];
+const MIGRATION_NAMES = ['0001_initial', '0005_message_id_per_reader', '0006_view', '0007_job', '0008_entity'];
 
 const appliedNames = async (db: any): Promise<string[]> =>
   (await db.selectFrom('schema_migration').select('name').orderBy('name').execute()).map((r: { name: string }) => r.name);
