@@ -6,7 +6,7 @@ import { entitiesById, type EntityRow } from '../store/entity.js';
 import { setEntityData } from '../store/enrichment.js';
 import { adminOnly } from './access.js';
 import type { App } from './context.js';
-import { enqueue, type JobHandler } from './job.js';
+import { enqueue, enqueueMany, type JobHandler } from './job.js';
 import { inTransaction, type Unit } from './unit.js';
 
 /** What one enricher left under `data.<name>`: its result, or why it failed, and when. */
@@ -26,10 +26,10 @@ const enrichersFor = async (app: App, type: string) => (await enrichersOf(app.co
 
 /** Enqueues one `entity.enrich` job per new entity some listed enricher takes: flair's new-entity hook. */
 export async function enqueueEnrichment(unit: Unit, entities: readonly EntityRow[]): Promise<void> {
-  for (const entity of entities) {
-    if ((await enrichersFor(unit.app, entity.type)).length === 0) continue;
-    await enqueue(unit, 'entity.enrich', { entity: entity.id }, { key: `enrich:${entity.id}`, maxAttempts: ENRICH_ATTEMPTS });
-  }
+  const types = new Set((await enrichersOf(unit.app.config)).flatMap((e) => e.types));
+  const payloads = entities.filter((e) => types.has(e.type)).map((e) => ({ entity: e.id }));
+  // New entities have no job yet, so none needs a key; thousands of them arrive together in one alert.
+  await enqueueMany(unit, 'entity.enrich', payloads, { maxAttempts: ENRICH_ATTEMPTS });
 }
 
 /**

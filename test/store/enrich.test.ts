@@ -54,8 +54,12 @@ async function entityRow(app: App, type: string, value: string) {
   return { ...row, id: Number(row.id), data: JSON.parse(row.data) };
 }
 
+/** The latest enrichment job of an entity. */
 async function enrichJobOf(app: App, entityId: number) {
-  return app.store.db.selectFrom('job').selectAll().where('key', '=', `enrich:${entityId}`).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const jobs = await app.store.db.selectFrom('job').selectAll().where('kind', '=', 'entity.enrich').orderBy('id', 'desc').execute();
+  const job = jobs.find((j) => JSON.parse(j.payload).entity === entityId);
+  assert.ok(job, `entity ${entityId} has no enrichment job`);
+  return job;
 }
 
 for (const backend of await backends()) {
