@@ -38,6 +38,7 @@ describe('loadConfig', () => {
   });
 
   it('reads the file', () => {
+    const mmdb = configFile('stands for an MMDB file');
     const config = load({}, {
       data_dir: '/srv/scot',
       database_url: 'postgres://scot@db/scot',
@@ -49,6 +50,9 @@ describe('loadConfig', () => {
       session_hours: 12,
       log_level: 'debug',
       trust_proxy: true,
+      plugin_dir: dir,
+      enrichers: ['geoip', 'reverse-dns'],
+      geoip_db: mmdb,
     });
     assert.deepEqual(config, {
       dataDir: '/srv/scot',
@@ -61,6 +65,9 @@ describe('loadConfig', () => {
       sessionHours: 12,
       logLevel: 'debug',
       trustProxy: true,
+      pluginDir: dir,
+      enrichers: ['geoip', 'reverse-dns'],
+      geoipDb: mmdb,
     });
   });
 
