@@ -5,6 +5,7 @@ import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { geoipEnricher, geoipOf } from '../../src/enrich/geoip.js';
 import { listedEnrichers } from '../../src/enrich/plugin.js';
+import { reverseDnsEnricher } from '../../src/enrich/reverse-dns.js';
 import { tempDir } from '../helpers/backend.js';
 
 const dir = tempDir('scot-enrich-config-');
@@ -88,5 +89,14 @@ describe('geoip', () => {
     fs.writeFileSync(notMmdb, 'this is not a MaxMind database');
     const [geoip] = await listedEnrichers(load({ SCOT_GEOIP_DB: notMmdb }));
     await assert.rejects(geoip.enrich({ id: 1, type: 'ipaddr', value: '81.2.69.142' }, { signal: new AbortController().signal }), Error, 'the shipped database would have answered GB');
+  });
+});
+
+describe('reverse-dns', () => {
+  it('gives up its lookup when its signal aborts, so a timeout stops it', async () => {
+    const abort = new AbortController();
+    const lookup = reverseDnsEnricher().enrich({ id: 1, type: 'ipaddr', value: '192.0.2.1' }, { signal: abort.signal });
+    abort.abort();
+    await assert.rejects(lookup, { code: 'ECANCELLED' });
   });
 });
