@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { allowFilter, type AllowKind } from '../domain/entity/allow.js';
 import { extraType, type EntitytypeKind } from '../domain/entity/entitytype.js';
-import { extractFromHtml, type ExtractOptions } from '../domain/entity/extract.js';
+import { extractEntities, extractFromHtml, type ExtractOptions } from '../domain/entity/extract.js';
 import { renderFlair } from '../domain/entity/flair.js';
 import type { EntityMatch } from '../domain/entity/type.js';
 import { sanitizeEntryHtml } from '../domain/sanitize.js';
@@ -59,9 +59,10 @@ interface Flaired {
   entities: EntityMatch[];
 }
 
+/** Flairs HTML; text without markup characters is its own HTML, and skips reading markup (most alert cells). */
 function flairHtml(html: string, options: ExtractOptions): Flaired {
-  const entities = extractFromHtml(html, options);
-  return { html: renderFlair(html, entities), entities };
+  const entities = MARKUP.test(html) ? extractFromHtml(html, options) : extractEntities(html, options);
+  return { html: entities.length === 0 ? html : renderFlair(html, entities), entities };
 }
 
 /** Flairs an entry's body, or each cell of an alert (its HTML then JSON of the cells by column). */

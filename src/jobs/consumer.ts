@@ -12,6 +12,11 @@ export interface ChangeConsumer {
   /** Changes per transaction (default 500). */
   batchSize?: number;
   /**
+   * How long changes committed in this process gather before the consumer reads them (default 0: at
+   * once). At high rates it then reads few large batches, one commit each, instead of many small ones.
+   */
+  settleMs?: number;
+  /**
    * Reads and computes before the transaction opens, so that the transaction only writes: a single
    * writer (SQLite) is then held for the writes alone. Its result is handed to `handle`.
    */
