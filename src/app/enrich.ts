@@ -15,6 +15,9 @@ export type Enrichment = { at: number; result: object; summary?: string } | { at
 /** How long an enricher may take when it does not say. */
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** The largest result kept in an entity's data, as JSON text: enrichment is a summary, not a mirror of a feed. */
+const MAX_RESULT_CHARS = 64 * 1024;
+
 /** Attempts of one entity's enrichment: a failing enricher is tried again after the worker's backoff, then left with its error. */
 const ENRICH_ATTEMPTS = 3;
 
@@ -49,10 +52,14 @@ async function runEnricher(app: App, enricher: Enricher, entity: EntityRow, stop
     const result = await Promise.race([work, aborted]);
     if (result !== null && (typeof result !== 'object' || Array.isArray(result))) throw new Error(`${enricher.name} answered ${JSON.stringify(result)}, not an object`);
     if (result === null) return null;
+    // Checked here, so an answer that cannot be stored is this enricher's error and not the whole job's.
+    const size = JSON.stringify(result).length;
+    if (size > MAX_RESULT_CHARS) throw new Error(`${enricher.name} answered ${size} characters of JSON; at most ${MAX_RESULT_CHARS} are kept`);
     const summary = enricher.summary?.(result);
     return { at: app.now(), result, ...(summary === undefined ? {} : { summary: String(summary).slice(0, 40) }) };
   } catch (err) {
-    return { at: app.now(), error: err instanceof Error ? err.message : String(err) };
+    // The first line: what an analyst reads in the entity's data and in `scot jobs`.
+    return { at: app.now(), error: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
   } finally {
     clearTimeout(timer);
     stop.removeEventListener('abort', onStop);

@@ -17,6 +17,8 @@ import { ADMIN, as, changesOf, rejectsWith, T0, useFixture } from '../helpers/st
 const plugins = {
   'fails.js': `export const calls = [];
     export default { name: 'fails', types: ['domain'], async enrich(e) { calls.push(e.value); throw new Error('whois is down'); } };`,
+  'huge.js': `export default { name: 'huge', types: ['domain'], async enrich() { return { blob: 'x'.repeat(100000) }; } };`,
+  'cyclic.js': `export default { name: 'cyclic', types: ['domain'], async enrich() { const a = {}; a.self = a; return a; } };`,
   'hangs.js': `export default { name: 'hangs', types: ['domain'], timeoutMs: 50, enrich: () => new Promise(() => {}) };`,
   'flaky.js': `export const calls = [];
     export default { name: 'flaky', types: ['domain'], async enrich(e) {
@@ -65,7 +67,7 @@ async function enrichJobOf(app: App, entityId: number) {
 for (const backend of await backends()) {
   describe(`${backend.name}: enrichment`, { skip: backend.skip }, () => {
     const pluginDir = pluginFolder();
-    const fixture = useFixture(backend, { SCOT_PLUGIN_DIR: pluginDir, SCOT_ENRICHERS: 'geoip,hello,fails,hangs,flaky' });
+    const fixture = useFixture(backend, { SCOT_PLUGIN_DIR: pluginDir, SCOT_ENRICHERS: 'geoip,hello,fails,hangs,flaky,huge,cyclic' });
     const calls = (file: string) => callsOf(pluginDir, file);
     after(() => fs.rmSync(pluginDir, { recursive: true, force: true }));
 
@@ -84,7 +86,7 @@ for (const backend of await backends()) {
       assert.deepEqual((await changesOf(app, 'entity', publicIp.id)).map((c) => [c.action, c.who, c.diff]), [['enrich', 'scot:enrich', { geoip: 'done' }]]);
     });
 
-    it('a failing and a hanging plugin record their errors under their names; the example plugin and the entity status are unharmed', async () => {
+    it('a failing, a hanging, an oversized and an unstorable plugin record their errors under their names; the example plugin and the entity status are unharmed', async () => {
       const { app, clock } = fixture();
       clock.now = T0 + 100;
       await ingestAlertgroup(app, ADMIN, { subject: 'dns', data: [{ host: 'evil.example.co.uk' }] });
@@ -100,10 +102,12 @@ for (const backend of await backends()) {
         fails: { at: T0 + 101, error: 'whois is down' },
         hangs: { at: T0 + 101, error: 'hangs timed out after 50 ms' },
         flaky: { at: T0 + 101, error: 'busy, try later' },
+        huge: { at: T0 + 101, error: 'huge answered 100011 characters of JSON; at most 65536 are kept' },
+        cyclic: { at: T0 + 101, error: 'Converting circular structure to JSON' },
       });
       const job = await enrichJobOf(app, id);
       assert.equal(job.status, 'failed');
-      assert.equal(job.last_error, 'fails: whois is down; hangs: hangs timed out after 50 ms; flaky: busy, try later');
+      assert.match(job.last_error!, /^fails: whois is down; hangs: hangs timed out after 50 ms; flaky: busy, try later; huge: .+; cyclic: Converting circular structure to JSON$/);
     });
 
     it('retries run only the enrichers that failed, a later success replaces the error, and the last failure is kept', async () => {
