@@ -20,6 +20,12 @@ export interface Config {
   sqliteSync: SqliteSync;
   /** Trust X-Forwarded-* headers from a reverse proxy (for client address and https detection). */
   trustProxy: boolean;
+  /** A folder of plugin modules (enrichers) loaded at start. */
+  pluginDir?: string;
+  /** The enrichers that run on new entities, by name: built-in or from a plugin. */
+  enrichers: string[];
+  /** An MMDB file (e.g. MaxMind's GeoLite2-City) the geoip enricher reads instead of the shipped country database. */
+  geoipDb?: string;
 }
 
 /** pino's levels; anything else is a typo that would otherwise stop the server at its first log line. */
@@ -41,6 +47,9 @@ const SETTINGS = {
   log_level: 'SCOT_LOG_LEVEL',
   trust_proxy: 'SCOT_TRUST_PROXY',
   sqlite_sync: 'SCOT_SQLITE_SYNC',
+  plugin_dir: 'SCOT_PLUGIN_DIR',
+  enrichers: 'SCOT_ENRICHERS',
+  geoip_db: 'SCOT_GEOIP_DB',
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -104,6 +113,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (defaultGroups.read.length === 0) {
     throw new ConfigError(`default_groups (SCOT_DEFAULT_GROUPS) names no group to read new objects, got ${JSON.stringify(groups)}`);
   }
+  const pluginDir = raw('plugin_dir') === undefined ? undefined : path.resolve(text('plugin_dir', '.'));
+  if (pluginDir !== undefined && !isFolder(pluginDir)) throw new ConfigError(`plugin_dir (SCOT_PLUGIN_DIR) must be a folder, got ${pluginDir}`);
+  const geoipDb = raw('geoip_db') === undefined ? undefined : path.resolve(text('geoip_db', '.'));
+  if (geoipDb !== undefined && !fs.statSync(geoipDb, { throwIfNoEntry: false })?.isFile()) {
+    throw new ConfigError(`geoip_db (SCOT_GEOIP_DB) must be an MMDB file, got ${geoipDb}`);
+  }
   const adminPassword = raw('admin_password');
   const trustProxy = raw('trust_proxy');
   return {
@@ -118,6 +133,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: choice('log_level', 'info', LOG_LEVELS),
     sqliteSync: choice('sqlite_sync', 'full', SQLITE_SYNCS),
     trustProxy: trustProxy === true || trustProxy === 'true' || trustProxy === '1',
+    pluginDir,
+    enrichers: enricherNames(raw('enrichers')),
+    geoipDb,
   };
 }
 
@@ -135,6 +153,21 @@ function readConfigFile(file: string): Partial<Record<Setting, unknown>> {
     if (!(key in SETTINGS)) throw new ConfigError(`config file ${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(', ')})`);
   }
   return parsed as Partial<Record<Setting, unknown>>;
+}
+
+const isFolder = (dir: string) => fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true;
+
+/** An enricher's name: it is also its key in an entity's `data`. */
+export const ENRICHER_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** The `enrichers` setting: a list or a comma-separated string of names, `none` for no enrichment; geoip by default. */
+function enricherNames(v: unknown): string[] {
+  if (v === undefined || v === '') return ['geoip'];
+  const names = typeof v === 'string' ? (v.trim() === 'none' ? [] : v.split(',').map((n) => n.trim())) : v;
+  if (!isStringList(names) || names.some((n) => !ENRICHER_NAME.test(n))) {
+    throw new ConfigError(`enrichers (SCOT_ENRICHERS) must list enricher names such as "geoip,reverse-dns", or be "none"; got ${JSON.stringify(v)}`);
+  }
+  return [...new Set(names)];
 }
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');

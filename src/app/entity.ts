@@ -31,6 +31,7 @@ import { jobById } from '../store/job.js';
 import { getTrackedMany } from '../store/tracked.js';
 import { adminOnly, readable } from './access.js';
 import type { App } from './context.js';
+import { enrichmentSummary } from './enrich.js';
 import { extractOptions, prepareFlair, storeFlair } from './flair.js';
 import { enqueue, presentJob, type JobHandler } from './job.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
@@ -89,13 +90,14 @@ function single(q: RawQuery, name: string): string | undefined {
   return raw;
 }
 
-/** The entities found in one object the caller can read, keyed by value, as SCOT 3 answered. */
+/** The entities found in one object the caller can read, keyed by value, as SCOT 3 answered, with their enrichment summaries. */
 export async function entitiesOfObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<{ records: Record<string, Record_>; queryRecordCount: number; totalRecordCount: number }> {
   const unit = reader(app, who);
   await readable(unit, type, id);
   const rows = await entitiesById(unit.db, await entityIdsOf(unit.db, unit.rules, type, id, groupsOf(who)));
   const records = await presentEntities(unit, rows);
-  return { records: Object.fromEntries(records.map((r) => [r.value, r])), queryRecordCount: records.length, totalRecordCount: records.length };
+  const withSummary = (r: Record_) => ({ ...r, enrichment: enrichmentSummary(r.data as Record<string, unknown>) });
+  return { records: Object.fromEntries(records.map((r) => [r.value, withSummary(r)])), queryRecordCount: records.length, totalRecordCount: records.length };
 }
 
 /** The objects of one type an entity appeared in, among those the caller can read. */

@@ -3,7 +3,7 @@ import { conflict, forbidden, notFound } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
 import { isUniqueViolation } from '../store/dialect/errors.js';
 import type { Store } from '../store/index.js';
-import { deleteDoneJobs, insertJob, jobById, jobCounts, recentJobs, requeueJob, type JobRow } from '../store/job.js';
+import { deleteDoneJobs, insertJob, insertJobs, jobById, jobCounts, recentJobs, requeueJob, type JobRow } from '../store/job.js';
 import type { App } from './context.js';
 import { inTransaction, Unit } from './unit.js';
 
@@ -90,6 +90,15 @@ export async function enqueue(
   else wake();
   await app.store.rules.notify(inUnit ? where.db : app.store.db, JOB_CHANNEL, kind);
   return result;
+}
+
+/** Adds one keyless job of `kind` per payload in the unit's transaction, in a few statements. */
+export async function enqueueMany(unit: Unit, kind: string, payloads: readonly unknown[], options: Omit<EnqueueOptions, 'key'> = {}): Promise<void> {
+  if (payloads.length === 0) return;
+  const runAt = options.runAt ?? unit.now;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  await insertJobs(unit.db, payloads.map((p) => ({ kind, payload: JSON.stringify(p ?? null), runAt, maxAttempts, now: unit.now })));
+  unit.afterCommit(() => jobWakeups(unit.app.store).emit('job', kind));
 }
 
 /** A stored job as handlers and the CLI see it: payload parsed, progress as one object. */

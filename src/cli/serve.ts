@@ -1,6 +1,7 @@
 import { createApp } from '../app/context.js';
 import { ensureAdmin } from '../app/user.js';
 import type { Config } from '../config.js';
+import { enrichersOf } from '../enrich/plugin.js';
 import { buildServer } from '../http/server.js';
 import { BUILT_IN, startBackground } from '../jobs/background.js';
 import { openStore } from '../store/index.js';
@@ -11,6 +12,8 @@ export type Role = (typeof ROLES)[number];
 
 /** Opens the store (migrating it), makes sure an admin exists, and serves its role until told to stop. */
 export async function serve(config: Config, role: Role = 'all'): Promise<void> {
+  // A plugin that does not load, or an enricher listed but missing, stops the start with one line.
+  await enrichersOf(config);
   const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync });
   const app = createApp(store, config);
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;

@@ -14,6 +14,7 @@ import { refuseHostileInput } from './params.js';
 import { answerClientError } from './client-error.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
+import { enrichRoutes } from './routes/enrich.js';
 import { entityRoutes } from './routes/entity.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { searchRoutes } from './routes/search.js';
@@ -88,6 +89,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       entityRoutes(api, app);
       streamRoutes(api, app, options.stream);
       searchRoutes(api, app);
+      enrichRoutes(api, app);
       openapiRoutes(api);
     },
     { prefix: API_PREFIX },

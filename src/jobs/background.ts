@@ -1,7 +1,8 @@
 import type { App } from '../app/context.js';
 import { JOB_CHANNEL, jobWakeups, pruneJobs, type JobHandler } from '../app/job.js';
 import { reflairJob } from '../app/entity.js';
-import { prepareFlairChanges, storeFlairChanges } from '../app/flair.js';
+import { enqueueEnrichment, enrichJob } from '../app/enrich.js';
+import { onNewEntity, prepareFlairChanges, storeFlairChanges } from '../app/flair.js';
 import { searchIndexer } from '../app/search.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
@@ -17,12 +18,15 @@ export interface BackgroundWork {
 
 /** What every worker node runs. Flair, search indexing and enrichment add their handlers and consumers here. */
 export const BUILT_IN: BackgroundWork = {
-  handlers: [pruneJobs, reflairJob],
+  handlers: [pruneJobs, reflairJob, enrichJob],
   schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
   // Flair follows ingest from the change log, so ingest stays fast and a crash resumes where it stopped.
   // Its changes gather for 100 ms: far inside the 2 s flair lag, and many alertgroups share one commit.
   consumers: [{ name: 'flair', batchSize: 500, settleMs: 100, prepare: prepareFlairChanges, handle: storeFlairChanges }, searchIndexer],
 };
+
+// An entity flair sees for the first time is enriched in the background, its job enqueued in flair's transaction.
+onNewEntity(enqueueEnrichment);
 
 /** How often the scheduler looks for due schedules: cron times are whole minutes. */
 const SCHEDULER_POLL_MS = 15_000;

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
   });
 
   it('reads the file', () => {
+    const mmdb = configFile('stands for an MMDB file');
     const config = load({}, {
       data_dir: '/srv/scot',
       database_url: 'postgres://scot@db/scot',
@@ -51,6 +52,9 @@ describe('loadConfig', () => {
       log_level: 'debug',
       trust_proxy: true,
       sqlite_sync: 'normal',
+      plugin_dir: dir,
+      enrichers: ['geoip', 'reverse-dns'],
+      geoip_db: mmdb,
     });
     assert.deepEqual(config, {
       dataDir: '/srv/scot',
@@ -64,6 +68,9 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       trustProxy: true,
       sqliteSync: 'normal',
+      pluginDir: dir,
+      enrichers: ['geoip', 'reverse-dns'],
+      geoipDb: mmdb,
     });
   });
 

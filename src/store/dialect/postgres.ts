@@ -43,4 +43,7 @@ export const postgresRules: DialectRules = {
   },
   // PostgreSQL delivers a NOTIFY only when its transaction commits, and never one that rolls back.
   announceChanges: (seqs: readonly number[]) => encodeSeqs(seqs).map((payload) => sql`select pg_notify(${CHANGE_CHANNEL}, ${payload})`),
+  jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string> {
+    return sql<string>`(${column}::jsonb || jsonb_build_object(${key}::text, ${value}::jsonb))::text`;
+  },
 };

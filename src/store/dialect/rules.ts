@@ -31,4 +31,9 @@ export interface DialectRules {
    * none where one process holds the database and its in-process feed already tells it.
    */
   announceChanges(seqs: readonly number[]): RawBuilder<unknown>[];
+  /**
+   * The JSON object text in `column` with `key` set to the JSON text `value`, computed in the statement
+   * that writes it, so concurrent writers of other keys lose nothing.
+   */
+  jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string>;
 }

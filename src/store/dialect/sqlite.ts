@@ -142,6 +142,10 @@ export const sqliteRules: DialectRules = {
   listen: async () => undefined,
   // One process holds the file: the in-process feed tells it of every commit.
   announceChanges: () => [],
+  jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string> {
+    // A quoted path member, so a key holding "." or "[" names one member; JSON string escapes quote its quotes.
+    return sql<string>`json_set(${column}, ${'$.' + JSON.stringify(key)}, json(${value}))`;
+  },
 };
 
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' + c);
