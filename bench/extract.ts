@@ -12,7 +12,9 @@ import { extractIOC, partialExtractIOC, type IOC, type IOCKey } from 'ioc-extrac
 import { extractEntities, extractFromHtml } from '../src/domain/entity/extract.js';
 import { HTML_CASES, TEXT_CASES, type LabelledCase } from '../test/domain/entity/cases.js';
 
-const { values: opts } = parseArgs({ options: { mb: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' } } });
+const { values: opts } = parseArgs({
+  options: { mb: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' } },
+});
 const corpusBytes = Number(opts.mb) * 1024 * 1024;
 
 /** mulberry32: a small seeded generator, so the corpus is the same on every run and machine. */
@@ -31,21 +33,29 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.le
 const int = (below: number) => Math.floor(random() * below);
 const hex = (length: number) => Array.from({ length }, () => '0123456789abcdef'[int(16)]).join('');
 
-const WORDS = ('the a to of and in is was on for with by from at host user alert blocked allowed connection outbound inbound ' +
+const WORDS = (
+  'the a to of and in is was on for with by from at host user alert blocked allowed connection outbound inbound ' +
   'traffic server client process spawned executed suspicious beacon observed analyst escalated ticket reviewed malware ' +
   'phishing attachment opened credentials login failed succeeded policy firewall proxy endpoint detection rule matched ' +
-  'again after before during investigation contained remediated reimaged quarantine sample sandbox report version 2 3 10').split(' ');
+  'again after before during investigation contained remediated reimaged quarantine sample sandbox report version 2 3 10'
+).split(' ');
 const SUFFIXES = ['com', 'net', 'org', 'ru', 'cn', 'io', 'co.uk', 'de', 'info', 'xyz', 'top', 'com.au'];
 const FILES = ['invoice.exe', 'payload.dll', 'report.pdf', 'update.ps1', 'stage2.js', 'macro.docm', 'archive.zip', 'svchost.exe'];
 
 const ip = () => `${pick([10, 172, 192, 45, 185, 203, 8, 91])}.${int(256)}.${int(256)}.${1 + int(254)}`;
-const domain = () => `${pick(['', 'www.', 'cdn.', 'mail.', 'api.'])}${pick(WORDS.filter((w) => w.length > 3))}${int(1000)}.${pick(SUFFIXES)}`;
+const domain = () =>
+  `${pick(['', 'www.', 'cdn.', 'mail.', 'api.'])}${pick(WORDS.filter((w) => w.length > 3))}${int(1000)}.${pick(SUFFIXES)}`;
 const indicator = (): string =>
   pick([
-    ip, ip, domain, domain,
+    ip,
+    ip,
+    domain,
+    domain,
     () => `http${pick(['', 's'])}://${domain()}/${pick(WORDS)}/${pick(FILES)}`,
     () => `${pick(WORDS)}.${pick(WORDS)}@${domain()}`,
-    () => hex(32), () => hex(40), () => hex(64),
+    () => hex(32),
+    () => hex(40),
+    () => hex(64),
     () => pick(FILES),
     () => `CVE-20${10 + int(15)}-${1000 + int(50000)}`,
     () => `2001:db8:${hex(4)}::${hex(2)}`,
@@ -68,8 +78,14 @@ const KINDS: (() => Doc)[] = [
   () => ({
     html: false,
     text: [
-      `time=2024-0${1 + int(9)}-1${int(10)}T1${int(10)}:${10 + int(50)}:00Z`, `src=${ip()}`, `dst=${ip()}`, `host=${domain()}`,
-      `user=${pick(WORDS)}@${domain()}`, `file=${pick(FILES)}`, `md5=${hex(32)}`, `msg="${sentence(12, 1)}"`,
+      `time=2024-0${1 + int(9)}-1${int(10)}T1${int(10)}:${10 + int(50)}:00Z`,
+      `src=${ip()}`,
+      `dst=${ip()}`,
+      `host=${domain()}`,
+      `user=${pick(WORDS)}@${domain()}`,
+      `file=${pick(FILES)}`,
+      `md5=${hex(32)}`,
+      `msg="${sentence(12, 1)}"`,
     ].join('\t'),
   }),
   // An entry: HTML paragraphs, a table of indicators, some split by inline markup.
@@ -94,15 +110,25 @@ while (corpusSize < corpusBytes) {
 
 /** The ioc-extractor types SCOT has, by SCOT's name. */
 const IOC_TYPES: Partial<Record<IOCKey, string>> = {
-  ipv4s: 'ipaddr', ipv6s: 'ipv6', domains: 'domain', emails: 'email', urls: 'url',
-  md5s: 'md5', sha1s: 'sha1', sha256s: 'sha256', sha512s: 'sha512', cves: 'cve',
+  ipv4s: 'ipaddr',
+  ipv6s: 'ipv6',
+  domains: 'domain',
+  emails: 'email',
+  urls: 'url',
+  md5s: 'md5',
+  sha1s: 'sha1',
+  sha256s: 'sha256',
+  sha512s: 'sha512',
+  cves: 'cve',
 };
 const SHARED_KEYS = Object.keys(IOC_TYPES) as IOCKey[];
 
 type Extractor = (doc: Doc) => [type: string, value: string][];
 const ours: Extractor = (doc) => (doc.html ? extractFromHtml(doc.text) : extractEntities(doc.text)).map((m) => [m.type, m.value]);
 const iocPairs = (found: Partial<IOC>) =>
-  Object.entries(found).flatMap(([key, values]) => (IOC_TYPES[key as IOCKey] ? values.map((v): [string, string] => [IOC_TYPES[key as IOCKey]!, v]) : []));
+  Object.entries(found).flatMap(([key, values]) =>
+    IOC_TYPES[key as IOCKey] ? values.map((v): [string, string] => [IOC_TYPES[key as IOCKey]!, v]) : [],
+  );
 const iocAll: Extractor = (doc) => iocPairs(extractIOC(doc.text));
 const iocShared: Extractor = (doc) => iocPairs(partialExtractIOC(doc.text, SHARED_KEYS));
 
@@ -135,12 +161,19 @@ function quality(extract: Extractor, types?: Set<string>): { precision: number; 
   let truePositive = 0;
   let falsePositive = 0;
   let falseNegative = 0;
-  const cases: [LabelledCase, boolean][] = [...TEXT_CASES.map((c): [LabelledCase, boolean] => [c, false]), ...HTML_CASES.map((c): [LabelledCase, boolean] => [c, true])];
+  const cases: [LabelledCase, boolean][] = [
+    ...TEXT_CASES.map((c): [LabelledCase, boolean] => [c, false]),
+    ...HTML_CASES.map((c): [LabelledCase, boolean] => [c, true]),
+  ];
   for (const [[text, expected], html] of cases) {
     const keep = ([type]: [string, string]) => !types || types.has(type);
     const want = new Set(expected.filter(keep).map(([t, v]) => canonical(t, v)));
-    const got = new Set(extract({ text, html }).filter(keep).map(([t, v]) => canonical(t, v)));
-    for (const g of got) (want.has(g) ? truePositive++ : falsePositive++);
+    const got = new Set(
+      extract({ text, html })
+        .filter(keep)
+        .map(([t, v]) => canonical(t, v)),
+    );
+    for (const g of got) want.has(g) ? truePositive++ : falsePositive++;
     for (const w of want) if (!got.has(w)) falseNegative++;
   }
   return { precision: truePositive / (truePositive + falsePositive), recall: truePositive / (truePositive + falseNegative) };
@@ -155,18 +188,31 @@ const [mine, theirs, theirsShared] = throughput([ours, iocAll, iocShared], round
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 const shared = new Set(Object.values(IOC_TYPES));
 
-console.log(`corpus: ${(corpusSize / 1024 / 1024).toFixed(1)} MB in ${corpus.length} documents (alert rows, HTML entries, prose), seed ${opts.seed}`);
-console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, node ${process.version}, best of ${rounds} rounds`);
+console.log(
+  `corpus: ${(corpusSize / 1024 / 1024).toFixed(1)} MB in ${corpus.length} documents (alert rows, HTML entries, prose), seed ${opts.seed}`,
+);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, node ${process.version}, best of ${rounds} rounds`,
+);
 console.log('');
 console.log('extractor                        MB/s   entities   ratio');
 console.log(`scot                         ${mine.mbs.toFixed(1).padStart(8)} ${String(mine.found).padStart(10)}`);
-console.log(`ioc-extractor (extractIOC)   ${theirs.mbs.toFixed(1).padStart(8)} ${String(theirs.found).padStart(10)}   scot is ${(mine.mbs / theirs.mbs).toFixed(1)}x`);
-console.log(`ioc-extractor (shared types) ${theirsShared.mbs.toFixed(1).padStart(8)} ${String(theirsShared.found).padStart(10)}   scot is ${(mine.mbs / theirsShared.mbs).toFixed(1)}x`);
+console.log(
+  `ioc-extractor (extractIOC)   ${theirs.mbs.toFixed(1).padStart(8)} ${String(theirs.found).padStart(10)}   scot is ${(mine.mbs / theirs.mbs).toFixed(1)}x`,
+);
+console.log(
+  `ioc-extractor (shared types) ${theirsShared.mbs.toFixed(1).padStart(8)} ${String(theirsShared.found).padStart(10)}   scot is ${(mine.mbs / theirsShared.mbs).toFixed(1)}x`,
+);
 console.log('');
 console.log(`labelled cases: ${TEXT_CASES.length} text, ${HTML_CASES.length} HTML`);
 console.log('extractor        all types: precision  recall   types ioc-extractor has: precision  recall');
-for (const [name, extract] of [['scot', ours], ['ioc-extractor', iocAll]] as const) {
+for (const [name, extract] of [
+  ['scot', ours],
+  ['ioc-extractor', iocAll],
+] as const) {
   const all = quality(extract);
   const common = quality(extract, shared);
-  console.log(`${name.padEnd(16)} ${percent(all.precision).padStart(20)} ${percent(all.recall).padStart(7)} ${percent(common.precision).padStart(36)} ${percent(common.recall).padStart(7)}`);
+  console.log(
+    `${name.padEnd(16)} ${percent(all.precision).padStart(20)} ${percent(all.recall).padStart(7)} ${percent(common.precision).padStart(36)} ${percent(common.recall).padStart(7)}`,
+  );
 }

@@ -130,18 +130,23 @@ async function run(role: string): Promise<{ rate: number; lags: number[] }> {
       else errors++;
     }
   };
-  const sampler = role === 'all' && opts.flair ? sampleFlairLag(new http.Agent({ keepAlive: true }), base, key, end) : Promise.resolve([]);
+  const sampler =
+    role === 'all' && opts.flair ? sampleFlairLag(new http.Agent({ keepAlive: true }), base, key, end) : Promise.resolve([]);
   await Promise.all([...Array.from({ length: connections }, worker), healthChecker(), largePoster()]);
   const lags = await sampler;
   const elapsed = (performance.now() - measureFrom) / 1000;
   for (const a of [agent, healthAgent, largeAgent]) a.destroy();
   server?.cleanup();
   const rate = measured / elapsed;
-  console.log(`ingest: ${connections} keep-alive connections, ${rowsPerGroup} rows per alertgroup, ${durationS}s after ${warmupS}s warm-up` +
-    (opts['database-url'] ? ' (PostgreSQL)' : opts.url ? '' : ' (SQLite)') +
-    (largeRows > 0 ? `, and alertgroups of ${largeRows} rows on one more connection` : ''));
-  console.log(`  alertgroups/s ${rate.toFixed(0)}   alerts/s ${(rate * rowsPerGroup).toFixed(0)}   errors ${errors}` +
-    (largeRows > 0 ? `   large alertgroups stored ${largeStored}` : ''));
+  console.log(
+    `ingest: ${connections} keep-alive connections, ${rowsPerGroup} rows per alertgroup, ${durationS}s after ${warmupS}s warm-up` +
+      (opts['database-url'] ? ' (PostgreSQL)' : opts.url ? '' : ' (SQLite)') +
+      (largeRows > 0 ? `, and alertgroups of ${largeRows} rows on one more connection` : ''),
+  );
+  console.log(
+    `  alertgroups/s ${rate.toFixed(0)}   alerts/s ${(rate * rowsPerGroup).toFixed(0)}   errors ${errors}` +
+      (largeRows > 0 ? `   large alertgroups stored ${largeStored}` : ''),
+  );
   console.log(`  latency ms  ${spread(latencies)}`);
   console.log(`  /health ms  ${spread(health)}  (${health.length} checks, one every ${HEALTH_EVERY_MS} ms)`);
   console.log(`  machine     ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, server ${CLI}`);
@@ -153,7 +158,9 @@ if (opts.flair) {
   const without = await run('api');
   const withFlair = await run('all');
   const { lags } = withFlair;
-  console.log(`flair: alerts/s with flair running ${withFlair.rate.toFixed(0)} = ${((100 * withFlair.rate) / without.rate).toFixed(0)}% of ${without.rate.toFixed(0)} without`);
+  console.log(
+    `flair: alerts/s with flair running ${withFlair.rate.toFixed(0)} = ${((100 * withFlair.rate) / without.rate).toFixed(0)}% of ${without.rate.toFixed(0)} without`,
+  );
   console.log(`  flair lag ms (commit to entities queryable, ${lags.length} samples)  ${spread(lags)}`);
 } else {
   await run('all');

@@ -38,7 +38,7 @@ const CLI = path.resolve('dist/cli/main.js');
 
 /** A deterministic generator, so every run loads the same data. */
 let seed = 42;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
 /** Skewed towards the first items, as word use is. */
 const pickSkewed = <T>(items: readonly T[]): T => items[Math.floor(random() ** 3 * items.length)];
@@ -65,8 +65,13 @@ async function load(url: string): Promise<void> {
   const db = store.db as any;
   const now = Math.floor(Date.now() / 1000);
   const tracked = (i: number) => ({
-    status: 'open', owner: 'bench', created: now - (i % 86_400) * 60, updated: now, deleted_at: null,
-    read_groups: '["ir"]', modify_groups: '["ir"]',
+    status: 'open',
+    owner: 'bench',
+    created: now - (i % 86_400) * 60,
+    updated: now,
+    deleted_at: null,
+    read_groups: '["ir"]',
+    modify_groups: '["ir"]',
   });
   const perGroup = Math.max(1, Math.round(ALERTS / GROUPS));
   const [tag] = await db.insertInto('tag').values({ name: 'phishing', description: '', created: now }).returning('id').execute();
@@ -74,33 +79,62 @@ async function load(url: string): Promise<void> {
   for (let g = 0; g < GROUPS; g += 1000) {
     await db.transaction().execute(async (tx: any) => {
       const groups = Array.from({ length: Math.min(1000, GROUPS - g) }, (_, i) => ({
-        ...tracked(g + i), message_id: null, subject: `${pick(['IDS', 'Splunk', 'Sandbox', 'Proxy'])}: ${sentence(5)} on ${domain()}`,
-        columns: '["host","src","dst","sha256","message"]', alert_count: perGroup, open_count: perGroup, closed_count: 0, promoted_count: 0,
+        ...tracked(g + i),
+        message_id: null,
+        subject: `${pick(['IDS', 'Splunk', 'Sandbox', 'Proxy'])}: ${sentence(5)} on ${domain()}`,
+        columns: '["host","src","dst","sha256","message"]',
+        alert_count: perGroup,
+        open_count: perGroup,
+        closed_count: 0,
+        promoted_count: 0,
       }));
       const ids: { id: number }[] = await tx.insertInto('alertgroup').values(groups).returning('id').execute();
       const alerts = ids.flatMap(({ id }) =>
         Array.from({ length: perGroup }, (_, j) => ({
-          ...tracked(id + j), alertgroup_id: id, promotion_id: null,
+          ...tracked(id + j),
+          alertgroup_id: id,
+          promotion_id: null,
           data: JSON.stringify({
-            host: `ws-${Math.floor(random() * 5000)}`, src: id % 997 === 0 && j === 0 ? KNOWN_IP : ip(), dst: domain(),
-            sha256: id === ids[0].id && g === 0 && j === 0 ? RARE_HASH : hex(64), message: sentence(12),
+            host: `ws-${Math.floor(random() * 5000)}`,
+            src: id % 997 === 0 && j === 0 ? KNOWN_IP : ip(),
+            dst: domain(),
+            sha256: id === ids[0].id && g === 0 && j === 0 ? RARE_HASH : hex(64),
+            message: sentence(12),
           }),
         })),
       );
-      for (let i = 0; i < alerts.length; i += 500) await tx.insertInto('alert').values(alerts.slice(i, i + 500)).execute();
-      const tagged = ids.filter(({ id }) => id % 10 === 0).map(({ id }) => ({ label_id: tag.id, target_type: 'alertgroup', target_id: id }));
+      for (let i = 0; i < alerts.length; i += 500)
+        await tx
+          .insertInto('alert')
+          .values(alerts.slice(i, i + 500))
+          .execute();
+      const tagged = ids
+        .filter(({ id }) => id % 10 === 0)
+        .map(({ id }) => ({ label_id: tag.id, target_type: 'alertgroup', target_id: id }));
       if (tagged.length) await tx.insertInto('tag_link').values(tagged).execute();
     });
   }
   for (let e = 0; e < ENTRIES; e += 1000) {
     const entries = Array.from({ length: Math.min(1000, ENTRIES - e) }, (_, i) => ({
-      ...tracked(e + i), target_type: 'alertgroup', target_id: 1 + ((e + i) % GROUPS), parent_id: null, class: 'entry',
-      task_status: null, task_who: null, task_when: null,
+      ...tracked(e + i),
+      target_type: 'alertgroup',
+      target_id: 1 + ((e + i) % GROUPS),
+      parent_id: null,
+      class: 'entry',
+      task_status: null,
+      task_who: null,
+      task_when: null,
       body: `<p>${sentence(20)}</p><p>seen ${ip()} talking to <b>${domain()}</b>; ${sentence(10)}</p>`,
     }));
-    for (let i = 0; i < entries.length; i += 500) await db.insertInto('entry').values(entries.slice(i, i + 500)).execute();
+    for (let i = 0; i < entries.length; i += 500)
+      await db
+        .insertInto('entry')
+        .values(entries.slice(i, i + 500))
+        .execute();
   }
-  console.log(`loaded ${GROUPS} alertgroups, ${perGroup * GROUPS} alerts, ${ENTRIES} entries in ${((Date.now() - started) / 1000).toFixed(0)} s (${store.kind})`);
+  console.log(
+    `loaded ${GROUPS} alertgroups, ${perGroup * GROUPS} alerts, ${ENTRIES} entries in ${((Date.now() - started) / 1000).toFixed(0)} s (${store.kind})`,
+  );
   await store.close();
 }
 
@@ -129,10 +163,12 @@ async function freePort(): Promise<number> {
 
 function get(agent: http.Agent, url: string, key: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject);
+    http
+      .get(url, { agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
   });
 }
 
@@ -150,14 +186,23 @@ async function main() {
   const url = opts['database-url'] ?? path.join(dataDir, 'scot.sqlite');
   const port = await freePort();
   const env = {
-    ...process.env, SCOT_DATA_DIR: dataDir, SCOT_DATABASE_URL: url, SCOT_PORT: String(port), SCOT_HOST: '127.0.0.1',
-    SCOT_ADMIN_PASSWORD: 'bench-password', SCOT_LOG_LEVEL: 'warn',
+    ...process.env,
+    SCOT_DATA_DIR: dataDir,
+    SCOT_DATABASE_URL: url,
+    SCOT_PORT: String(port),
+    SCOT_HOST: '127.0.0.1',
+    SCOT_ADMIN_PASSWORD: 'bench-password',
+    SCOT_LOG_LEVEL: 'warn',
   };
   try {
     await load(url);
     const { documents, seconds, cpuSeconds } = await reindex(url, dataDir);
     execFileSync(process.execPath, [CLI, 'user', 'add', 'analyst', '--group', 'ir', '--no-password'], { env });
-    const key = execFileSync(process.execPath, [CLI, 'apikey', 'create', '--user', 'analyst', '--name', 'bench'], { env }).toString().trim().split('\n').at(-1)!;
+    const key = execFileSync(process.execPath, [CLI, 'apikey', 'create', '--user', 'analyst', '--name', 'bench'], { env })
+      .toString()
+      .trim()
+      .split('\n')
+      .at(-1)!;
     const child = spawn(process.execPath, [CLI, 'serve', '--role', 'api'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
@@ -172,9 +217,18 @@ async function main() {
         ['rare hash', RARE_HASH],
         ['tag: plus word', 'tag:phishing beacon'],
       ];
-      console.log(`search bench: ${GROUPS} alertgroups, ${ALERTS} alerts, ${ENTRIES} entries; ${os.cpus().length} × ${os.cpus()[0].model}`);
-      console.log(`  reindex: ${documents} documents in ${seconds.toFixed(1)} s: ${Math.round(documents / seconds)}/s wall, ${Math.round(documents / cpuSeconds)}/s of this process's CPU`);
-      console.log(`  load average while measuring: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+      console.log(
+        `search bench: ${GROUPS} alertgroups, ${ALERTS} alerts, ${ENTRIES} entries; ${os.cpus().length} × ${os.cpus()[0].model}`,
+      );
+      console.log(
+        `  reindex: ${documents} documents in ${seconds.toFixed(1)} s: ${Math.round(documents / seconds)}/s wall, ${Math.round(documents / cpuSeconds)}/s of this process's CPU`,
+      );
+      console.log(
+        `  load average while measuring: ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}`,
+      );
       console.log('  query            p50 ms   p99 ms   server CPU ms/query');
       for (const [kind, q] of kinds) {
         const address = `http://127.0.0.1:${port}/scot/api/v2/search?q=${encodeURIComponent(q)}&limit=25`;
@@ -189,7 +243,9 @@ async function main() {
         }
         const cpuMs = ((cpuSecondsOf(child.pid!) - cpuBefore) * 1000) / QUERIES;
         latencies.sort((a, b) => a - b);
-        console.log(`  ${kind.padEnd(16)} ${percentile(latencies, 50).toFixed(1).padStart(6)}   ${percentile(latencies, 99).toFixed(1).padStart(6)}   ${cpuMs.toFixed(1).padStart(8)}`);
+        console.log(
+          `  ${kind.padEnd(16)} ${percentile(latencies, 50).toFixed(1).padStart(6)}   ${percentile(latencies, 99).toFixed(1).padStart(6)}   ${cpuMs.toFixed(1).padStart(8)}`,
+        );
       }
       agent.destroy();
     } finally {

@@ -33,7 +33,10 @@ export async function startServer(
     SCOT_LOG_LEVEL: 'warn',
     ...(options.databaseUrl ? { SCOT_DATABASE_URL: options.databaseUrl } : {}),
   };
-  const child = spawn(process.execPath, [cli, 'serve', '--role', options.role ?? 'all'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--role', options.role ?? 'all'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -62,7 +65,11 @@ export function post(agent: http.Agent, url: URL, key: string, body: string): Pr
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${key}`,
+        },
       },
       (res) => {
         res.resume();
@@ -75,7 +82,8 @@ export function post(agent: http.Agent, url: URL, key: string, body: string): Pr
 }
 
 /** The value below which `p` percent of the sorted values lie. */
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** A GET, or a POST of `body`, with the API key; the answer's status. */
 export function request(agent: http.Agent, url: URL, key: string, body?: string): Promise<number> {
@@ -83,7 +91,13 @@ export function request(agent: http.Agent, url: URL, key: string, body?: string)
 }
 
 /** One request; its status and JSON body. */
-export function call(agent: http.Agent, url: URL, key: string, method: string, body?: string): Promise<{ status: number; body: any }> {
+export function call(
+  agent: http.Agent,
+  url: URL,
+  key: string,
+  method: string,
+  body?: string,
+): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
@@ -91,13 +105,16 @@ export function call(agent: http.Agent, url: URL, key: string, method: string, b
         method,
         agent,
         headers:
-          body === undefined ? { authorization: `Bearer ${key}` }
-          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+          body === undefined
+            ? { authorization: `Bearer ${key}` }
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }),
+        );
       },
     );
     req.on('error', reject);
@@ -111,5 +128,5 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export function spread(latencies: number[]): string {
   const sorted = [...latencies].sort((a, b) => a - b);
   if (sorted.length === 0) return 'no samples';
-  return [50, 90, 99].map((p) => `p${p} ${percentile(sorted, p).toFixed(2)}`).join('  ') + `  max ${sorted.at(-1)!.toFixed(2)}`;
+  return `${[50, 90, 99].map((p) => `p${p} ${percentile(sorted, p).toFixed(2)}`).join('  ')}  max ${sorted.at(-1)!.toFixed(2)}`;
 }

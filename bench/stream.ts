@@ -40,15 +40,24 @@ function residentMiB(pid: number): number {
 }
 
 function alertgroup(n: number, sentAt: number): string {
-  const data = Array.from({ length: rows }, (_, i) => ({ src_ip: `10.${(n >> 8) & 255}.${n & 255}.${i}`, signature: 'ET POLICY outbound', count: i + 1 }));
+  const data = Array.from({ length: rows }, (_, i) => ({
+    src_ip: `10.${(n >> 8) & 255}.${n & 255}.${i}`,
+    signature: 'ET POLICY outbound',
+    count: i + 1,
+  }));
   // The subject carries the send time, so each client measures its own delivery without a lookup.
-  return JSON.stringify({ message_id: `stream-bench-${process.pid}-${n}`, subject: `bench sent=${sentAt.toFixed(3)}`, data, tag: ['bench'] });
+  return JSON.stringify({
+    message_id: `stream-bench-${process.pid}-${n}`,
+    subject: `bench sent=${sentAt.toFixed(3)}`,
+    data,
+    tag: ['bench'],
+  });
 }
 
 async function main() {
   const server = await startServer({ databaseUrl: opts['database-url'] });
   const pid = server.child.pid!;
-  const streamUrl = server.url.replace(/^http/, 'ws') + '/scot/api/v2/stream';
+  const streamUrl = `${server.url.replace(/^http/, 'ws')}/scot/api/v2/stream`;
   const latencies: number[] = [];
   let received = 0;
   let closedEarly = 0;
@@ -103,7 +112,9 @@ async function main() {
     `stream: ${clients} clients, ${(groupsPerSecond * rows).toFixed(0)} alerts/s in ${groupsPerSecond.toFixed(0)} alertgroups/s of ${rows} rows, ` +
       `${durationS}s after ${warmupS}s warm-up (${opts['database-url'] ? 'PostgreSQL' : 'SQLite'})`,
   );
-  console.log(`  alertgroups posted ${sentGroups}   errors ${errors}   notices received ${received}   clients dropped ${closedEarly}`);
+  console.log(
+    `  alertgroups posted ${sentGroups}   errors ${errors}   notices received ${received}   clients dropped ${closedEarly}`,
+  );
   console.log(
     `  delivery latency ms (post sent -> client received)  p50 ${percentile(latencies, 50).toFixed(2)}  ` +
       `p99 ${percentile(latencies, 99).toFixed(2)}  max ${latencies.at(-1)?.toFixed(2)}`,

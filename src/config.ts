@@ -97,10 +97,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Unlike other settings, an empty SCOT_DEFAULT_GROUPS is not "unset": meant as "no groups", it must not become `ir`.
   const groups = env.SCOT_DEFAULT_GROUPS === '' ? '' : raw('default_groups');
-  const groupsShape = 'default_groups (SCOT_DEFAULT_GROUPS) must be {"read": [names], "modify": [names]} or a comma-separated list';
+  const groupsShape =
+    'default_groups (SCOT_DEFAULT_GROUPS) must be {"read": [names], "modify": [names]} or a comma-separated list';
   let defaultGroups = { read: ['ir'], modify: ['ir'] };
   if (typeof groups === 'string') {
-    const names = groups.split(',').map((g) => g.trim()).filter(Boolean);
+    const names = groups
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
     defaultGroups = { read: names, modify: names };
   } else if (groups && typeof groups === 'object') {
     const g = groups as { read?: unknown; modify?: unknown };
@@ -111,10 +115,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // New objects no group may read would be lost to everyone but admins.
   if (defaultGroups.read.length === 0) {
-    throw new ConfigError(`default_groups (SCOT_DEFAULT_GROUPS) names no group to read new objects, got ${JSON.stringify(groups)}`);
+    throw new ConfigError(
+      `default_groups (SCOT_DEFAULT_GROUPS) names no group to read new objects, got ${JSON.stringify(groups)}`,
+    );
   }
   const pluginDir = raw('plugin_dir') === undefined ? undefined : path.resolve(text('plugin_dir', '.'));
-  if (pluginDir !== undefined && !isFolder(pluginDir)) throw new ConfigError(`plugin_dir (SCOT_PLUGIN_DIR) must be a folder, got ${pluginDir}`);
+  if (pluginDir !== undefined && !isFolder(pluginDir))
+    throw new ConfigError(`plugin_dir (SCOT_PLUGIN_DIR) must be a folder, got ${pluginDir}`);
   const geoipDb = raw('geoip_db') === undefined ? undefined : path.resolve(text('geoip_db', '.'));
   if (geoipDb !== undefined && !fs.statSync(geoipDb, { throwIfNoEntry: false })?.isFile()) {
     throw new ConfigError(`geoip_db (SCOT_GEOIP_DB) must be an MMDB file, got ${geoipDb}`);
@@ -150,7 +157,8 @@ function readConfigFile(file: string): Partial<Record<Setting, unknown>> {
     throw new ConfigError(`config file ${file} must hold a JSON object`);
   }
   for (const key of Object.keys(parsed)) {
-    if (!(key in SETTINGS)) throw new ConfigError(`config file ${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(', ')})`);
+    if (!(key in SETTINGS))
+      throw new ConfigError(`config file ${file}: unknown setting "${key}" (known: ${Object.keys(SETTINGS).join(', ')})`);
   }
   return parsed as Partial<Record<Setting, unknown>>;
 }
@@ -165,7 +173,9 @@ function enricherNames(v: unknown): string[] {
   if (v === undefined || v === '') return ['geoip'];
   const names = typeof v === 'string' ? (v.trim() === 'none' ? [] : v.split(',').map((n) => n.trim())) : v;
   if (!isStringList(names) || names.some((n) => !ENRICHER_NAME.test(n))) {
-    throw new ConfigError(`enrichers (SCOT_ENRICHERS) must list enricher names such as "geoip,reverse-dns", or be "none"; got ${JSON.stringify(v)}`);
+    throw new ConfigError(
+      `enrichers (SCOT_ENRICHERS) must list enricher names such as "geoip,reverse-dns", or be "none"; got ${JSON.stringify(v)}`,
+    );
   }
   return [...new Set(names)];
 }

@@ -36,7 +36,11 @@ export async function presentAlerts(unit: Unit, rows: AlertRow[]): Promise<Alert
     trackedRecords(unit, 'alert', rows),
     entryCounts(unit, 'alert', rows),
     trackedById(unit.db, 'alertgroup', dedupe(rows.map((r) => r.alertgroup_id))),
-    flairOf(unit.db, 'alert', rows.map((r) => r.id)),
+    flairOf(
+      unit.db,
+      'alert',
+      rows.map((r) => r.id),
+    ),
   ]);
   return rows.map((row) => {
     const group = alertgroups.get(row.alertgroup_id)!;
@@ -85,7 +89,8 @@ export const alertNoun: Noun<'alert'> = {
   onDelete: (unit, row) => refreshAlertgroup(unit, row.alertgroup_id),
   async onRestore(unit, row) {
     const group = await getTracked(unit.db, 'alertgroup', row.alertgroup_id);
-    if (!group) throw conflict(`alert ${row.id} belongs to deleted alertgroup ${row.alertgroup_id}; undelete that instead`, 'undelete');
+    if (!group)
+      throw conflict(`alert ${row.id} belongs to deleted alertgroup ${row.alertgroup_id}; undelete that instead`, 'undelete');
     // An alert deleted on its own in the same second as its alertgroup comes back with it.
     await refreshAlertgroup(unit, row.alertgroup_id);
   },
@@ -123,7 +128,8 @@ export async function addAlert(app: App, who: Principal, input: AlertInput): Pro
     });
     const before: string[] = JSON.parse(group.columns);
     const columns = alertgroupColumns([input.data], before);
-    if (columns.length > before.length) await updateTracked(unit.db, 'alertgroup', group.id, { columns: JSON.stringify(columns) });
+    if (columns.length > before.length)
+      await updateTracked(unit.db, 'alertgroup', group.id, { columns: JSON.stringify(columns) });
     unit.record('alert', id, 'create', { alertgroup: group.id, data: input.data });
     unit.record('alertgroup', group.id, 'update', {
       alert_count: [group.alert_count, group.alert_count + 1],

@@ -1,7 +1,13 @@
 import type { AlertgroupInput } from '../domain/input/alertgroup.js';
 import type { Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
-import { alertgroupByMessageId, alertIdsOf, alertIdsWithStatus, alertStatusCounts, updateAlertsAndEntries } from '../store/alertgroup.js';
+import {
+  alertgroupByMessageId,
+  alertIdsOf,
+  alertIdsWithStatus,
+  alertStatusCounts,
+  updateAlertsAndEntries,
+} from '../store/alertgroup.js';
 import type { AlertgroupRow } from '../store/schema.js';
 import { getTracked, insertTracked, insertTrackedMany, touchTracked, updateTrackedWhere } from '../store/tracked.js';
 import { groupColumns, groupsForNew } from './access.js';
@@ -153,7 +159,11 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
  */
 export async function refreshAlertgroup(unit: Unit, alertgroupId: number): Promise<void> {
   const byStatus = await alertStatusCounts(unit.db, alertgroupId);
-  const counts = { open: byStatus.get('open') ?? 0, closed: byStatus.get('closed') ?? 0, promoted: byStatus.get('promoted') ?? 0 };
+  const counts = {
+    open: byStatus.get('open') ?? 0,
+    closed: byStatus.get('closed') ?? 0,
+    promoted: byStatus.get('promoted') ?? 0,
+  };
   const group = (await getTracked(unit.db, 'alertgroup', alertgroupId, { includeDeleted: true }))!;
   const status = alertgroupStatus(counts);
   const alertCount = counts.open + counts.closed + counts.promoted;
@@ -229,7 +239,8 @@ export const alertgroupNoun: Noun<'alertgroup'> = {
     updateAlertsAndEntries(unit.db, row.id, groupColumns(after), (eb) =>
       eb.and([eb('read_groups', '=', row.read_groups), eb('modify_groups', '=', row.modify_groups)]),
     ),
-  onDelete: (unit, row) => updateAlertsAndEntries(unit.db, row.id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null)),
+  onDelete: (unit, row) =>
+    updateAlertsAndEntries(unit.db, row.id, { deleted_at: unit.now }, (eb) => eb('deleted_at', 'is', null)),
   async onRestore(unit, row, stamp) {
     await updateAlertsAndEntries(unit.db, row.id, { deleted_at: null }, (eb) => eb('deleted_at', '=', stamp));
     await refreshAlertgroup(unit, row.id);

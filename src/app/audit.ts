@@ -15,7 +15,8 @@ export async function auditLog(app: App, who: Principal, q: RawQuery): Promise<L
   const unknown = Object.keys(q).find((name) => !AUDIT_PARAMETERS.includes(name));
   if (unknown) throw badInput(unknown, `cannot filter the audit log by "${unknown}"; filters: ${AUDIT_PARAMETERS.join(', ')}`);
   const ids = listParam(q, 'id');
-  if (ids.some((id) => !isWhole(id, MAX_ID))) throw badInput('id', `id must be whole numbers from 0 to ${MAX_ID} separated by commas`);
+  if (ids.some((id) => !isWhole(id, MAX_ID)))
+    throw badInput('id', `id must be whole numbers from 0 to ${MAX_ID} separated by commas`);
   const when = typeof q.when === 'string' ? q.when : undefined;
   const [from, to, ...more] = when?.split(',') ?? [];
   if (q.when !== undefined && (when === undefined || more.length > 0 || [from, to].some((v) => v && !isWhole(v, MAX_EPOCH)))) {

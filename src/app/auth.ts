@@ -1,8 +1,16 @@
 import { AppError, badInput, conflict, forbidden, notFound } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
 import {
-  apikeyByHash, apikeyById, deleteExpiredSessions, deleteSession, insertApikey, insertSession, listApikeys,
-  sessionByHash, touchSession, updateApikey,
+  apikeyByHash,
+  apikeyById,
+  deleteExpiredSessions,
+  deleteSession,
+  insertApikey,
+  insertSession,
+  listApikeys,
+  sessionByHash,
+  touchSession,
+  updateApikey,
 } from '../store/credential.js';
 import { groupsOfUsers, userById, userByName, updateUser } from '../store/user.js';
 import type { App } from './context.js';
@@ -86,7 +94,11 @@ export async function principalFromSession(app: App, token: string): Promise<Pri
 }
 
 /** Checks a password and opens a session. Returns the cookie token. */
-export async function login(app: App, username: string, password: string): Promise<{ token: string; principal: Principal; expires: number }> {
+export async function login(
+  app: App,
+  username: string,
+  password: string,
+): Promise<{ token: string; principal: Principal; expires: number }> {
   const user = await userByName(app.store.db, username);
   const ok = await verifyPassword(password, user?.password_hash ?? null);
   if (!user || !ok || user.disabled) throw new AppError(401, 'wrong username or password');
@@ -112,7 +124,8 @@ export async function logout(app: App, token: string): Promise<void> {
  * may not mint keys (except an admin's): a leaked key would otherwise outlive its revocation.
  */
 export async function createApikey(app: App, who: Principal, username: string, name: string) {
-  if (who.via === 'apikey' && !who.admin) throw forbidden('an API key cannot create API keys; sign in (POST /login) to create one');
+  if (who.via === 'apikey' && !who.admin)
+    throw forbidden('an API key cannot create API keys; sign in (POST /login) to create one');
   const key = newToken('scot_');
   const prefix = key.slice(0, 12);
   return inTransaction(app, who, async (unit) => {

@@ -43,11 +43,18 @@ export async function listDeleted(app: App, who: Principal, q: RawQuery): Promis
 }
 
 /** Restores the object of deletion `seq` (SCOT 3's `PUT /deleted/:id {"status": "undelete"}`). */
-export async function undeleteDeleted(app: App, who: Principal, seq: number): Promise<{ type: WorkflowType; record: WorkflowRecord }> {
+export async function undeleteDeleted(
+  app: App,
+  who: Principal,
+  seq: number,
+): Promise<{ type: WorkflowType; record: WorkflowRecord }> {
   mustBeAdmin(who);
   const change = await changeBySeq(app.store.db, seq);
   const type = WORKFLOW_TYPES.find((t) => t === change?.type);
-  const row = change?.action === 'delete' && type ? await getTracked(app.store.db, type, change.target_id, { includeDeleted: true }) : undefined;
+  const row =
+    change?.action === 'delete' && type
+      ? await getTracked(app.store.db, type, change.target_id, { includeDeleted: true })
+      : undefined;
   // A deletion whose object is back is no longer in the collection.
   if (!type || !row || row.deleted_at === null) throw notFound('deleted', seq);
   return { type, record: await updateObject(app, who, type, row.id, { undelete: true }) };

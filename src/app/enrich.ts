@@ -47,14 +47,18 @@ async function runEnricher(app: App, enricher: Enricher, entity: EntityRow, stop
   stop.addEventListener('abort', onStop, { once: true });
   try {
     // An enricher that ignores its signal is left behind rather than waited for.
-    const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }),
+    );
     const work = enricher.enrich({ id: entity.id, type: entity.type, value: entity.value }, { signal: abort.signal });
     const result = await Promise.race([work, aborted]);
-    if (result !== null && (typeof result !== 'object' || Array.isArray(result))) throw new Error(`${enricher.name} answered ${JSON.stringify(result)}, not an object`);
+    if (result !== null && (typeof result !== 'object' || Array.isArray(result)))
+      throw new Error(`${enricher.name} answered ${JSON.stringify(result)}, not an object`);
     if (result === null) return null;
     // Checked here, so an answer that cannot be stored is this enricher's error and not the whole job's.
     const size = JSON.stringify(result).length;
-    if (size > MAX_RESULT_CHARS) throw new Error(`${enricher.name} answered ${size} characters of JSON; at most ${MAX_RESULT_CHARS} are kept`);
+    if (size > MAX_RESULT_CHARS)
+      throw new Error(`${enricher.name} answered ${size} characters of JSON; at most ${MAX_RESULT_CHARS} are kept`);
     const summary = enricher.summary?.(result);
     return { at: app.now(), result, ...(summary === undefined ? {} : { summary: String(summary).slice(0, 40) }) };
   } catch (err) {
@@ -76,18 +80,26 @@ export async function enrichEntity(app: App, id: number, signal: AbortSignal, al
   if (!entity) return;
   const data = JSON.parse(entity.data) as Record<string, Enrichment | undefined>;
   const due = (await enrichersFor(app, entity.type)).filter((e) => all || !(data[e.name] && 'result' in data[e.name]!));
-  const outcomes = await Promise.all(due.map(async (e) => ({ name: e.name, outcome: await runEnricher(app, e, entity, signal) })));
+  const outcomes = await Promise.all(
+    due.map(async (e) => ({ name: e.name, outcome: await runEnricher(app, e, entity, signal) })),
+  );
   // Stopped (shutdown, lost lease): the job runs again, and what was cut short is no error of the enricher's.
   signal.throwIfAborted();
   const stored = outcomes.filter((o): o is { name: string; outcome: Enrichment } => o.outcome !== null);
   await inTransaction(app, ENRICHER, async (unit) => {
     for (const { name, outcome } of stored) await setEntityData(unit.db, unit.rules, id, name, outcome, unit.now);
     if (stored.length > 0) {
-      unit.record('entity', id, 'enrich', Object.fromEntries(stored.map(({ name, outcome }) => [name, 'error' in outcome ? `failed: ${outcome.error}` : 'done'])));
+      unit.record(
+        'entity',
+        id,
+        'enrich',
+        Object.fromEntries(stored.map(({ name, outcome }) => [name, 'error' in outcome ? `failed: ${outcome.error}` : 'done'])),
+      );
     }
   });
   const failed = stored.filter(({ outcome }) => 'error' in outcome);
-  if (failed.length > 0) throw new Error(failed.map(({ name, outcome }) => `${name}: ${(outcome as { error: string }).error}`).join('; '));
+  if (failed.length > 0)
+    throw new Error(failed.map(({ name, outcome }) => `${name}: ${(outcome as { error: string }).error}`).join('; '));
 }
 
 /** The `entity.enrich` job: one entity's enrichment, retried while an enricher fails. */
@@ -107,7 +119,12 @@ export async function enrichAgain(app: App, who: Principal, id: number): Promise
   return inTransaction(app, who, async (unit) => {
     const [entity] = await entitiesById(unit.db, [id]);
     if (!entity) throw notFound('entity', id);
-    const job = await enqueue(unit, 'entity.enrich', { entity: id, all: true }, { key: `enrich:${id}`, maxAttempts: ENRICH_ATTEMPTS });
+    const job = await enqueue(
+      unit,
+      'entity.enrich',
+      { entity: id, all: true },
+      { key: `enrich:${id}`, maxAttempts: ENRICH_ATTEMPTS },
+    );
     unit.record('entity', id, 'enrich-requested', { job: job.id });
     return { entity: id, job: job.id };
   });

@@ -49,7 +49,12 @@ const groupsOf = (who: Principal) => (who.admin ? null : who.groups);
 
 /** Entities as the API shows them, with counts over only what the caller can read. */
 async function presentEntities(unit: Unit, rows: EntityRow[]): Promise<Record_[]> {
-  const counts = await readableCounts(unit.db, unit.rules, rows.map((r) => r.id), groupsOf(unit.who));
+  const counts = await readableCounts(
+    unit.db,
+    unit.rules,
+    rows.map((r) => r.id),
+    groupsOf(unit.who),
+  );
   return rows.map((r) => ({
     id: r.id,
     type: r.type,
@@ -86,22 +91,38 @@ export async function findEntityList(app: App, who: Principal, q: RawQuery): Pro
 function single(q: RawQuery, name: string): string | undefined {
   const raw = q[name];
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2000) throw badInput(name, `${name} must be given once, 1 to 2000 characters`);
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2000)
+    throw badInput(name, `${name} must be given once, 1 to 2000 characters`);
   return raw;
 }
 
 /** The entities found in one object the caller can read, keyed by value, as SCOT 3 answered, with their enrichment summaries. */
-export async function entitiesOfObject(app: App, who: Principal, type: WorkflowType, id: number): Promise<{ records: Record<string, Record_>; queryRecordCount: number; totalRecordCount: number }> {
+export async function entitiesOfObject(
+  app: App,
+  who: Principal,
+  type: WorkflowType,
+  id: number,
+): Promise<{ records: Record<string, Record_>; queryRecordCount: number; totalRecordCount: number }> {
   const unit = reader(app, who);
   await readable(unit, type, id);
   const rows = await entitiesById(unit.db, await entityIdsOf(unit.db, unit.rules, type, id, groupsOf(who)));
   const records = await presentEntities(unit, rows);
   const withSummary = (r: Record_) => ({ ...r, enrichment: enrichmentSummary(r.data as Record<string, unknown>) });
-  return { records: Object.fromEntries(records.map((r) => [r.value, withSummary(r)])), queryRecordCount: records.length, totalRecordCount: records.length };
+  return {
+    records: Object.fromEntries(records.map((r) => [r.value, withSummary(r)])),
+    queryRecordCount: records.length,
+    totalRecordCount: records.length,
+  };
 }
 
 /** The objects of one type an entity appeared in, among those the caller can read. */
-export async function whereSeen(app: App, who: Principal, id: number, type: WorkflowType, q: RawQuery): Promise<ListEnvelope<unknown>> {
+export async function whereSeen(
+  app: App,
+  who: Principal,
+  id: number,
+  type: WorkflowType,
+  q: RawQuery,
+): Promise<ListEnvelope<unknown>> {
   const unit = reader(app, who);
   await readableEntity(unit, id);
   const { rows, total } = await objectsSeenIn(unit.db, unit.rules, type, id, groupsOf(who), parsePage(q));
@@ -109,7 +130,12 @@ export async function whereSeen(app: App, who: Principal, id: number, type: Work
 }
 
 /** Marks an entity tracked or untracked; anyone who can see it may. */
-export async function setEntityTracking(app: App, who: Principal, id: number, status: 'tracked' | 'untracked'): Promise<Written<Record_>> {
+export async function setEntityTracking(
+  app: App,
+  who: Principal,
+  id: number,
+  status: 'tracked' | 'untracked',
+): Promise<Written<Record_>> {
   return inTransaction(app, who, async (unit) => {
     const before = await readableEntity(unit, id);
     if (before.status !== status) {
@@ -164,7 +190,9 @@ async function presentEntitytype(unit: Unit, row: EntitytypeRow): Promise<Record
     status: row.status,
     created: row.created,
     updated: row.updated,
-    reflair: progress ? { job: progress.id, status: progress.status, done: progress.progress?.done ?? 0, total: progress.progress?.total ?? null } : null,
+    reflair: progress
+      ? { job: progress.id, status: progress.status, done: progress.progress?.done ?? 0, total: progress.progress?.total ?? null }
+      : null,
   };
 }
 
@@ -197,7 +225,8 @@ export async function createEntitytype(app: App, who: Principal, input: Entityty
   return inTransaction(app, who, async (unit) => {
     const values = { ...definition, status: input.status ?? 'enabled', job_id: null, created: unit.now, updated: unit.now };
     const id = await insertEntitytype(unit.db, values).catch((err: unknown) => {
-      if (isUniqueViolation(err)) throw conflict(`entity type ${definition.value} exists already; change it with PUT /entitytype/:id`, 'value');
+      if (isUniqueViolation(err))
+        throw conflict(`entity type ${definition.value} exists already; change it with PUT /entitytype/:id`, 'value');
       throw err;
     });
     await updateEntitytype(unit.db, id, { job_id: await startReflair(unit, definition.value) });
@@ -212,7 +241,11 @@ export async function changeEntitytype(app: App, who: Principal, id: number, pat
   return inTransaction(app, who, async (unit) => {
     const row = await entitytypeById(unit.db, id);
     if (!row) throw notFound('entitytype', id);
-    const next = { match: patch.match ?? row.match, kind: patch.kind ?? (row.kind as EntitytypeKind), status: patch.status ?? row.status };
+    const next = {
+      match: patch.match ?? row.match,
+      kind: patch.kind ?? (row.kind as EntitytypeKind),
+      status: patch.status ?? row.status,
+    };
     checkEntitytype({ value: row.value, ...next });
     const diff = Object.fromEntries(
       (['match', 'kind', 'status'] as const).filter((k) => next[k] !== row[k]).map((k) => [k, [row[k], next[k]]]),
@@ -240,8 +273,15 @@ export async function reflair(
   signal?: AbortSignal,
 ): Promise<number> {
   adminOnly(who, 're-flair history');
-  if (type !== null && !(ENTITY_TYPES as readonly string[]).includes(type) && !(await entitytypes(app.store.db)).some((t) => t.value === type)) {
-    throw badInput('type', `no entity type "${type}"; built-in types: ${ENTITY_TYPES.join(', ')}, or one defined with POST /entitytype`);
+  if (
+    type !== null &&
+    !(ENTITY_TYPES as readonly string[]).includes(type) &&
+    !(await entitytypes(app.store.db)).some((t) => t.value === type)
+  ) {
+    throw badInput(
+      'type',
+      `no entity type "${type}"; built-in types: ${ENTITY_TYPES.join(', ')}, or one defined with POST /entitytype`,
+    );
   }
   const targets: FlairTarget[] = ['alert', 'entry'];
   const totals = await Promise.all(targets.map((t) => countTargets(app.store.db, t)));
@@ -274,7 +314,14 @@ async function matching(unit: Unit, target: FlairTarget, ids: number[], type: st
   const find = extraType({ value: definition.value, match: definition.match, kind: definition.kind as EntitytypeKind });
   const rows = await getTrackedMany(unit.db, target, ids);
   return rows
-    .filter((row) => holding.has(row.id) || !find.find('data' in row ? row.data : row.body)[Symbol.iterator]().next().done)
+    .filter(
+      (row) =>
+        holding.has(row.id) ||
+        !find
+          .find('data' in row ? row.data : row.body)
+          [Symbol.iterator]()
+          .next().done,
+    )
     .map((row) => row.id);
 }
 

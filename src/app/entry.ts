@@ -8,7 +8,16 @@ import type { EntryClass } from '../domain/status.js';
 import { flairOf } from '../store/entity.js';
 import { summariesOf } from '../store/entry.js';
 import type { EntryRow } from '../store/schema.js';
-import { countBy, getTracked, insertTracked, lockTracked, touchTracked, updateTracked, updateTrackedWhere, type TrackedRow } from '../store/tracked.js';
+import {
+  countBy,
+  getTracked,
+  insertTracked,
+  lockTracked,
+  touchTracked,
+  updateTracked,
+  updateTrackedWhere,
+  type TrackedRow,
+} from '../store/tracked.js';
 import { groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
 import type { App } from './context.js';
 import { flairState } from './flair.js';
@@ -181,8 +190,13 @@ async function cascadeDeletion(
 }
 
 /** The entries written on an object go and come back with it. */
-export const cascadeEntries = (unit: Unit, targetType: string, targetId: number, deletedAt: number | null, restoreStamp?: number) =>
-  cascadeDeletion(unit, 'target_id', targetId, deletedAt, restoreStamp, targetType);
+export const cascadeEntries = (
+  unit: Unit,
+  targetType: string,
+  targetId: number,
+  deletedAt: number | null,
+  restoreStamp?: number,
+) => cascadeDeletion(unit, 'target_id', targetId, deletedAt, restoreStamp, targetType);
 
 /** Replies go and come back with the entry they answer. */
 const cascadeReplies = (unit: Unit, entryId: number, deletedAt: number | null, restoreStamp?: number) =>
@@ -202,18 +216,18 @@ export async function presentEntries(unit: Unit, rows: EntryRow[]): Promise<Entr
   return rows.map((row) => {
     const { flair, html } = flairState('entry', row, flairs.get(row.id));
     return {
-    ...tracked(row),
-    target: { type: row.target_type, id: row.target_id },
-    target_type: row.target_type,
-    target_id: row.target_id,
-    parent: row.parent_id,
-    body: row.body,
-    class: row.class,
-    task: taskOf(row),
-    metadata: row.task_status ? { task: taskOf(row) } : {},
-    reply_count: replies.get(row.id) ?? 0,
-    flair,
-    body_flair: html,
+      ...tracked(row),
+      target: { type: row.target_type, id: row.target_id },
+      target_type: row.target_type,
+      target_id: row.target_id,
+      parent: row.parent_id,
+      body: row.body,
+      class: row.class,
+      task: taskOf(row),
+      metadata: row.task_status ? { task: taskOf(row) } : {},
+      reply_count: replies.get(row.id) ?? 0,
+      flair,
+      body_flair: html,
     };
   });
 }

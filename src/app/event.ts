@@ -21,7 +21,12 @@ async function presentEvents(unit: Unit, rows: EventRow[]): Promise<EventRecord[
     trackedRecords(unit, 'event', rows),
     viewedRecords(unit, 'event', rows),
     entryCounts(unit, 'event', rows),
-    idsBy(unit.db, 'alert', 'promotion_id', rows.map((r) => r.id)),
+    idsBy(
+      unit.db,
+      'alert',
+      'promotion_id',
+      rows.map((r) => r.id),
+    ),
   ]);
   return rows.map((row) => {
     const from = alerts.get(row.id) ?? [];

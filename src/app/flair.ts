@@ -41,7 +41,7 @@ const versionOf = (source: string) => createHash('sha1').update(source).digest('
 const sourceOf = (row: TrackedRow): string => ('data' in row ? row.data : 'body' in row ? (row.body ?? '') : '');
 
 /** Whether an object's stored flair is for its current text: `flair: "done"`, else "pending". */
-export const flairIsCurrent = (type: FlairTarget, row: TrackedRow, stored: { source_hash: string } | undefined) =>
+export const flairIsCurrent = (_type: FlairTarget, row: TrackedRow, stored: { source_hash: string } | undefined) =>
   stored !== undefined && stored.source_hash === versionOf(sourceOf(row));
 
 /** Whether flair has caught up with an object's text, and then the flaired HTML it made of it. */
@@ -147,7 +147,11 @@ export async function prepareFlair(
  */
 export async function storeFlair(unit: Unit, type: FlairTarget, prepared: readonly PreparedFlair[]): Promise<number> {
   if (prepared.length === 0) return 0;
-  const current = await sourcesOf(unit.db, type, prepared.map((p) => p.id));
+  const current = await sourcesOf(
+    unit.db,
+    type,
+    prepared.map((p) => p.id),
+  );
   const still = prepared.filter((p) => current.has(p.id) && versionOf(current.get(p.id)!) === p.version);
   const distinct = new Map<string, { type: string; value: string }>();
   for (const p of still) for (const e of p.flair.entities) distinct.set(`${e.type} ${e.value}`, { type: e.type, value: e.value });
@@ -162,7 +166,12 @@ export async function storeFlair(unit: Unit, type: FlairTarget, prepared: readon
     counts.set(p.id, own);
   }
   await setAppearances(unit.db, type, counts, unit.now);
-  await saveFlair(unit.db, type, still.map((p) => ({ id: p.id, hash: p.version, html: p.flair.html })), unit.now);
+  await saveFlair(
+    unit.db,
+    type,
+    still.map((p) => ({ id: p.id, hash: p.version, html: p.flair.html })),
+    unit.now,
+  );
   if (fresh.length > 0) for (const hook of newEntityHooks) await hook(unit, fresh);
   return still.length;
 }
@@ -173,7 +182,8 @@ export function flairTargetsOf(changes: readonly ChangeRecord[]): Record<FlairTa
   const entries = new Set<number>();
   for (const c of changes) {
     const diff = c.diff as Record<string, unknown>;
-    if (c.type === 'alertgroup' && c.action === 'create' && Array.isArray(diff.alerts)) for (const id of diff.alerts) alerts.add(Number(id));
+    if (c.type === 'alertgroup' && c.action === 'create' && Array.isArray(diff.alerts))
+      for (const id of diff.alerts) alerts.add(Number(id));
     else if (c.type === 'alert' && (c.action === 'create' || 'data' in diff)) alerts.add(c.target_id);
     else if (c.type === 'entry' && (c.action === 'create' || 'body' in diff)) entries.add(c.target_id);
   }
@@ -192,7 +202,10 @@ export async function prepareFlairChanges(app: App, changes: readonly ChangeReco
   if (targets.alert.length === 0 && targets.entry.length === 0) return { alert: [], entry: [] };
   const unit = reader(app, FLAIR);
   const options = await extractOptions(unit);
-  return { alert: await prepareFlair(unit, 'alert', targets.alert, options), entry: await prepareFlair(unit, 'entry', targets.entry, options) };
+  return {
+    alert: await prepareFlair(unit, 'alert', targets.alert, options),
+    entry: await prepareFlair(unit, 'entry', targets.entry, options),
+  };
 }
 
 /** The `flair` consumer's writing part, in the transaction that moves its cursor. */

@@ -30,7 +30,12 @@ async function presentIncidents(unit: Unit, rows: IncidentRow[]): Promise<Incide
     trackedRecords(unit, 'incident', rows),
     viewedRecords(unit, 'incident', rows),
     entryCounts(unit, 'incident', rows),
-    idsBy(unit.db, 'event', 'promotion_id', rows.map((r) => r.id)),
+    idsBy(
+      unit.db,
+      'event',
+      'promotion_id',
+      rows.map((r) => r.id),
+    ),
   ]);
   return rows.map((row) => {
     const from = events.get(row.id) ?? [];

@@ -93,11 +93,19 @@ export async function enqueue(
 }
 
 /** Adds one keyless job of `kind` per payload in the unit's transaction, in a few statements. */
-export async function enqueueMany(unit: Unit, kind: string, payloads: readonly unknown[], options: Omit<EnqueueOptions, 'key'> = {}): Promise<void> {
+export async function enqueueMany(
+  unit: Unit,
+  kind: string,
+  payloads: readonly unknown[],
+  options: Omit<EnqueueOptions, 'key'> = {},
+): Promise<void> {
   if (payloads.length === 0) return;
   const runAt = options.runAt ?? unit.now;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  await insertJobs(unit.db, payloads.map((p) => ({ kind, payload: JSON.stringify(p ?? null), runAt, maxAttempts, now: unit.now })));
+  await insertJobs(
+    unit.db,
+    payloads.map((p) => ({ kind, payload: JSON.stringify(p ?? null), runAt, maxAttempts, now: unit.now })),
+  );
   unit.afterCommit(() => jobWakeups(unit.app.store).emit('job', kind));
 }
 
@@ -131,7 +139,11 @@ export interface QueueSummary {
 }
 
 /** Every kind's counts, and the latest failed and dead jobs: what an admin looks at when work piles up. For admins. */
-export async function jobsOverview(app: App, who: Principal, recent = 20): Promise<{ queues: QueueSummary[]; problems: JobRecord[] }> {
+export async function jobsOverview(
+  app: App,
+  who: Principal,
+  recent = 20,
+): Promise<{ queues: QueueSummary[]; problems: JobRecord[] }> {
   if (!who.admin) throw forbidden('only admins see background jobs');
   const queues = new Map<string, QueueSummary>();
   for (const { kind, status, n } of await jobCounts(app.store.db)) {

@@ -6,14 +6,27 @@ import type { Principal } from '../domain/principal.js';
 import type { Executor } from '../store/index.js';
 import type { DialectRules } from '../store/dialect/rules.js';
 import {
-  deleteLabel, ensureLabels, forgetLabels, labelByName, linkLabels, listLabels, rememberedLabels, updateLabel, type LabelRecord,
+  deleteLabel,
+  ensureLabels,
+  forgetLabels,
+  labelByName,
+  linkLabels,
+  listLabels,
+  rememberedLabels,
+  updateLabel,
+  type LabelRecord,
 } from '../store/label.js';
 import { adminOnly, dedupe } from './access.js';
 import type { App } from './context.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { inTransaction, reader, type Unit } from './unit.js';
 
-async function labelIds(unit: Unit, kind: LabelKind, names: readonly string[], notes: ReadonlyMap<string, string>): Promise<number[]> {
+async function labelIds(
+  unit: Unit,
+  kind: LabelKind,
+  names: readonly string[],
+  notes: ReadonlyMap<string, string>,
+): Promise<number[]> {
   const cache = rememberedLabels(unit.app.store)[kind];
   const missing = names.filter((n) => !cache.has(n));
   if (missing.length === 0) return names.map((n) => cache.get(n)!);
@@ -21,7 +34,9 @@ async function labelIds(unit: Unit, kind: LabelKind, names: readonly string[], n
   // Labels are made by naming them on an object; each one made records its own change.
   for (const label of created) unit.record(kind, label.id, 'create', { name: label.name, description: label.description });
   // Remembered only once committed: a rolled-back transaction may have created these labels.
-  unit.afterCommit(() => ids.forEach((id, name) => cache.set(name, id)));
+  unit.afterCommit(() => {
+    for (const [name, id] of ids) cache.set(name, id);
+  });
   return names.map((n) => cache.get(n) ?? ids.get(n)!);
 }
 
@@ -54,20 +69,36 @@ const withValue = (label: LabelRecord) => ({ ...label, value: label.name });
 const scopeOf = (who: Principal) => ({ readableBy: who.admin ? null : who.groups });
 
 /** Tags or sources by name, with counts of the objects the caller can read (`name=` finds one). */
-export async function labelsPage(app: App, who: Principal, kind: LabelKind, q: RawQuery): Promise<ListEnvelope<LabelRecord & { value: string }>> {
+export async function labelsPage(
+  app: App,
+  who: Principal,
+  kind: LabelKind,
+  q: RawQuery,
+): Promise<ListEnvelope<LabelRecord & { value: string }>> {
   const name = typeof q.name === 'string' ? q.name : undefined;
   const { rows, total } = await listLabels(app.store.db, app.store.rules, kind, { ...parsePage(q), name, ...scopeOf(who) });
   return envelope(rows.map(withValue), total);
 }
 
-async function visibleLabel(db: Executor, rules: DialectRules, who: Principal, kind: LabelKind, id: number): Promise<LabelRecord & { value: string }> {
+async function visibleLabel(
+  db: Executor,
+  rules: DialectRules,
+  who: Principal,
+  kind: LabelKind,
+  id: number,
+): Promise<LabelRecord & { value: string }> {
   const { rows } = await listLabels(db, rules, kind, { id, limit: 1, offset: 0, ...scopeOf(who) });
   if (rows.length === 0) throw notFound(kind, id);
   return withValue(rows[0]);
 }
 
 /** One label, when the caller may see it (404 otherwise, as for objects). */
-export async function presentLabel(app: App, who: Principal, kind: LabelKind, id: number): Promise<LabelRecord & { value: string }> {
+export async function presentLabel(
+  app: App,
+  who: Principal,
+  kind: LabelKind,
+  id: number,
+): Promise<LabelRecord & { value: string }> {
   const unit = reader(app, who);
   return visibleLabel(unit.db, unit.rules, who, kind, id);
 }

@@ -1,4 +1,12 @@
-import { LABEL_KINDS, LIST_FIELDS, MAX_EPOCH, MAX_ID, type LabelKind, type ListField, type WorkflowType } from '../domain/catalog.js';
+import {
+  LABEL_KINDS,
+  LIST_FIELDS,
+  MAX_EPOCH,
+  MAX_ID,
+  type LabelKind,
+  type ListField,
+  type WorkflowType,
+} from '../domain/catalog.js';
 import { badInput } from '../domain/error.js';
 import type { FieldFilter, ListQuery } from '../store/tracked.js';
 
@@ -94,7 +102,8 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
     }
     if ((LABEL_KINDS as readonly string[]).includes(name)) {
       const names = listParam(q, name);
-      if (names.length === 0 || names.includes('!')) throw badInput(name, `${name} needs a name, or !name for objects without it`);
+      if (names.length === 0 || names.includes('!'))
+        throw badInput(name, `${name} needs a name, or !name for objects without it`);
       if (labels.length + names.length > MAX_TERMS) throw badInput(name, `tag and source may name ${MAX_TERMS} labels at most`);
       // Every name must be on the object (SCOT 3's `tag=a,b`), and none written `!name`.
       for (const n of names) labels.push({ kind: name as LabelKind, name: n.replace(/^!/, ''), present: !n.startsWith('!') });
@@ -102,13 +111,18 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
     }
     const field = fieldOf(type, name);
     if (!field) {
-      throw badInput(name, `cannot filter ${type} by "${name}"; filters: ${[...Object.keys(LIST_FIELDS[type]), ...LABEL_KINDS].join(', ')}`);
+      throw badInput(
+        name,
+        `cannot filter ${type} by "${name}"; filters: ${[...Object.keys(LIST_FIELDS[type]), ...LABEL_KINDS].join(', ')}`,
+      );
     }
     // Text searched for may itself hold commas; only lists of values are split on them.
     const values =
-      field.filter === 'time' ? String(single(q, name) ?? '').split(',')
-      : field.filter === 'contains' ? [single(q, name) ?? ''].filter((v) => v !== '')
-      : listParam(q, name);
+      field.filter === 'time'
+        ? String(single(q, name) ?? '').split(',')
+        : field.filter === 'contains'
+          ? [single(q, name) ?? ''].filter((v) => v !== '')
+          : listParam(q, name);
     if (field.filter === 'time') {
       if (values.length > 2 || values.some((v) => v !== '' && !isWhole(v, MAX_EPOCH))) {
         throw badInput(name, `${name} must be <from>,<to> in epoch seconds, whole numbers from 0 to ${MAX_EPOCH}`);
@@ -148,7 +162,11 @@ function parseSort(type: WorkflowType, q: RawQuery): ListQuery['sort'] {
 
 function sortItems(raw: string): { field: string; desc: boolean }[] {
   if (!raw.trim().startsWith('{')) {
-    return raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => ({ field: s.replace(/^[-+]/, ''), desc: s.startsWith('-') }));
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => ({ field: s.replace(/^[-+]/, ''), desc: s.startsWith('-') }));
   }
   let parsed: Record<string, unknown>;
   try {

@@ -70,5 +70,8 @@ export async function setOwnStatus(
 ): Promise<void> {
   if (row.status === status) return;
   await updateTracked(unit.db, type, row.id, { status, ...also, updated: unit.now });
-  unit.record(type, row.id, 'update', { status: [row.status, status], ...Object.fromEntries(Object.entries(also).map(([k, v]) => [k, [null, v]])) });
+  unit.record(type, row.id, 'update', {
+    status: [row.status, status],
+    ...Object.fromEntries(Object.entries(also).map(([k, v]) => [k, [null, v]])),
+  });
 }

@@ -48,7 +48,13 @@ const reload = async <T extends WorkflowType>(unit: Unit, type: T, id: number): 
  * One object the caller may read. Opening an alertgroup, event or incident from `address` counts as
  * a view, stored with the next flush of views.
  */
-export async function getObject<T extends WorkflowType>(app: App, who: Principal, type: T, id: number, address = 'local'): Promise<RecordOf<T>> {
+export async function getObject<T extends WorkflowType>(
+  app: App,
+  who: Principal,
+  type: T,
+  id: number,
+  address = 'local',
+): Promise<RecordOf<T>> {
   const unit = reader(app, who);
   const row = await readable(unit, type, id);
   if (isViewed(type)) noteView(app, who, type, id, address);
@@ -81,7 +87,12 @@ function pick<R extends { id: number }>(record: R, columns: string[]): Partial<R
 }
 
 /** Creates an event or incident by hand, or by promoting alerts (events) into a new one. */
-export async function createCase<T extends 'event' | 'incident'>(app: App, who: Principal, type: T, input: CaseInput): Promise<RecordOf<T>> {
+export async function createCase<T extends 'event' | 'incident'>(
+  app: App,
+  who: Principal,
+  type: T,
+  input: CaseInput,
+): Promise<RecordOf<T>> {
   return inTransaction(app, who, async (unit) => {
     const childType: Promotable = PROMOTED_FROM[type];
     const own: readonly (keyof CaseInput)[] = CASE_FIELDS[type];
@@ -107,7 +118,13 @@ export async function createCase<T extends 'event' | 'incident'>(app: App, who: 
       });
       await setLabels(unit, type, id, 'tag', input.tag ?? []);
       await setLabels(unit, type, id, 'source', input.source ?? []);
-      unit.record(type, id, 'create', { subject: input.subject, tag: labelNames(input.tag), source: labelNames(input.source), groups, ...extra });
+      unit.record(type, id, 'create', {
+        subject: input.subject,
+        tag: labelNames(input.tag),
+        source: labelNames(input.source),
+        groups,
+        ...extra,
+      });
     }
     return reload(unit, type, id);
   });
@@ -119,7 +136,13 @@ async function setLabels(unit: Unit, type: WorkflowType, id: number, kind: Label
 }
 
 /** Applies a partial update: fields, labels, groups, status, promotion, and what the type does besides. */
-export async function updateObject<T extends WorkflowType>(app: App, who: Principal, type: T, id: number, patch: Patch): Promise<RecordOf<T>> {
+export async function updateObject<T extends WorkflowType>(
+  app: App,
+  who: Principal,
+  type: T,
+  id: number,
+  patch: Patch,
+): Promise<RecordOf<T>> {
   const noun: Noun<T> = NOUNS[type];
   return inTransaction(app, who, async (unit) => {
     let row = await fetchAccess(unit, type, id, patch.undelete === true);
@@ -180,7 +203,13 @@ async function changeStatus<T extends WorkflowType>(unit: Unit, type: T, row: Ro
  * New groups for an object. An alertgroup's alerts share its groups, and entries that had the
  * object's old groups follow it, so that nobody loses sight of part of an object.
  */
-async function changeGroups<T extends WorkflowType>(unit: Unit, type: T, row: RowOf<T>, asked: Partial<Groups>, set: Record<string, unknown>) {
+async function changeGroups<T extends WorkflowType>(
+  unit: Unit,
+  type: T,
+  row: RowOf<T>,
+  asked: Partial<Groups>,
+  set: Record<string, unknown>,
+) {
   const before = groupsOf(row);
   const after = { read: dedupe(asked.read ?? before.read), modify: dedupe(asked.modify ?? before.modify) };
   if (JSON.stringify(before) === JSON.stringify(after)) return {};
@@ -189,17 +218,20 @@ async function changeGroups<T extends WorkflowType>(unit: Unit, type: T, row: Ro
   await noun.onRegroup?.(unit, row, after);
   // No entry is written on an entry (replies point at their parent), so for an entry this changes nothing.
   await updateTrackedWhere(unit.db, 'entry', 'target_id', row.id, groupColumns(after), (eb) =>
-    eb.and([
-      eb('target_type', '=', type),
-      eb('read_groups', '=', row.read_groups),
-      eb('modify_groups', '=', row.modify_groups),
-    ]),
+    eb.and([eb('target_type', '=', type), eb('read_groups', '=', row.read_groups), eb('modify_groups', '=', row.modify_groups)]),
   );
   return { groups: [before, after] };
 }
 
 /** Takes one tag or source off an object (SCOT 3's `DELETE /:type/:id/tag/:tag_id`). */
-export async function unlabel<T extends WorkflowType>(app: App, who: Principal, type: T, id: number, kind: LabelKind, labelId: number): Promise<RecordOf<T>> {
+export async function unlabel<T extends WorkflowType>(
+  app: App,
+  who: Principal,
+  type: T,
+  id: number,
+  kind: LabelKind,
+  labelId: number,
+): Promise<RecordOf<T>> {
   return inTransaction(app, who, async (unit) => {
     await fetchAccess(unit, type, id);
     const label = await getLabel(unit.db, kind, labelId);
@@ -235,7 +267,13 @@ async function restore<T extends WorkflowType>(unit: Unit, type: T, row: RowOf<T
 }
 
 /** The audit trail of one object, oldest first unless `sort=-seq`. */
-export async function history<T extends WorkflowType>(app: App, who: Principal, type: T, id: number, q: RawQuery): Promise<ListEnvelope<ChangeView>> {
+export async function history<T extends WorkflowType>(
+  app: App,
+  who: Principal,
+  type: T,
+  id: number,
+  q: RawQuery,
+): Promise<ListEnvelope<ChangeView>> {
   const unit = reader(app, who);
   const row = await readable(unit, type, id, { includeDeleted: true });
   const { sort, ...rest } = q;

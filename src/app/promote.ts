@@ -82,7 +82,12 @@ export async function promote<T extends Promotable>(
 }
 
 /** A new event or incident, taking its subject, labels and groups from what is promoted into it. */
-async function createParent<T extends Promotable>(unit: Unit, type: T, rows: RowOf<T>[], fields: NewParentFields): Promise<number> {
+async function createParent<T extends Promotable>(
+  unit: Unit,
+  type: T,
+  rows: RowOf<T>[],
+  fields: NewParentFields,
+): Promise<number> {
   const parentType = PROMOTES_TO[type];
   const ids = rows.map((r) => r.id);
   // Alerts carry their labels and subject on their alertgroup; events carry their own.
@@ -90,13 +95,21 @@ async function createParent<T extends Promotable>(unit: Unit, type: T, rows: Row
   const origin = await noun.origin?.(unit, rows);
   const inherited = async (kind: 'tag' | 'source') => {
     const own = await labelsOf(unit.db, kind, type, ids);
-    const fromOrigin = origin ? await labelsOf(unit.db, kind, origin.type, origin.rows.map((r) => r.id)) : new Map<number, string[]>();
+    const fromOrigin = origin
+      ? await labelsOf(
+          unit.db,
+          kind,
+          origin.type,
+          origin.rows.map((r) => r.id),
+        )
+      : new Map<number, string[]>();
     return dedupe([...fromOrigin.values(), ...own.values()].flat());
   };
   const tags: LabelInput[] = fields.tag ?? (await inherited('tag'));
   const sources: LabelInput[] = fields.source ?? (await inherited('source'));
   const first: TrackedRow = origin?.rows[0] ?? rows[0];
-  const subject = fields.subject ?? ('subject' in first ? first.subject : undefined) ?? `${parentType} from ${type} ${ids.join(', ')}`;
+  const subject =
+    fields.subject ?? ('subject' in first ? first.subject : undefined) ?? `${parentType} from ${type} ${ids.join(', ')}`;
   const groups = groupsForNew(unit, fields.groups, groupsOf(first));
   const id = await insertTracked(unit.db, parentType, {
     subject,
@@ -108,6 +121,13 @@ async function createParent<T extends Promotable>(unit: Unit, type: T, rows: Row
     ...fields.extra,
   });
   await attachLabels(unit, parentType, [id], { tag: tags, source: sources });
-  unit.record(parentType, id, 'create', { subject, tag: labelNames(tags), source: labelNames(sources), groups, promoted_from: { [type]: ids }, ...fields.extra });
+  unit.record(parentType, id, 'create', {
+    subject,
+    tag: labelNames(tags),
+    source: labelNames(sources),
+    groups,
+    promoted_from: { [type]: ids },
+    ...fields.extra,
+  });
   return id;
 }

@@ -81,7 +81,12 @@ export type SearchRecord = {
  * `qstring`). Read groups are part of the index query, so neither hits, snippets nor counts of
  * other objects reach the caller.
  */
-export async function searchObjects(app: App, who: Principal, params: RawQuery, field = 'q'): Promise<ListEnvelope<SearchRecord>> {
+export async function searchObjects(
+  app: App,
+  who: Principal,
+  params: RawQuery,
+  field = 'q',
+): Promise<ListEnvelope<SearchRecord>> {
   const raw = params[field];
   if (Array.isArray(raw)) throw badInput(field, `${field} may be given once`);
   const query: SearchQuery = parseSearchQuery(raw ?? '', field);
@@ -91,13 +96,15 @@ export async function searchObjects(app: App, who: Principal, params: RawQuery, 
     readableBy: who.admin ? null : who.groups,
     ...parsePage(params),
   });
-  const records = hits.map((hit): SearchRecord => ({
-    type: hit.type,
-    id: hit.id,
-    score: hit.score,
-    ...snippetOf(hit.subject, hit.text, query.match),
-    target: { type: hit.targetType, id: hit.targetId },
-  }));
+  const records = hits.map(
+    (hit): SearchRecord => ({
+      type: hit.type,
+      id: hit.id,
+      score: hit.score,
+      ...snippetOf(hit.subject, hit.text, query.match),
+      target: { type: hit.targetType, id: hit.targetId },
+    }),
+  );
   return envelope(records, total);
 }
 
@@ -125,7 +132,11 @@ export async function searchStatus(app: App, who: Principal): Promise<SearchStat
  * swaps it in. Changes committed during the rebuild are indexed again by the consumer, which the
  * swap sends back to where the rebuild started. Reports `progress(done, total)` after each batch.
  */
-export async function reindexSearch(app: App, who: Principal, progress: (done: number, total: number) => void | Promise<void> = () => {}): Promise<{ documents: number }> {
+export async function reindexSearch(
+  app: App,
+  who: Principal,
+  progress: (done: number, total: number) => void | Promise<void> = () => {},
+): Promise<{ documents: number }> {
   adminOnly(who, 'rebuild the search index');
   const { db, kind, rules } = app.store;
   const engine = searchEngineFor(kind);
@@ -138,8 +149,20 @@ export async function reindexSearch(app: App, who: Principal, progress: (done: n
   let done = 0;
   await progress(done, total);
   for (const type of SEARCH_TYPES) {
-    for (let ids = await idsAfter(db, type, 0, REINDEX_BATCH); ids.length > 0; ids = await idsAfter(db, type, ids.at(-1)!, REINDEX_BATCH)) {
-      await db.transaction().execute((tx) => indexObjects(tx, kind, NEXT_SEARCH_INDEX, ids.map((id) => ({ type, id })), true));
+    for (
+      let ids = await idsAfter(db, type, 0, REINDEX_BATCH);
+      ids.length > 0;
+      ids = await idsAfter(db, type, ids.at(-1)!, REINDEX_BATCH)
+    ) {
+      await db.transaction().execute((tx) =>
+        indexObjects(
+          tx,
+          kind,
+          NEXT_SEARCH_INDEX,
+          ids.map((id) => ({ type, id })),
+          true,
+        ),
+      );
       done += ids.length;
       await progress(done, Math.max(total, done));
     }

@@ -16,7 +16,7 @@ export async function hashPassword(password: string): Promise<string> {
 
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
   const parts = stored?.split('$');
-  if (!parts || parts.length !== 6 || parts[0] !== 'scrypt') {
+  if (parts?.length !== 6 || parts[0] !== 'scrypt') {
     // Spend the same time as a real check, so a missing user is not told apart by timing.
     await scrypt(password, Buffer.alloc(16), KEY_LENGTH, COST);
     return false;
@@ -24,7 +24,10 @@ export async function verifyPassword(password: string, stored: string | null): P
   const [, N, r, p, salt, hash] = parts;
   const expected = Buffer.from(hash, 'base64');
   const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(N), r: Number(r), p: Number(p), maxmem: COST.maxmem,
+    N: Number(N),
+    r: Number(r),
+    p: Number(p),
+    maxmem: COST.maxmem,
   });
   return crypto.timingSafeEqual(actual, expected);
 }

@@ -84,7 +84,15 @@ export function noticeOf(change: ChangeRecord): Notice {
     const value = Array.isArray(diff[field]) ? (diff[field] as unknown[])[1] : diff[field];
     summary[field] = typeof value === 'string' ? value.slice(0, SUMMARY_TEXT_MAX) : value;
   }
-  return { seq: change.seq, type: change.type, id: change.target_id, action: change.action, who: change.who, at: change.at, summary };
+  return {
+    seq: change.seq,
+    type: change.type,
+    id: change.target_id,
+    action: change.action,
+    who: change.who,
+    at: change.at,
+    summary,
+  };
 }
 
 interface Connection {
@@ -237,7 +245,8 @@ export class StreamHub {
         if (!this.mayRead(connection.subscriber.who, notice, groups)) continue;
         if (connection.held) {
           connection.held.push(notice);
-          if (connection.held.length > this.limits.replayLimit) this.drop(connection, STREAM_CLOSE.slow, 'too many changes arrived while replaying; reconnect with since');
+          if (connection.held.length > this.limits.replayLimit)
+            this.drop(connection, STREAM_CLOSE.slow, 'too many changes arrived while replaying; reconnect with since');
           continue;
         }
         if (connection.replayed.has(notice.seq)) continue;
@@ -325,7 +334,11 @@ export class StreamHub {
   /** Sends, unless the client let too much pile up: then it is disconnected rather than held in memory. */
   private deliver(connection: Connection, message: string | Buffer) {
     if (connection.subscriber.buffered() > this.limits.maxBufferedBytes) {
-      return this.drop(connection, STREAM_CLOSE.slow, `too slow: more than ${this.limits.maxBufferedBytes} bytes waited to be sent`);
+      return this.drop(
+        connection,
+        STREAM_CLOSE.slow,
+        `too slow: more than ${this.limits.maxBufferedBytes} bytes waited to be sent`,
+      );
     }
     connection.subscriber.send(message);
   }
@@ -388,7 +401,8 @@ export class StreamHub {
     } catch {
       return;
     }
-    if (said.node === this.node || typeof said.node !== 'string' || typeof said.type !== 'string' || !isWorkflowType(said.type)) return;
+    if (said.node === this.node || typeof said.node !== 'string' || typeof said.type !== 'string' || !isWorkflowType(said.type))
+      return;
     if (typeof said.id !== 'number' || !Array.isArray(said.viewers)) return;
     const target = { type: said.type, id: said.id };
     const key = keyOf(target.type, target.id);

@@ -15,7 +15,13 @@ export type ThreadedEntry = Partial<EntryRecord> & { children?: ThreadedEntry[] 
  * replies nested in `children`; paging and `totalRecordCount` count top-level entries.
  * `flat=1` lists every entry on its own instead.
  */
-export async function entriesOf(app: App, who: Principal, type: EntryTargetType, id: number, q: RawQuery): Promise<ListEnvelope<ThreadedEntry>> {
+export async function entriesOf(
+  app: App,
+  who: Principal,
+  type: EntryTargetType,
+  id: number,
+  q: RawQuery,
+): Promise<ListEnvelope<ThreadedEntry>> {
   const unit = reader(app, who);
   const row = await readable(unit, type, id);
   const scope = [

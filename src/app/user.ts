@@ -1,11 +1,32 @@
 import { AppError, badInput, conflict, forbidden, notFound } from '../domain/error.js';
-import { GROUP_PATTERN, MIN_PASSWORD_LENGTH, USERNAME_PATTERN, type GroupInput, type GroupPatch, type UserInput, type UserPatch } from '../domain/input/account.js';
+import {
+  GROUP_PATTERN,
+  MIN_PASSWORD_LENGTH,
+  USERNAME_PATTERN,
+  type GroupInput,
+  type GroupPatch,
+  type UserInput,
+  type UserPatch,
+} from '../domain/input/account.js';
 import type { Principal } from '../domain/principal.js';
 import { deleteSessionsOf } from '../store/credential.js';
 import type { Executor } from '../store/index.js';
 import {
-  countEnabledMembers, deleteGroup, ensureGroups, groupById, groupByName, groupMembers, groupsOfUsers, insertUser, listGroups,
-  listUsers, setUserGroups, updateGroup, updateUser, userById, userByName,
+  countEnabledMembers,
+  deleteGroup,
+  ensureGroups,
+  groupById,
+  groupByName,
+  groupMembers,
+  groupsOfUsers,
+  insertUser,
+  listGroups,
+  listUsers,
+  setUserGroups,
+  updateGroup,
+  updateUser,
+  userById,
+  userByName,
 } from '../store/user.js';
 import { adminOnly, dedupe } from './access.js';
 import { forgetCredentials } from './auth.js';
@@ -20,7 +41,8 @@ const ADMIN_USERNAME = 'admin';
 const SERVE: Principal = { userId: 0, username: 'serve', groups: [], admin: true };
 
 function checkPassword(password: string) {
-  if (password.length < MIN_PASSWORD_LENGTH) throw badInput('password', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw badInput('password', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
 }
 
 function checkGroupNames(field: string, names: readonly string[]) {
@@ -38,7 +60,10 @@ async function joinGroups(unit: Unit, userId: number, names: readonly string[]) 
 export async function createUser(app: App, who: Principal, input: UserInput) {
   adminOnly(who, 'create users');
   if (!new RegExp(USERNAME_PATTERN).test(input.username)) {
-    throw badInput('username', 'a username is 1-64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit');
+    throw badInput(
+      'username',
+      'a username is 1-64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit',
+    );
   }
   checkGroupNames('groups', input.groups ?? []);
   if (input.password !== undefined) checkPassword(input.password);
@@ -50,7 +75,10 @@ export async function createUser(app: App, who: Principal, input: UserInput) {
   });
 }
 
-async function addUser(unit: Unit, user: { username: string; fullname: string; passwordHash: string | null; groups: readonly string[] }) {
+async function addUser(
+  unit: Unit,
+  user: { username: string; fullname: string; passwordHash: string | null; groups: readonly string[] },
+) {
   const { username, fullname, passwordHash } = user;
   const id = await insertUser(unit.db, { username, fullname, password_hash: passwordHash, now: unit.now });
   await joinGroups(unit, id, user.groups);
@@ -72,7 +100,16 @@ async function userRecordOf(db: Executor, id: number) {
 }
 
 const userRecord = (
-  u: { id: number; username: string; fullname: string; disabled: number; created: number; updated: number; last_login: number | null; password_hash: string | null },
+  u: {
+    id: number;
+    username: string;
+    fullname: string;
+    disabled: number;
+    created: number;
+    updated: number;
+    last_login: number | null;
+    password_hash: string | null;
+  },
   groups: string[],
 ) => ({
   id: u.id,
@@ -88,7 +125,10 @@ const userRecord = (
 
 export async function usersPage(app: App, page: { limit: number; offset: number }) {
   const { rows, total } = await listUsers(app.store.db, page);
-  const groups = await groupsOfUsers(app.store.db, rows.map((r) => r.id));
+  const groups = await groupsOfUsers(
+    app.store.db,
+    rows.map((r) => r.id),
+  );
   return { records: rows.map((r) => userRecord(r, groups.get(r.id) ?? [])), total };
 }
 
@@ -113,7 +153,12 @@ export async function updateUserAccount(app: App, who: Principal, id: number, pa
   return inTransaction(app, who, async (unit) => {
     const before = await userRecordOf(unit.db, id);
     const wasAdmin = !before.disabled && before.groups.includes(app.config.adminGroup);
-    await changeUser(unit, before, { fullname: patch.fullname, disabled: patch.disabled, passwordHash: hash, groups: patch.groups });
+    await changeUser(unit, before, {
+      fullname: patch.fullname,
+      disabled: patch.disabled,
+      passwordHash: hash,
+      groups: patch.groups,
+    });
     if (wasAdmin) {
       await lockAdmins(unit);
       if ((await countEnabledMembers(unit.db, app.config.adminGroup)) === 0) {
@@ -276,4 +321,3 @@ export async function removeGroup(app: App, who: Principal, id: number) {
     unit.afterCommit(() => forgetCredentials());
   });
 }
-

@@ -64,7 +64,11 @@ export function written<R extends { id: number }>(action: WriteAction, thing: st
 }
 
 /** The shared part of the records of a page of rows, loading their tags and sources at once. */
-export async function trackedRecords(unit: Unit, type: WorkflowType, rows: TrackedRow[]): Promise<(row: TrackedRow) => TrackedRecord> {
+export async function trackedRecords(
+  unit: Unit,
+  type: WorkflowType,
+  rows: TrackedRow[],
+): Promise<(row: TrackedRow) => TrackedRecord> {
   const ids = rows.map((r) => r.id);
   const [tags, sources] = await Promise.all([labelsOf(unit.db, 'tag', type, ids), labelsOf(unit.db, 'source', type, ids)]);
   return (row) => ({
@@ -88,15 +92,31 @@ export async function viewedRecords<R extends TrackedRow & { view_count: number 
   type: ViewedType,
   rows: R[],
 ): Promise<(row: R) => ViewedRecord> {
-  const history = await viewHistoryOf(unit.db, type, rows.map((r) => r.id));
+  const history = await viewHistoryOf(
+    unit.db,
+    type,
+    rows.map((r) => r.id),
+  );
   return (row) => ({ views: row.view_count, view_history: history.get(row.id) ?? {} });
 }
 
 /** How many entries are written on each of a page of objects. */
 export const entryCounts = (unit: Unit, type: WorkflowType, rows: TrackedRow[]) =>
-  countBy(unit.db, 'entry', 'target_id', rows.map((r) => r.id), { target_type: type });
+  countBy(
+    unit.db,
+    'entry',
+    'target_id',
+    rows.map((r) => r.id),
+    { target_type: type },
+  );
 
 /** A change of the change log as history and audit show it. */
 export const presentChange = (c: ChangeRecord): ChangeView => ({
-  seq: c.seq, when: c.at, who: c.who, action: c.action, type: c.type, id: c.target_id, diff: c.diff,
+  seq: c.seq,
+  when: c.at,
+  who: c.who,
+  action: c.action,
+  type: c.type,
+  id: c.target_id,
+  diff: c.diff,
 });

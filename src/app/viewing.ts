@@ -24,7 +24,13 @@ export function noteView(app: App, who: Principal, type: ViewedType, id: number,
   const key = `${type}:${id}`;
   const count = views.counts.get(key) ?? views.counts.set(key, { type, id, n: 0 }).get(key)!;
   count.n += 1;
-  views.latest.set(`${key}:${who.username}`, { target_type: type, target_id: id, username: who.username, viewed_at: app.now(), address });
+  views.latest.set(`${key}:${who.username}`, {
+    target_type: type,
+    target_id: id,
+    username: who.username,
+    viewed_at: app.now(),
+    address,
+  });
 }
 
 /** Stores the views noted since the last flush in one transaction. Returns how many views it stored. */

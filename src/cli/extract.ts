@@ -15,7 +15,9 @@ export interface ExtractCommandOptions {
 /** One result line: the entities of one text, as analysts' pipelines and the quality measurements read them. */
 function resultOf(text: string, html: boolean): string {
   const matches = html ? extractFromHtml(text) : extractEntities(text);
-  const entities = matches.map(({ type, value, start, end, range }: EntityMatch) => (range ? { type, value, start, end, range } : { type, value, start, end }));
+  const entities = matches.map(({ type, value, start, end, range }: EntityMatch) =>
+    range ? { type, value, start, end, range } : { type, value, start, end },
+  );
   return `${JSON.stringify({ entities })}\n`;
 }
 
@@ -45,7 +47,8 @@ export async function runExtract(options: ExtractCommandOptions, input: Readable
     } catch {
       text = undefined;
     }
-    if (typeof text !== 'string') throw badInput('line', `line ${number} is not a JSON string; with --lines each line must be one, like "text to search"`);
+    if (typeof text !== 'string')
+      throw badInput('line', `line ${number} is not a JSON string; with --lines each line must be one, like "text to search"`);
     await write(output, resultOf(text, html));
   }
 }

@@ -7,13 +7,22 @@ import type { Principal } from '../domain/principal.js';
 /** Lines of `rows`, each column padded to its widest cell. */
 function table(rows: readonly (readonly (string | number)[])[]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((cell, i) => String(cell).padEnd(widths[i])).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => String(cell).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 const utc = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 
 /** Adds `scot jobs` (queues and recent problems) and `scot jobs retry <id>` to `program`. */
-export function addJobsCommand(program: Command, withApp: <T>(work: (app: App) => Promise<T>) => Promise<T>, who: Principal): void {
+export function addJobsCommand(
+  program: Command,
+  withApp: <T>(work: (app: App) => Promise<T>) => Promise<T>,
+  who: Principal,
+): void {
   const jobs = program
     .command('jobs')
     .description('background job queues: pending, running, failed and dead jobs by kind, and the latest failures')
@@ -27,7 +36,14 @@ export function addJobsCommand(program: Command, withApp: <T>(work: (app: App) =
       for (const line of table([['kind', 'pending', 'running', 'failed', 'dead', 'done'], ...counts])) console.log(line);
       if (problems.length === 0) return;
       console.log('\nlatest failed and dead jobs (retry one with `scot jobs retry <id>`):');
-      const rows = problems.map((j) => [j.id, j.kind, j.status, `${j.attempts}/${j.max_attempts}`, utc(j.updated), j.last_error ?? '']);
+      const rows = problems.map((j) => [
+        j.id,
+        j.kind,
+        j.status,
+        `${j.attempts}/${j.max_attempts}`,
+        utc(j.updated),
+        j.last_error ?? '',
+      ]);
       for (const line of table([['id', 'kind', 'status', 'attempts', 'when', 'error'], ...rows])) console.log(line);
     });
   jobs

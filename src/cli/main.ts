@@ -31,11 +31,15 @@ async function withApp<T>(work: (app: App) => Promise<T>): Promise<T> {
   }
 }
 
-const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (value: string, previous: string[]) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
-const program = new Command('scot')
-  .description('SCOT incident-response management: server and admin commands')
-  .exitOverride();
+const program = new Command('scot').description('SCOT incident-response management: server and admin commands').exitOverride();
 
 program
   .command('serve')
@@ -43,12 +47,19 @@ program
   .option('--port <port>', 'port to listen on (SCOT_PORT, default 8080)')
   .option('--host <host>', 'address to listen on (SCOT_HOST, default 0.0.0.0)')
   .addOption(
-    new Option('--role <role>', 'all: API and background jobs in one process; api: HTTP only; worker: background jobs only (PostgreSQL runs any number of each)')
+    new Option(
+      '--role <role>',
+      'all: API and background jobs in one process; api: HTTP only; worker: background jobs only (PostgreSQL runs any number of each)',
+    )
       .choices(ROLES)
       .default('all'),
   )
   .action(async (opts: { port?: string; host?: string; role: Role }) => {
-    const config = loadConfig({ ...process.env, ...(opts.port ? { SCOT_PORT: opts.port } : {}), ...(opts.host ? { SCOT_HOST: opts.host } : {}) });
+    const config = loadConfig({
+      ...process.env,
+      ...(opts.port ? { SCOT_PORT: opts.port } : {}),
+      ...(opts.host ? { SCOT_HOST: opts.host } : {}),
+    });
     await serve(config, opts.role);
   });
 
@@ -112,10 +123,15 @@ user
       const password = given || generatePassword();
       return { ...(await resetAdmin(app, cliPrincipal(), password)), generated: given ? undefined : password };
     });
-    console.log(`user admin ${created ? 'created' : 'enabled'}, in the admin group, with a new password; its sessions are signed out`);
+    console.log(
+      `user admin ${created ? 'created' : 'enabled'}, in the admin group, with a new password; its sessions are signed out`,
+    );
     if (generated) console.log(`password (shown only now): ${generated}`);
   });
-for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+for (const [name, disabled] of [
+  ['disable', true],
+  ['enable', false],
+] as const) {
   user
     .command(`${name} <username>`)
     .description(`${name} a user${disabled ? ': sign-in, sessions and API keys stop working' : ''}`)
@@ -149,7 +165,7 @@ apikey
   .description('list API keys (never the keys themselves)')
   .action(async () => {
     const keys = await withApp((app) => apikeysOf(app, cliPrincipal()));
-    for (const k of keys) console.log([k.id, k.username, k.name, k.prefix + '…', k.revoked_at ? 'revoked' : 'active'].join('\t'));
+    for (const k of keys) console.log([k.id, k.username, k.name, `${k.prefix}…`, k.revoked_at ? 'revoked' : 'active'].join('\t'));
   });
 
 addJobsCommand(program, withApp, cliPrincipal());

@@ -6,7 +6,11 @@ import { AppError } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
 
 /** Adds `scot reflair [--type T] [--all]`: re-flairs history in this process, with a progress bar on a terminal. */
-export function addReflairCommand(program: Command, withApp: <T>(work: (app: App) => Promise<T>) => Promise<T>, who: Principal): void {
+export function addReflairCommand(
+  program: Command,
+  withApp: <T>(work: (app: App) => Promise<T>) => Promise<T>,
+  who: Principal,
+): void {
   program
     .command('reflair')
     .description('flair stored alerts and entries again: all of them, or those an entity type matches or matched')

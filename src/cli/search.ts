@@ -15,7 +15,11 @@ function progressLine(done: number, total: number, startedMs: number): string {
 }
 
 /** Adds `scot search reindex` and `scot search status` to `program`. */
-export function addSearchCommand(program: Command, withApp: <T>(work: (app: App) => Promise<T>) => Promise<T>, who: Principal): void {
+export function addSearchCommand(
+  program: Command,
+  withApp: <T>(work: (app: App) => Promise<T>) => Promise<T>,
+  who: Principal,
+): void {
   const search = program.command('search').description('the full-text search index');
   search
     .command('reindex')
@@ -36,7 +40,9 @@ export function addSearchCommand(program: Command, withApp: <T>(work: (app: App)
       );
       if (tty) process.stderr.write('\n');
       const seconds = (Date.now() - started) / 1000;
-      console.log(`search index rebuilt: ${documents} documents in ${seconds.toFixed(1)} s (${Math.round(documents / Math.max(seconds, 0.001))}/s)`);
+      console.log(
+        `search index rebuilt: ${documents} documents in ${seconds.toFixed(1)} s (${Math.round(documents / Math.max(seconds, 0.001))}/s)`,
+      );
     });
   search
     .command('status')

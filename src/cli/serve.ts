@@ -37,7 +37,8 @@ export async function serve(config: Config, role: Role = 'all'): Promise<void> {
     }
   }
   const background = role === 'api' ? undefined : await startBackground(app, BUILT_IN);
-  if (role === 'worker') console.log(`SCOT worker is running background jobs, with no HTTP listener (database: ${store.describe})`);
+  if (role === 'worker')
+    console.log(`SCOT worker is running background jobs, with no HTTP listener (database: ${store.describe})`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -7,7 +7,17 @@ import sanitizeHtml from 'sanitize-html';
 const OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [
     ...sanitizeHtml.defaults.allowedTags,
-    'img', 'span', 'del', 'ins', 'sub', 'sup', 'u', 's', 'font', 'colgroup', 'col',
+    'img',
+    'span',
+    'del',
+    'ins',
+    'sub',
+    'sup',
+    'u',
+    's',
+    'font',
+    'colgroup',
+    'col',
   ],
   allowedAttributes: {
     ...sanitizeHtml.defaults.allowedAttributes,

@@ -3,7 +3,9 @@ import maxmind, { type Reader, type Response } from 'maxmind';
 import type { Enricher } from './enricher.js';
 
 /** The country database shipped in an npm package (CC0, from RIR and WHOIS data), so GeoIP works offline. */
-const SHIPPED_DB = createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb');
+const SHIPPED_DB = createRequire(import.meta.url).resolve(
+  '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
+);
 
 /** What GeoIP tells of an address; only what the database holds. */
 export interface GeoipResult {

@@ -11,7 +11,10 @@ const MODULE_FILE = /\.(js|mjs)$/;
 
 /** The enricher each module in `dir` exports by default, in file-name order. */
 export async function loadPlugins(dir: string): Promise<Enricher[]> {
-  const files = fs.readdirSync(dir).filter((f) => MODULE_FILE.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => MODULE_FILE.test(f))
+    .sort();
   const enrichers: Enricher[] = [];
   for (const file of files) {
     const full = path.join(dir, file);
@@ -32,7 +35,9 @@ export async function listedEnrichers(config: Config): Promise<Enricher[]> {
   return config.enrichers.map((name) => {
     const enricher = available.get(name);
     if (!enricher) {
-      throw new ConfigError(`enrichers (SCOT_ENRICHERS) names "${name}", which is neither built in nor a plugin; known: ${[...available.keys()].join(', ')}`);
+      throw new ConfigError(
+        `enrichers (SCOT_ENRICHERS) names "${name}", which is neither built in nor a plugin; known: ${[...available.keys()].join(', ')}`,
+      );
     }
     return enricher;
   });

@@ -74,9 +74,11 @@ export function registerAuth(server: FastifyInstance, app: App) {
     if (credential && 'apikey' in credential) {
       request.principal = (await principalFromApikey(app, credential.apikey)) ?? null;
       // Health and login answer whatever stale key a client still sends.
-      if (!request.principal && !request.routeOptions.config.public) throw new AppError(401, 'API key is not valid or was revoked');
+      if (!request.principal && !request.routeOptions.config.public)
+        throw new AppError(401, 'API key is not valid or was revoked');
     } else if (credential) {
-      if (failures.blocked(request.ip, app.now())) throw new AppError(429, 'too many wrong passwords from this address; wait a minute');
+      if (failures.blocked(request.ip, app.now()))
+        throw new AppError(429, 'too many wrong passwords from this address; wait a minute');
       request.principal = (await principalFromBasic(app, credential.username, credential.secret)) ?? null;
       if (!request.principal) {
         failures.count(request.ip, app.now());

@@ -14,9 +14,11 @@ interface ValidationIssue {
 type Described = { type?: string; enum?: unknown[]; minimum?: number; maximum?: number };
 
 const describeSchema = (schema: Described) =>
-  schema.enum ? schema.enum.map((v) => JSON.stringify(v)).join(' or ')
-  : schema.type === 'integer' ? `a whole number from ${schema.minimum ?? 0} to ${schema.maximum}`
-  : `a ${schema.type}`;
+  schema.enum
+    ? schema.enum.map((v) => JSON.stringify(v)).join(' or ')
+    : schema.type === 'integer'
+      ? `a whole number from ${schema.minimum ?? 0} to ${schema.maximum}`
+      : `a ${schema.type}`;
 
 /** `/data/0/name` → `data.0.name`; missing and extra properties name themselves. */
 function fieldOf(issue: ValidationIssue): string {
@@ -41,7 +43,11 @@ function messageOf(issue: ValidationIssue, field: string, where: string): string
 }
 
 /** An error answer; SCOT 3 clients read the message as `error_msg`. */
-export const errorBody = (message: string, field?: string) => ({ error: message, error_msg: message, ...(field ? { field } : {}) });
+export const errorBody = (message: string, field?: string) => ({
+  error: message,
+  error_msg: message,
+  ...(field ? { field } : {}),
+});
 
 /**
  * Every error becomes `{"error": ..., "error_msg": ..., "field": ...}`, the field as the client

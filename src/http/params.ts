@@ -48,7 +48,8 @@ function checkBody(value: unknown, place: Place, depth: number) {
     return;
   }
   if (value === null || typeof value !== 'object') return;
-  if (depth > MAX_DEPTH) throw badInput(fieldAt(place), `${fieldAt(place)} is nested too deep: a body may nest ${MAX_DEPTH} levels`);
+  if (depth > MAX_DEPTH)
+    throw badInput(fieldAt(place), `${fieldAt(place)} is nested too deep: a body may nest ${MAX_DEPTH} levels`);
   for (const [key, item] of Object.entries(value)) {
     if (key.includes('\0')) throw nulIn(fieldAt(place));
     // Numbers and booleans, most of an alertgroup, need no place of their own.

@@ -22,7 +22,10 @@ function formValue(value: string): unknown {
 /** Form fields; a field given several times is a list. */
 function parseForm(body: string): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(parseQuery(body)).map(([key, value]) => [key, Array.isArray(value) ? value.map(formValue) : formValue(value ?? '')]),
+    Object.entries(parseQuery(body)).map(([key, value]) => [
+      key,
+      Array.isArray(value) ? value.map(formValue) : formValue(value ?? ''),
+    ]),
   );
 }
 

@@ -1,4 +1,10 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault, type RouteOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawServerDefault,
+  type RouteOptions,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
@@ -25,7 +31,13 @@ import { workflowRoutes } from './routes/workflow.js';
 export const API_PREFIX = '/scot/api/v2';
 
 /** The API's Fastify instance: route bodies are typed from their TypeBox schemas. */
-export type ApiServer = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type ApiServer = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface ServerOptions {
   /** pino log level, or false for no log (tests). */
@@ -70,7 +82,11 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   // Registered before the routes: it describes each route from the schemas it validates with.
   await server.register(swagger, {
     openapi: {
-      info: { title: 'SCOT REST API', version: '2', description: 'Incident response: alertgroups, alerts, events, incidents, entries.' },
+      info: {
+        title: 'SCOT REST API',
+        version: '2',
+        description: 'Incident response: alertgroups, alerts, events, incidents, entries.',
+      },
       servers: [{ url: '/' }],
     },
   });

@@ -22,7 +22,10 @@ export const BUILT_IN: BackgroundWork = {
   schedules: [{ name: 'job.prune', cron: '30 4 * * *', kind: 'job.prune' }],
   // Flair follows ingest from the change log, so ingest stays fast and a crash resumes where it stopped.
   // Its changes gather for 100 ms: far inside the 2 s flair lag, and many alertgroups share one commit.
-  consumers: [{ name: 'flair', batchSize: 500, settleMs: 100, prepare: prepareFlairChanges, handle: storeFlairChanges }, searchIndexer],
+  consumers: [
+    { name: 'flair', batchSize: 500, settleMs: 100, prepare: prepareFlairChanges, handle: storeFlairChanges },
+    searchIndexer,
+  ],
 };
 
 // An entity flair sees for the first time is enriched in the background, its job enqueued in flair's transaction.
@@ -36,7 +39,11 @@ const SCHEDULER_POLL_MS = 15_000;
  * against one PostgreSQL database. `stop` lets running jobs finish (or hands them back) and frees
  * the consumers' cursors for another node.
  */
-export async function startBackground(app: App, work: BackgroundWork, options: { pollMs?: number } = {}): Promise<{ stop(): Promise<void> }> {
+export async function startBackground(
+  app: App,
+  work: BackgroundWork,
+  options: { pollMs?: number } = {},
+): Promise<{ stop(): Promise<void> }> {
   const pollMs = options.pollMs ?? 1000;
   const worker = new Worker(app, work.handlers, { pollMs });
   const scheduler = new Scheduler(app, work.schedules);
@@ -53,17 +60,18 @@ export async function startBackground(app: App, work: BackgroundWork, options: {
   const onChange = () =>
     readerLoops.forEach((loop, i) => {
       const settleMs = readers[i].consumer.settleMs ?? 0;
-      if (settleMs === 0) return loop.poke();
-      if (settling.has(loop)) return;
-      settling.set(loop, setTimeout(() => settling.delete(loop) && loop.poke(), settleMs).unref());
+      if (settleMs === 0) loop.poke();
+      else if (!settling.has(loop)) settling.set(loop, setTimeout(() => settling.delete(loop) && loop.poke(), settleMs).unref());
     });
   // Only then: a feed without listeners skips emitting every change of a large ingest.
   if (readerLoops.length > 0) app.feed.on('change', onChange);
   // Jobs enqueued on other nodes wake this one at once; where nodes share no notices, polling finds them.
-  const stopListening = await app.store.rules.listen(app.config.databaseUrl, JOB_CHANNEL, (kind) => jobWakeups(app.store).emit('job', kind));
+  const stopListening = await app.store.rules.listen(app.config.databaseUrl, JOB_CHANNEL, (kind) =>
+    jobWakeups(app.store).emit('job', kind),
+  );
   worker.start();
   schedulerLoop.start();
-  readerLoops.forEach((loop) => loop.start());
+  for (const loop of readerLoops) loop.start();
   return {
     async stop() {
       app.feed.off('change', onChange);

@@ -75,7 +75,13 @@ export class Worker {
     for (const [kind, handler] of this.handlers) {
       const free = (handler.concurrency ?? 1) - [...this.running.values()].filter((r) => r.kind === kind).length;
       if (free <= 0 || this.stopping) continue;
-      const claimed = await claimJobs(db, this.app.store.rules, { kind, owner: this.owner, now, leaseUntil: now + this.leaseSeconds, limit: free });
+      const claimed = await claimJobs(db, this.app.store.rules, {
+        kind,
+        owner: this.owner,
+        now,
+        leaseUntil: now + this.leaseSeconds,
+        limit: free,
+      });
       for (const row of claimed) this.begin(row, handler);
       started += claimed.length;
     }
@@ -144,25 +150,33 @@ export class Worker {
     const timer = setTimeout(() => abort.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     let end: JobEnd;
     try {
-      const stopped = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason)));
+      const stopped = new Promise<never>((_, reject) =>
+        abort.signal.addEventListener('abort', () => reject(abort.signal.reason)),
+      );
       const progress = (done: number, total: number) => setJobProgress(db, id, this.owner, done, total, this.app.now());
       await Promise.race([handler.handle(presentJob(row), { app: this.app, signal: abort.signal, progress }), stopped]);
       end = { status: 'done' };
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      end = row.attempts >= row.max_attempts ? { status: 'dead', error } : { status: 'failed', error, runAt: this.app.now() + backoffSeconds(row.attempts) };
+      end =
+        row.attempts >= row.max_attempts
+          ? { status: 'dead', error }
+          : { status: 'failed', error, runAt: this.app.now() + backoffSeconds(row.attempts) };
     } finally {
       clearTimeout(timer);
     }
     // False when the lease was lost (reaped, or handed back on stop): the job is someone else's now.
-    await endJob(db, id, this.owner, end, this.app.now()).catch((err: Error) => console.error(`job ${id}: could not record its end: ${err.message}`));
+    await endJob(db, id, this.owner, end, this.app.now()).catch((err: Error) =>
+      console.error(`job ${id}: could not record its end: ${err.message}`),
+    );
   }
 
   private async renew(): Promise<void> {
     const ids = [...this.running.keys()];
     try {
       const held = new Set(await renewLeases(this.app.store.db, this.owner, ids, this.app.now() + this.leaseSeconds));
-      for (const id of ids) if (!held.has(id)) this.running.get(id)?.abort.abort(new Error('its lease expired and another worker may run it'));
+      for (const id of ids)
+        if (!held.has(id)) this.running.get(id)?.abort.abort(new Error('its lease expired and another worker may run it'));
     } catch (err) {
       console.error(`job worker ${this.owner}: could not renew leases: ${(err as Error).message}`);
     }

@@ -60,7 +60,12 @@ export async function alertIdsWithStatus(db: Executor, alertgroupId: number, sta
 export type AlertScope = (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
 
 /** Sets `values` on an alertgroup's alerts and on the entries written on them, those matching `where`, each with a new revision. */
-export async function updateAlertsAndEntries(db: Executor, alertgroupId: number, values: Record<string, unknown>, where: AlertScope) {
+export async function updateAlertsAndEntries(
+  db: Executor,
+  alertgroupId: number,
+  values: Record<string, unknown>,
+  where: AlertScope,
+) {
   await updateTrackedWhere(db, 'alert', 'alertgroup_id', alertgroupId, values, where);
   await db
     .updateTable('entry')

@@ -51,11 +51,21 @@ export async function changesOf(
     const own = eb.and([eb('type', '=', type), eb('target_id', '=', targetId)]);
     if (!createdBy) return own;
     const createdAlone = eb.exists(
-      db.selectFrom('change').select('seq').where('type', '=', type).where('target_id', '=', targetId).where('action', '=', 'create'),
+      db
+        .selectFrom('change')
+        .select('seq')
+        .where('type', '=', type)
+        .where('target_id', '=', targetId)
+        .where('action', '=', 'create'),
     );
     return eb.or([
       own,
-      eb.and([eb('type', '=', createdBy.type), eb('target_id', '=', createdBy.target_id), eb('action', '=', 'create'), eb.not(createdAlone)]),
+      eb.and([
+        eb('type', '=', createdBy.type),
+        eb('target_id', '=', createdBy.target_id),
+        eb('action', '=', 'create'),
+        eb.not(createdAlone),
+      ]),
     ]);
   });
   return pageOf(base, page);
@@ -77,16 +87,18 @@ export async function listChanges(
   filter: ChangeFilter,
   page: { limit: number; offset: number; desc: boolean },
 ): Promise<{ rows: ChangeRecord[]; total: number }> {
-  const base = db.selectFrom('change').where((eb) =>
-    eb.and([
-      ...(filter.types.length > 0 ? [eb('type', 'in', filter.types)] : []),
-      ...(filter.ids.length > 0 ? [eb('target_id', 'in', filter.ids)] : []),
-      ...(filter.who.length > 0 ? [eb('who', 'in', filter.who)] : []),
-      ...(filter.actions.length > 0 ? [eb('action', 'in', filter.actions)] : []),
-      ...(filter.from !== undefined ? [eb('at', '>=', filter.from)] : []),
-      ...(filter.to !== undefined ? [eb('at', '<=', filter.to)] : []),
-    ]),
-  );
+  const base = db
+    .selectFrom('change')
+    .where((eb) =>
+      eb.and([
+        ...(filter.types.length > 0 ? [eb('type', 'in', filter.types)] : []),
+        ...(filter.ids.length > 0 ? [eb('target_id', 'in', filter.ids)] : []),
+        ...(filter.who.length > 0 ? [eb('who', 'in', filter.who)] : []),
+        ...(filter.actions.length > 0 ? [eb('action', 'in', filter.actions)] : []),
+        ...(filter.from !== undefined ? [eb('at', '>=', filter.from)] : []),
+        ...(filter.to !== undefined ? [eb('at', '<=', filter.to)] : []),
+      ]),
+    );
   return pageOf(base, page);
 }
 
@@ -142,7 +154,12 @@ async function pageOf(
   base: SelectQueryBuilder<any, any, object>,
   page: { limit: number; offset: number; desc: boolean },
 ): Promise<{ rows: ChangeRecord[]; total: number }> {
-  const rows = await base.selectAll().orderBy('seq', page.desc ? 'desc' : 'asc').limit(page.limit).offset(page.offset).execute();
+  const rows = await base
+    .selectAll()
+    .orderBy('seq', page.desc ? 'desc' : 'asc')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
   const total = Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   return { rows: rows.map((r: any) => ({ ...r, seq: Number(r.seq), diff: JSON.parse(r.diff) }) as ChangeRecord), total };
 }
@@ -166,6 +183,9 @@ export async function changesIn(db: Executor, seqs: readonly number[]): Promise<
 
 /** The last seq of the change log; 0 when it is empty. */
 export async function headSeq(db: Executor): Promise<number> {
-  const row = await db.selectFrom('change').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+  const row = await db
+    .selectFrom('change')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
   return Number(row?.seq ?? 0);
 }

@@ -31,10 +31,7 @@ export async function updateApikey(db: Executor, id: number, values: { last_used
   await db.updateTable('apikey').set(values).where('id', '=', id).execute();
 }
 
-export async function insertSession(
-  db: Executor,
-  s: { token_hash: string; user_id: number; created: number; expires: number },
-) {
+export async function insertSession(db: Executor, s: { token_hash: string; user_id: number; created: number; expires: number }) {
   await db
     .insertInto('session')
     .values({ ...s, last_seen: s.created })

@@ -4,7 +4,13 @@ import type { Executor } from './index.js';
  * Gives `owner` the lease of cursor `name` (created at seq 0) when it is free, expired or already
  * theirs; the seq it stands at, or undefined when another node holds it.
  */
-export async function leaseCursor(db: Executor, name: string, owner: string, now: number, until: number): Promise<number | undefined> {
+export async function leaseCursor(
+  db: Executor,
+  name: string,
+  owner: string,
+  now: number,
+  until: number,
+): Promise<number | undefined> {
   await db
     .insertInto('cursor')
     .values({ name, seq: 0, lease_owner: null, lease_until: null, updated: now })
@@ -24,7 +30,14 @@ export async function leaseCursor(db: Executor, name: string, owner: string, now
  * Moves cursor `name` from `from` to `to` if `owner` still holds it there; false otherwise. Inside the
  * transaction that stored the batch's derived data, a false must roll that data back.
  */
-export async function advanceCursor(db: Executor, name: string, owner: string, from: number, to: number, now: number): Promise<boolean> {
+export async function advanceCursor(
+  db: Executor,
+  name: string,
+  owner: string,
+  from: number,
+  to: number,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('cursor')
     .set({ seq: to, updated: now })
@@ -37,7 +50,12 @@ export async function advanceCursor(db: Executor, name: string, owner: string, f
 
 /** Gives up `owner`'s lease on cursor `name`, so another node may take it at once. */
 export async function releaseCursor(db: Executor, name: string, owner: string): Promise<void> {
-  await db.updateTable('cursor').set({ lease_owner: null, lease_until: null }).where('name', '=', name).where('lease_owner', '=', owner).execute();
+  await db
+    .updateTable('cursor')
+    .set({ lease_owner: null, lease_until: null })
+    .where('name', '=', name)
+    .where('lease_owner', '=', owner)
+    .execute();
 }
 
 /** The seq cursor `name` stands at; undefined before its consumer first ran. */

@@ -17,7 +17,12 @@ const INSERT_CHUNK = 500;
 const chunks = <T>(items: readonly T[]): T[][] =>
   Array.from({ length: Math.ceil(items.length / INSERT_CHUNK) }, (_, i) => items.slice(i * INSERT_CHUNK, (i + 1) * INSERT_CHUNK));
 
-const toEntity = (row: EntityRow): EntityRow => ({ ...row, id: Number(row.id), created: Number(row.created), updated: Number(row.updated) });
+const toEntity = (row: EntityRow): EntityRow => ({
+  ...row,
+  id: Number(row.id),
+  created: Number(row.created),
+  updated: Number(row.updated),
+});
 
 /**
  * Stores each (type, value) once; the ids of all of them by `type value`, and the rows stored now
@@ -52,37 +57,68 @@ export async function upsertEntities(
  * Makes the appearances of each object exactly its counts (entity id to times written): new ones are
  * first seen now, kept ones keep their first-seen time, gone ones are removed.
  */
-export async function setAppearances(db: Executor, type: FlairTarget, counts: Map<number, Map<number, number>>, now: number): Promise<void> {
+export async function setAppearances(
+  db: Executor,
+  type: FlairTarget,
+  counts: Map<number, Map<number, number>>,
+  now: number,
+): Promise<void> {
   const ids = [...counts.keys()];
   for (const chunk of chunks(ids)) {
-    const before = await db.selectFrom('appearance').select(['target_id', 'entity_id']).where('target_type', '=', type).where('target_id', 'in', chunk).execute();
+    const before = await db
+      .selectFrom('appearance')
+      .select(['target_id', 'entity_id'])
+      .where('target_type', '=', type)
+      .where('target_id', 'in', chunk)
+      .execute();
     for (const r of before) {
       if (counts.get(Number(r.target_id))!.has(Number(r.entity_id))) continue;
-      await db.deleteFrom('appearance').where('target_type', '=', type).where('target_id', '=', r.target_id).where('entity_id', '=', r.entity_id).execute();
+      await db
+        .deleteFrom('appearance')
+        .where('target_type', '=', type)
+        .where('target_id', '=', r.target_id)
+        .where('entity_id', '=', r.entity_id)
+        .execute();
     }
   }
   const rows = ids.flatMap((id) =>
-    [...counts.get(id)!].map(([entityId, count]) => ({ entity_id: entityId, target_type: type, target_id: id, count, first_seen: now, last_seen: now })),
+    [...counts.get(id)!].map(([entityId, count]) => ({
+      entity_id: entityId,
+      target_type: type,
+      target_id: id,
+      count,
+      first_seen: now,
+      last_seen: now,
+    })),
   );
   for (const chunk of chunks(rows)) {
     await db
       .insertInto('appearance')
       .values(chunk)
       .onConflict((oc) =>
-        oc.columns(['entity_id', 'target_type', 'target_id']).doUpdateSet({ count: sql`excluded.count`, last_seen: sql`excluded.last_seen` }),
+        oc
+          .columns(['entity_id', 'target_type', 'target_id'])
+          .doUpdateSet({ count: sql`excluded.count`, last_seen: sql`excluded.last_seen` }),
       )
       .execute();
   }
 }
 
 /** Stores the flaired HTML of objects, each for the version of its text its `source_hash` names. */
-export async function saveFlair(db: Executor, type: FlairTarget, flairs: readonly { id: number; hash: string; html: string }[], now: number): Promise<void> {
+export async function saveFlair(
+  db: Executor,
+  type: FlairTarget,
+  flairs: readonly { id: number; hash: string; html: string }[],
+  now: number,
+): Promise<void> {
   for (const chunk of chunks(flairs)) {
     await db
       .insertInto('flair')
       .values(chunk.map((f) => ({ target_type: type, target_id: f.id, source_hash: f.hash, html: f.html, updated: now })))
       .onConflict((oc) =>
-        oc.columns(['target_type', 'target_id']).doUpdateSet({ source_hash: sql`excluded.source_hash`, html: sql`excluded.html`, updated: sql`excluded.updated` }),
+        oc
+          .columns(['target_type', 'target_id'])
+          .doUpdateSet({ source_hash: sql`excluded.source_hash`, html: sql`excluded.html`, updated: sql`excluded.updated` }),
       )
       .execute();
   }
@@ -101,21 +137,41 @@ export async function sourcesOf(db: Executor, type: FlairTarget, ids: readonly n
 }
 
 /** The stored flair of objects of one type, by id. */
-export async function flairOf(db: Executor, type: FlairTarget, ids: readonly number[]): Promise<Map<number, { source_hash: string; html: string }>> {
+export async function flairOf(
+  db: Executor,
+  type: FlairTarget,
+  ids: readonly number[],
+): Promise<Map<number, { source_hash: string; html: string }>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('flair').select(['target_id', 'source_hash', 'html']).where('target_type', '=', type).where('target_id', 'in', ids).execute();
+  const rows = await db
+    .selectFrom('flair')
+    .select(['target_id', 'source_hash', 'html'])
+    .where('target_type', '=', type)
+    .where('target_id', 'in', ids)
+    .execute();
   return new Map(rows.map((r) => [Number(r.target_id), r]));
 }
 
 /** The alerts or entries after `afterId`, in id order, at most `limit`: a reflair walks history with it. */
 export async function targetsAfter(db: Executor, type: FlairTarget, afterId: number, limit: number): Promise<number[]> {
-  const rows = await db.selectFrom(type).select('id').where('id', '>', afterId).where('deleted_at', 'is', null).orderBy('id').limit(limit).execute();
+  const rows = await db
+    .selectFrom(type)
+    .select('id')
+    .where('id', '>', afterId)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map((r) => Number(r.id));
 }
 
 /** How many alerts and entries a reflair walks. */
 export async function countTargets(db: Executor, type: FlairTarget): Promise<number> {
-  const row = await db.selectFrom(type).select((eb) => eb.fn.countAll().as('n')).where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(type)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -139,7 +195,10 @@ function readableBy(eb: Eb, rules: DialectRules, table: string, groups: readonly
   if (groups === null) return live;
   return eb.and([
     live,
-    eb.or([rules.jsonArrayHasAny(sql.ref(`${table}.read_groups`), groups), rules.jsonArrayHasAny(sql.ref(`${table}.modify_groups`), groups)]),
+    eb.or([
+      rules.jsonArrayHasAny(sql.ref(`${table}.read_groups`), groups),
+      rules.jsonArrayHasAny(sql.ref(`${table}.modify_groups`), groups),
+    ]),
   ]);
 }
 
@@ -168,7 +227,10 @@ function seenIn(eb: Eb, rules: DialectRules, type: WorkflowType, entityId: numbe
     .where('e.id', 'in', appearsIn(eb, rules, 'entry', entityId, groups));
   const column = type === 'alertgroup' ? 'alertgroup_id' : type === 'event' ? 'promotion_id' : undefined;
   if (!column) return throughEntries;
-  const throughAlerts = eb.selectFrom('alert as a').select(`a.${column} as id` as 'a.alertgroup_id as id').where('a.id', 'in', appearsIn(eb, rules, 'alert', entityId, groups));
+  const throughAlerts = eb
+    .selectFrom('alert as a')
+    .select(`a.${column} as id` as 'a.alertgroup_id as id')
+    .where('a.id', 'in', appearsIn(eb, rules, 'alert', entityId, groups));
   return throughEntries.union(throughAlerts as any);
 }
 
@@ -181,9 +243,11 @@ export async function objectsSeenIn(
   groups: readonly string[] | null,
   page: { limit: number; offset: number },
 ): Promise<{ rows: any[]; total: number }> {
-  const base = (db as Executor).selectFrom(type as 'alert').where((eb) =>
-    eb.and([eb('id', 'in', seenIn(eb as Eb, rules, type, entityId, groups) as any), readableBy(eb as Eb, rules, type, groups)]),
-  );
+  const base = (db as Executor)
+    .selectFrom(type as 'alert')
+    .where((eb) =>
+      eb.and([eb('id', 'in', seenIn(eb as Eb, rules, type, entityId, groups) as any), readableBy(eb as Eb, rules, type, groups)]),
+    );
   const rows = await base.selectAll().orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute();
   const total = Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   return { rows, total };
@@ -230,13 +294,24 @@ export async function entityIdsOf(
   } else {
     targets.push({
       target: 'entry',
-      ids: (eb) => eb.selectFrom('entry as t').select('t.id').where('t.target_type', '=', type).where('t.target_id', '=', id).where((w: Eb) => readableBy(w, rules, 't', groups)),
+      ids: (eb) =>
+        eb
+          .selectFrom('entry as t')
+          .select('t.id')
+          .where('t.target_type', '=', type)
+          .where('t.target_id', '=', id)
+          .where((w: Eb) => readableBy(w, rules, 't', groups)),
     });
     const column = type === 'alertgroup' ? 'alertgroup_id' : type === 'event' ? 'promotion_id' : undefined;
     if (column) {
       targets.push({
         target: 'alert',
-        ids: (eb) => eb.selectFrom('alert as t').select('t.id').where(`t.${column}` as 't.alertgroup_id', '=', id).where((w: Eb) => readableBy(w, rules, 't', groups)),
+        ids: (eb) =>
+          eb
+            .selectFrom('alert as t')
+            .select('t.id')
+            .where(`t.${column}` as 't.alertgroup_id', '=', id)
+            .where((w: Eb) => readableBy(w, rules, 't', groups)),
       });
     }
   }
@@ -257,7 +332,8 @@ export async function entityIdsOf(
 /** Entity rows by id. */
 export async function entitiesById(db: Executor, ids: readonly number[]): Promise<EntityRow[]> {
   const rows: EntityRow[] = [];
-  for (const chunk of chunks(ids)) rows.push(...(await db.selectFrom('entity').selectAll().where('id', 'in', chunk).execute()).map(toEntity));
+  for (const chunk of chunks(ids))
+    rows.push(...(await db.selectFrom('entity').selectAll().where('id', 'in', chunk).execute()).map(toEntity));
   return rows.sort((a, b) => a.id - b.id);
 }
 
@@ -274,17 +350,19 @@ export async function findEntities(
   if (filter.value !== undefined) base = base.where('value', '=', filter.value);
   if (groups !== null) {
     base = base.where((eb) =>
-      eb.or((['alert', 'entry'] as const).map((target) =>
-        eb.exists(
-          eb
-            .selectFrom('appearance as ap')
-            .innerJoin(`${target} as t` as 'alert as t', 't.id', 'ap.target_id')
-            .select('ap.entity_id')
-            .whereRef('ap.entity_id', '=', 'entity.id')
-            .where('ap.target_type', '=', target)
-            .where((w) => readableBy(w as Eb, rules, 't', groups)),
+      eb.or(
+        (['alert', 'entry'] as const).map((target) =>
+          eb.exists(
+            eb
+              .selectFrom('appearance as ap')
+              .innerJoin(`${target} as t` as 'alert as t', 't.id', 'ap.target_id')
+              .select('ap.entity_id')
+              .whereRef('ap.entity_id', '=', 'entity.id')
+              .where('ap.target_type', '=', target)
+              .where((w) => readableBy(w as Eb, rules, 't', groups)),
+          ),
         ),
-      )),
+      ),
     );
   }
   const rows = await base.selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute();
@@ -298,7 +376,11 @@ export async function setEntityStatus(db: Executor, id: number, status: string, 
 
 /** The allow-list, oldest first. */
 export async function allowList(db: Executor): Promise<EntityAllowRow[]> {
-  return (await db.selectFrom('entity_allow').selectAll().orderBy('id').execute()).map((r) => ({ ...r, id: Number(r.id), created: Number(r.created) }));
+  return (await db.selectFrom('entity_allow').selectAll().orderBy('id').execute()).map((r) => ({
+    ...r,
+    id: Number(r.id),
+    created: Number(r.created),
+  }));
 }
 
 export async function insertAllowed(db: Executor, value: string, kind: string, now: number): Promise<number> {

@@ -31,7 +31,10 @@ export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
  * Opens `databaseUrl` (a `postgres://` URL, or a SQLite file path, optionally `sqlite:`-prefixed)
  * and brings its schema up to date unless told not to.
  */
-export async function openStore(databaseUrl: string, options: { migrate?: boolean; sqliteSync?: SqliteSync } = {}): Promise<Store> {
+export async function openStore(
+  databaseUrl: string,
+  options: { migrate?: boolean; sqliteSync?: SqliteSync } = {},
+): Promise<Store> {
   let store: Store;
   if (isPostgresUrl(databaseUrl)) {
     const { dialect } = postgresDialect(databaseUrl);

@@ -42,7 +42,12 @@ export async function insertJob(db: Executor, job: NewJob): Promise<{ id: number
       .returning('id')
       .executeTakeFirst();
     if (inserted) return { id: Number(inserted.id), created: true };
-    const existing = await db.selectFrom('job').select('id').where('key', '=', job.key).where('status', 'in', TO_RUN).executeTakeFirst();
+    const existing = await db
+      .selectFrom('job')
+      .select('id')
+      .where('key', '=', job.key)
+      .where('status', 'in', TO_RUN)
+      .executeTakeFirst();
     if (existing) return { id: Number(existing.id), created: false };
   }
   throw new Error(`job key ${job.key} keeps changing hands; enqueue it again`);
@@ -172,7 +177,14 @@ export async function endJob(db: Executor, id: number, owner: string, end: JobEn
 }
 
 /** Records how far a running job of `owner` has come. */
-export async function setJobProgress(db: Executor, id: number, owner: string, done: number, total: number, now: number): Promise<void> {
+export async function setJobProgress(
+  db: Executor,
+  id: number,
+  owner: string,
+  done: number,
+  total: number,
+  now: number,
+): Promise<void> {
   await db
     .updateTable('job')
     .set({ progress_done: done, progress_total: total, updated: now })
@@ -205,7 +217,14 @@ export async function jobCounts(db: Executor): Promise<{ kind: string; status: s
 
 /** The most recently changed jobs in `statuses`, newest first. */
 export async function recentJobs(db: Executor, statuses: readonly string[], limit: number): Promise<JobRow[]> {
-  return db.selectFrom('job').selectAll().where('status', 'in', statuses).orderBy('updated', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('job')
+    .selectAll()
+    .where('status', 'in', statuses)
+    .orderBy('updated', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /** Deletes jobs that ended well before `before`; how many. */
@@ -216,13 +235,22 @@ export async function deleteDoneJobs(db: Executor, before: number): Promise<numb
 
 /** When schedule `name` is next due, recording `first` as that time if it has none yet. */
 export async function scheduleDueAt(db: Executor, name: string, first: number): Promise<number> {
-  await db.insertInto('job_schedule').values({ name, next_at: first }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await db
+    .insertInto('job_schedule')
+    .values({ name, next_at: first })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
   const row = await db.selectFrom('job_schedule').select('next_at').where('name', '=', name).executeTakeFirstOrThrow();
   return Number(row.next_at);
 }
 
 /** Moves schedule `name` from due time `from` to `to`; false when another node moved it first. */
 export async function advanceSchedule(db: Executor, name: string, from: number, to: number): Promise<boolean> {
-  const result = await db.updateTable('job_schedule').set({ next_at: to }).where('name', '=', name).where('next_at', '=', from).executeTakeFirst();
+  const result = await db
+    .updateTable('job_schedule')
+    .set({ next_at: to })
+    .where('name', '=', name)
+    .where('next_at', '=', from)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

@@ -74,9 +74,7 @@ export async function linkLabels(
   labelIds: readonly number[],
 ) {
   if (targetIds.length === 0 || labelIds.length === 0) return;
-  const rows = targetIds.flatMap((target_id) =>
-    labelIds.map((label_id) => ({ label_id, target_type: targetType, target_id })),
-  );
+  const rows = targetIds.flatMap((target_id) => labelIds.map((label_id) => ({ label_id, target_type: targetType, target_id })));
   await runShaped(
     db,
     `link ${kind}x${rows.length}`,
@@ -94,7 +92,13 @@ export async function unlinkAllLabels(db: Executor, kind: LabelKind, targetType:
 }
 
 /** Removes one label from one target; false when it was not on it. */
-export async function unlinkLabel(db: Executor, kind: LabelKind, targetType: string, targetId: number, labelId: number): Promise<boolean> {
+export async function unlinkLabel(
+  db: Executor,
+  kind: LabelKind,
+  targetType: string,
+  targetId: number,
+  labelId: number,
+): Promise<boolean> {
   const result = await db
     .deleteFrom(`${kind}_link`)
     .where('label_id', '=', labelId)
@@ -152,7 +156,9 @@ function readableLinks(eb: Where, rules: DialectRules, kind: LabelKind, type: Wo
     .innerJoin(`${type} as o`, 'o.id', 'l.target_id')
     .whereRef('l.label_id', '=', `${kind}.id`)
     .where('l.target_type', '=', type)
-    .where((w) => w.or([rules.jsonArrayHasAny(w.ref('o.read_groups'), groups), rules.jsonArrayHasAny(w.ref('o.modify_groups'), groups)]));
+    .where((w) =>
+      w.or([rules.jsonArrayHasAny(w.ref('o.read_groups'), groups), rules.jsonArrayHasAny(w.ref('o.modify_groups'), groups)]),
+    );
 }
 
 /** How many objects carry the outer query's label: all of them, or those readable by `groups`. */
@@ -161,7 +167,10 @@ function useCount(eb: Where, rules: DialectRules, kind: LabelKind, groups: reado
     return eb.selectFrom(`${kind}_link as l`).select(eb.fn.countAll().as('n')).whereRef('l.label_id', '=', `${kind}.id`);
   }
   const counts = WORKFLOW_TYPES.map((type) => readableLinks(eb, rules, kind, type, groups).select(eb.fn.countAll().as('n')));
-  return sql<number>`${sql.join(counts.map((c) => sql`(${c})`), sql` + `)}`;
+  return sql<number>`${sql.join(
+    counts.map((c) => sql`(${c})`),
+    sql` + `,
+  )}`;
 }
 
 /**
@@ -184,14 +193,22 @@ export async function listLabels(
     if (groups) {
       const anyLink = eb.selectFrom(`${kind}_link as u`).select(sql.lit(1).as('one')).whereRef('u.label_id', '=', `${kind}.id`);
       const unused = eb.not(eb.exists(anyLink));
-      const seen = WORKFLOW_TYPES.map((type) => eb.exists(readableLinks(eb, rules, kind, type, groups).select(sql.lit(1).as('one'))));
+      const seen = WORKFLOW_TYPES.map((type) =>
+        eb.exists(readableLinks(eb, rules, kind, type, groups).select(sql.lit(1).as('one'))),
+      );
       parts.push(eb.or([unused, ...seen]));
     }
     return eb.and(parts);
   };
   const base = (db as AnyDb).selectFrom(kind).where(where);
   const rows = await base
-    .select((eb) => [`${kind}.id`, `${kind}.name`, `${kind}.description`, `${kind}.created`, useCount(eb, rules, kind, groups).as('count')])
+    .select((eb) => [
+      `${kind}.id`,
+      `${kind}.name`,
+      `${kind}.description`,
+      `${kind}.created`,
+      useCount(eb, rules, kind, groups).as('count'),
+    ])
     .orderBy(`${kind}.name`)
     .limit(q.limit)
     .offset(q.offset)

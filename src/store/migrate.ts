@@ -22,9 +22,7 @@ const MIGRATIONS = {
 function migrator(db: Kysely<any>, kind: StoreKind): Migrator {
   const provider = {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return Object.fromEntries(
-        Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (d: Kysely<any>) => m.up(d, kind) }]),
-      );
+      return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (d: Kysely<any>) => m.up(d, kind) }]));
     },
   };
   return new Migrator({ db, provider, migrationTableName: 'schema_migration', migrationLockTableName: 'schema_migration_lock' });

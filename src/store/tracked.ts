@@ -97,7 +97,13 @@ export async function listTracked<T extends WorkflowType>(
     q.offset === 0 && rows.length < q.limit
       ? rows.length
       : Number(
-          (await adb.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where(where).executeTakeFirstOrThrow()).n,
+          (
+            await adb
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where(where)
+              .executeTakeFirstOrThrow()
+          ).n,
         );
   return { rows, total };
 }
@@ -132,7 +138,11 @@ export async function groupColumnsOf(
   ids: readonly number[],
 ): Promise<Map<number, Pick<TrackedRow, 'read_groups' | 'modify_groups'>>> {
   if (ids.length === 0) return new Map();
-  const rows = await (db as AnyDb).selectFrom(type).select(['id', 'read_groups', 'modify_groups']).where('id', 'in', ids).execute();
+  const rows = await (db as AnyDb)
+    .selectFrom(type)
+    .select(['id', 'read_groups', 'modify_groups'])
+    .where('id', 'in', ids)
+    .execute();
   return new Map(rows.map((r: { id: number; read_groups: string; modify_groups: string }) => [Number(r.id), r]));
 }
 
@@ -150,7 +160,11 @@ export async function getTrackedMany<T extends WorkflowType>(
 }
 
 /** Rows by id, deleted ones too: what the records of a page refer to. */
-export async function trackedById<T extends WorkflowType>(db: Executor, type: T, ids: readonly number[]): Promise<Map<number, RowOf<T>>> {
+export async function trackedById<T extends WorkflowType>(
+  db: Executor,
+  type: T,
+  ids: readonly number[],
+): Promise<Map<number, RowOf<T>>> {
   if (ids.length === 0) return new Map();
   const rows = (await (db as AnyDb).selectFrom(type).selectAll().where('id', 'in', ids).execute()) as RowOf<T>[];
   return new Map(rows.map((r) => [r.id, r]));
@@ -161,11 +175,7 @@ export async function insertTracked(db: Executor, type: WorkflowType, values: Re
 }
 
 /** Inserts rows that all have the same columns, returning their ids in order. */
-export async function insertTrackedMany(
-  db: Executor,
-  type: WorkflowType,
-  values: Record<string, unknown>[],
-): Promise<number[]> {
+export async function insertTrackedMany(db: Executor, type: WorkflowType, values: Record<string, unknown>[]): Promise<number[]> {
   if (values.length === 0) return [];
   const { columns, parameters } = rowParameters(values);
   const rows = await runShaped<{ id: number }>(

@@ -12,7 +12,14 @@ export async function userById(db: Executor, id: number) {
 
 export async function listUsers(db: Executor, page: { limit: number; offset: number }) {
   const rows = await db.selectFrom('user').selectAll().orderBy('username').limit(page.limit).offset(page.offset).execute();
-  const total = Number((await db.selectFrom('user').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const total = Number(
+    (
+      await db
+        .selectFrom('user')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   return { rows, total };
 }
 
@@ -98,13 +105,24 @@ export async function listGroups(db: Executor, page: { limit: number; offset: nu
       'g.name',
       'g.description',
       'g.created',
-      eb.selectFrom('user_group as ug').select(eb.fn.countAll<number>().as('n')).whereRef('ug.group_id', '=', 'g.id').as('member_count'),
+      eb
+        .selectFrom('user_group as ug')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('ug.group_id', '=', 'g.id')
+        .as('member_count'),
     ])
     .orderBy('g.name')
     .limit(page.limit)
     .offset(page.offset)
     .execute();
-  const total = Number((await db.selectFrom('group').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const total = Number(
+    (
+      await db
+        .selectFrom('group')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   return { rows: rows.map((r) => ({ ...r, member_count: Number(r.member_count ?? 0) })), total };
 }
 

@@ -21,7 +21,11 @@ const VIEW_UPSERT_CHUNK = 500;
 
 /** Adds `n` views to an object's count. Not a change to the object: its revision stays. */
 export async function addViews(db: Executor, type: ViewedType, id: number, n: number) {
-  await db.updateTable(type).set({ view_count: sql`view_count + ${n}` }).where('id', '=', id).execute();
+  await db
+    .updateTable(type)
+    .set({ view_count: sql`view_count + ${n}` })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Records each user's latest view, replacing the one before. */

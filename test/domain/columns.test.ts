@@ -17,6 +17,12 @@ describe('alertgroupColumns', () => {
   });
 
   it('treats unusual keys as plain names', () => {
-    assert.deepEqual(alertgroupColumns([{ 'with space': 1, 'dotted.key': 2, '': 3, 'ключ': 4, '42': 5 }]), ['42', 'with space', 'dotted.key', '', 'ключ']);
+    assert.deepEqual(alertgroupColumns([{ 'with space': 1, 'dotted.key': 2, '': 3, ключ: 4, '42': 5 }]), [
+      '42',
+      'with space',
+      'dotted.key',
+      '',
+      'ключ',
+    ]);
   });
 });

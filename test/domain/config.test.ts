@@ -20,7 +20,11 @@ function configFile(content: unknown): string {
 const load = (env: Record<string, string> = {}, file: unknown = {}) => loadConfig({ SCOT_CONFIG: configFile(file), ...env });
 
 const refuses = (env: Record<string, string>, file: unknown, pattern: RegExp) =>
-  assert.throws(() => load(env, file), (err: unknown) => err instanceof ConfigError && pattern.test(err.message), `${JSON.stringify({ env, file })}`);
+  assert.throws(
+    () => load(env, file),
+    (err: unknown) => err instanceof ConfigError && pattern.test(err.message),
+    `${JSON.stringify({ env, file })}`,
+  );
 
 describe('loadConfig', () => {
   it('has defaults for everything', () => {
@@ -40,22 +44,25 @@ describe('loadConfig', () => {
 
   it('reads the file', () => {
     const mmdb = configFile('stands for an MMDB file');
-    const config = load({}, {
-      data_dir: '/srv/scot',
-      database_url: 'postgres://scot@db/scot',
-      port: 9000,
-      host: '127.0.0.1',
-      admin_password: 'from-file',
-      default_groups: { read: ['ir', 'soc'], modify: ['ir'] },
-      admin_group: 'wheel',
-      session_hours: 12,
-      log_level: 'debug',
-      trust_proxy: true,
-      sqlite_sync: 'normal',
-      plugin_dir: dir,
-      enrichers: ['geoip', 'reverse-dns'],
-      geoip_db: mmdb,
-    });
+    const config = load(
+      {},
+      {
+        data_dir: '/srv/scot',
+        database_url: 'postgres://scot@db/scot',
+        port: 9000,
+        host: '127.0.0.1',
+        admin_password: 'from-file',
+        default_groups: { read: ['ir', 'soc'], modify: ['ir'] },
+        admin_group: 'wheel',
+        session_hours: 12,
+        log_level: 'debug',
+        trust_proxy: true,
+        sqlite_sync: 'normal',
+        plugin_dir: dir,
+        enrichers: ['geoip', 'reverse-dns'],
+        geoip_db: mmdb,
+      },
+    );
     assert.deepEqual(config, {
       dataDir: '/srv/scot',
       databaseUrl: 'postgres://scot@db/scot',
@@ -75,8 +82,17 @@ describe('loadConfig', () => {
   });
 
   it('lets the environment win over the file', () => {
-    const file = { port: 9000, host: '127.0.0.1', data_dir: '/from/file', default_groups: { read: ['a'], modify: ['a'] }, trust_proxy: true };
-    const config = load({ SCOT_PORT: '9100', SCOT_DATA_DIR: '/from/env', SCOT_DEFAULT_GROUPS: 'ir, soc ,', SCOT_TRUST_PROXY: 'false' }, file);
+    const file = {
+      port: 9000,
+      host: '127.0.0.1',
+      data_dir: '/from/file',
+      default_groups: { read: ['a'], modify: ['a'] },
+      trust_proxy: true,
+    };
+    const config = load(
+      { SCOT_PORT: '9100', SCOT_DATA_DIR: '/from/env', SCOT_DEFAULT_GROUPS: 'ir, soc ,', SCOT_TRUST_PROXY: 'false' },
+      file,
+    );
     assert.equal(config.port, 9100);
     assert.equal(config.dataDir, '/from/env');
     assert.equal(config.databaseUrl, path.join('/from/env', 'scot.sqlite'), 'the database follows the data folder');
@@ -86,7 +102,10 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty environment variable as unset, not as a reason to drop the file value', () => {
-    const config = load({ SCOT_PORT: '', SCOT_DATABASE_URL: '', SCOT_ADMIN_PASSWORD: '' }, { port: 9000, database_url: 'postgres://db/scot', admin_password: 'secret' });
+    const config = load(
+      { SCOT_PORT: '', SCOT_DATABASE_URL: '', SCOT_ADMIN_PASSWORD: '' },
+      { port: 9000, database_url: 'postgres://db/scot', admin_password: 'secret' },
+    );
     assert.equal(config.port, 9000);
     assert.equal(config.databaseUrl, 'postgres://db/scot');
     assert.equal(config.adminPassword, 'secret');
@@ -114,7 +133,11 @@ describe('loadConfig', () => {
   });
 
   it('refuses typos with one line naming the setting and what it accepts', () => {
-    refuses({ SCOT_LOG_LEVEL: 'verbose' }, {}, /^log_level \(SCOT_LOG_LEVEL\) must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"$/);
+    refuses(
+      { SCOT_LOG_LEVEL: 'verbose' },
+      {},
+      /^log_level \(SCOT_LOG_LEVEL\) must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"$/,
+    );
     refuses({}, { log_level: 'INFO' }, /^log_level/);
     refuses({ SCOT_SQLITE_SYNC: 'off' }, {}, /^sqlite_sync \(SCOT_SQLITE_SYNC\) must be one of full, normal, got "off"$/);
     for (const empty of ['', ' ', ',', ' , ']) {
@@ -123,7 +146,11 @@ describe('loadConfig', () => {
     refuses({}, { default_groups: '' }, /^default_groups .* names no group/);
     refuses({}, { default_groups: { read: [], modify: ['ir'] } }, /^default_groups .* names no group/);
     for (const env of [{ SCOT_LOG_LEVEL: 'verbose' }, { SCOT_DEFAULT_GROUPS: '' }] as Record<string, string>[]) {
-      assert.throws(() => load(env), (err: Error) => !err.message.includes('\n'), 'one line');
+      assert.throws(
+        () => load(env),
+        (err: Error) => !err.message.includes('\n'),
+        'one line',
+      );
     }
   });
 

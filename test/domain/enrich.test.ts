@@ -24,7 +24,10 @@ function pluginFolder(files: Record<string, string>): string {
 }
 
 const refuses = (env: Record<string, string>, pattern: RegExp) =>
-  assert.throws(() => load(env), (err: unknown) => err instanceof ConfigError && pattern.test(err.message) && !err.message.includes('\n'));
+  assert.throws(
+    () => load(env),
+    (err: unknown) => err instanceof ConfigError && pattern.test(err.message) && !err.message.includes('\n'),
+  );
 
 describe('enrichment settings', () => {
   it('run geoip alone by default, with no plugin folder and the shipped database', () => {
@@ -46,31 +49,52 @@ describe('enrichment settings', () => {
 
 describe('listed enrichers', () => {
   it('come from the built-ins and the plugin folder, in the order listed', async () => {
-    const folder = pluginFolder({ 'whois.js': `export default { name: 'whois', types: ['domain'], async enrich() { return {}; } };`, 'notes.txt': 'not a module' });
-    const names = (await listedEnrichers(load({ SCOT_PLUGIN_DIR: folder, SCOT_ENRICHERS: 'whois,reverse-dns,geoip' }))).map((e) => e.name);
+    const folder = pluginFolder({
+      'whois.js': `export default { name: 'whois', types: ['domain'], async enrich() { return {}; } };`,
+      'notes.txt': 'not a module',
+    });
+    const names = (await listedEnrichers(load({ SCOT_PLUGIN_DIR: folder, SCOT_ENRICHERS: 'whois,reverse-dns,geoip' }))).map(
+      (e) => e.name,
+    );
     assert.deepEqual(names, ['whois', 'reverse-dns', 'geoip']);
   });
 
   it('refuse a listed name that nothing provides, naming the ones there are', async () => {
-    await assert.rejects(listedEnrichers(load({ SCOT_ENRICHERS: 'geoip,whois' })), (err: Error) =>
-      err instanceof ConfigError && err.message === 'enrichers (SCOT_ENRICHERS) names "whois", which is neither built in nor a plugin; known: geoip, reverse-dns');
+    await assert.rejects(
+      listedEnrichers(load({ SCOT_ENRICHERS: 'geoip,whois' })),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        err.message ===
+          'enrichers (SCOT_ENRICHERS) names "whois", which is neither built in nor a plugin; known: geoip, reverse-dns',
+    );
   });
 
   it('refuse a plugin that exports no enricher, naming its file and what is wrong', async () => {
     const folder = pluginFolder({ 'broken.js': `export default { name: 'broken', types: [] , enrich() {} };` });
-    await assert.rejects(listedEnrichers(load({ SCOT_PLUGIN_DIR: folder })), (err: Error) =>
-      err.message === `plugin ${path.join(folder, 'broken.js')} does not export an enricher: "types" must list the entity types it enriches`);
+    await assert.rejects(
+      listedEnrichers(load({ SCOT_PLUGIN_DIR: folder })),
+      (err: Error) =>
+        err.message ===
+        `plugin ${path.join(folder, 'broken.js')} does not export an enricher: "types" must list the entity types it enriches`,
+    );
   });
 
   it('refuse a plugin named like a built-in', async () => {
-    const folder = pluginFolder({ 'geo.js': `export default { name: 'geoip', types: ['ipaddr'], async enrich() { return {}; } };` });
+    const folder = pluginFolder({
+      'geo.js': `export default { name: 'geoip', types: ['ipaddr'], async enrich() { return {}; } };`,
+    });
     await assert.rejects(listedEnrichers(load({ SCOT_PLUGIN_DIR: folder })), /two enrichers are named "geoip"/);
   });
 });
 
 describe('geoip', () => {
   it('reads country, city and ASN from a MaxMind record, and the flat ip-location-db layout', () => {
-    const maxmind = { country: { iso_code: 'GB' }, city: { names: { en: 'London' } }, autonomous_system_number: 20712, autonomous_system_organization: 'Andrews & Arnold Ltd' };
+    const maxmind = {
+      country: { iso_code: 'GB' },
+      city: { names: { en: 'London' } },
+      autonomous_system_number: 20712,
+      autonomous_system_organization: 'Andrews & Arnold Ltd',
+    };
     assert.deepEqual(geoipOf(maxmind), { country: 'GB', city: 'London', asn: 20712, as_org: 'Andrews & Arnold Ltd' });
     assert.deepEqual(geoipOf({ country_code: 'SE', city: 'Stockholm' }), { country: 'SE', city: 'Stockholm' });
     assert.deepEqual(geoipOf({ registered_country: { iso_code: 'US' } }), { country: 'US' });
@@ -88,7 +112,11 @@ describe('geoip', () => {
     const notMmdb = path.join(dir, 'not.mmdb');
     fs.writeFileSync(notMmdb, 'this is not a MaxMind database');
     const [geoip] = await listedEnrichers(load({ SCOT_GEOIP_DB: notMmdb }));
-    await assert.rejects(geoip.enrich({ id: 1, type: 'ipaddr', value: '81.2.69.142' }, { signal: new AbortController().signal }), Error, 'the shipped database would have answered GB');
+    await assert.rejects(
+      geoip.enrich({ id: 1, type: 'ipaddr', value: '81.2.69.142' }, { signal: new AbortController().signal }),
+      Error,
+      'the shipped database would have answered GB',
+    );
   });
 });
 

@@ -34,18 +34,31 @@ describe('parseListQuery', () => {
       { column: 'created', kind: 'time', values: ['100', '200'] },
       { column: 'owner', kind: 'exact', values: ['a', 'b'] },
     ]);
-    assert.deepEqual(parseListQuery('event', { subject: 'a%b' }).filters, [{ column: 'subject', kind: 'contains', values: ['a%b'] }]);
-    assert.deepEqual(parseListQuery('event', { created: ',200' }).filters, [{ column: 'created', kind: 'time', values: ['', '200'] }]);
+    assert.deepEqual(parseListQuery('event', { subject: 'a%b' }).filters, [
+      { column: 'subject', kind: 'contains', values: ['a%b'] },
+    ]);
+    assert.deepEqual(parseListQuery('event', { created: ',200' }).filters, [
+      { column: 'created', kind: 'time', values: ['', '200'] },
+    ]);
   });
 
   it('reads tag and source filters in every form, each name required, !name excluded', () => {
     const has = (kind: string, name: string) => ({ kind, name, present: true });
     assert.deepEqual(parseListQuery('event', { tag: 'a, b', source: '["x","y"]' }).labels, [
-      has('tag', 'a'), has('tag', 'b'), has('source', 'x'), has('source', 'y'),
+      has('tag', 'a'),
+      has('tag', 'b'),
+      has('source', 'x'),
+      has('source', 'y'),
     ]);
-    assert.deepEqual(parseListQuery('incident', { tag: ['a', 'b,c'] }).labels, [has('tag', 'a'), has('tag', 'b'), has('tag', 'c')]);
+    assert.deepEqual(parseListQuery('incident', { tag: ['a', 'b,c'] }).labels, [
+      has('tag', 'a'),
+      has('tag', 'b'),
+      has('tag', 'c'),
+    ]);
     assert.deepEqual(parseListQuery('alert', { tag: 'a,!b', source: '!x' }).labels, [
-      has('tag', 'a'), { kind: 'tag', name: 'b', present: false }, { kind: 'source', name: 'x', present: false },
+      has('tag', 'a'),
+      { kind: 'tag', name: 'b', present: false },
+      { kind: 'source', name: 'x', present: false },
     ]);
   });
 
@@ -54,14 +67,19 @@ describe('parseListQuery', () => {
       { column: 'created', desc: true },
       { column: 'id', desc: true },
     ]);
-    assert.deepEqual(parseListQuery('alert', { id: ['1', '2'], withsubject: '1' }).filters, [{ column: 'id', kind: 'int', values: ['1', '2'] }]);
+    assert.deepEqual(parseListQuery('alert', { id: ['1', '2'], withsubject: '1' }).filters, [
+      { column: 'id', kind: 'int', values: ['1', '2'] },
+    ]);
     assert.deepEqual(parseListQuery('event', { id: '[3,4]' }).filters, [{ column: 'id', kind: 'int', values: ['3', '4'] }]);
     assert.deepEqual(parseListQuery('event', { columns: ['subject', 'status'] }).columns, ['subject', 'status']);
     assert.deepEqual(parseListQuery('event', { columns: '["subject","views"]' }).columns, ['subject', 'views']);
     assert.equal(parseListQuery('event', { limit: '0' }).limit, MAX_LIMIT);
     for (const type of ['alertgroup', 'event', 'incident'] as const) {
       const q = parseListQuery(type, { views: '3', sort: '-views' });
-      assert.deepEqual([q.filters, q.sort], [[{ column: 'view_count', kind: 'int', values: ['3'] }], [{ column: 'view_count', desc: true }]]);
+      assert.deepEqual(
+        [q.filters, q.sort],
+        [[{ column: 'view_count', kind: 'int', values: ['3'] }], [{ column: 'view_count', desc: true }]],
+      );
     }
   });
 

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sanitizeEntryHtml } from '../../src/domain/sanitize.js';
 
-const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const PIXEL =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 describe('sanitizeEntryHtml keeps what analysts write', () => {
   it('keeps formatting', () => {
-    const html = '<p><b>bold</b> <i>it</i> <u>u</u> <s>s</s> <del>d</del> <ins>i</ins> x<sub>2</sub> y<sup>3</sup></p><h2>Title</h2><ul><li>one</li></ul><ol><li>two</li></ol><blockquote>q</blockquote><br />';
+    const html =
+      '<p><b>bold</b> <i>it</i> <u>u</u> <s>s</s> <del>d</del> <ins>i</ins> x<sub>2</sub> y<sup>3</sup></p><h2>Title</h2><ul><li>one</li></ul><ol><li>two</li></ol><blockquote>q</blockquote><br />';
     assert.equal(sanitizeEntryHtml(html), html);
   });
 
@@ -21,7 +23,10 @@ describe('sanitizeEntryHtml keeps what analysts write', () => {
       '<tbody><tr><td rowspan="2">10.0.0.1</td><td>web</td></tr><tr><td>db</td></tr></tbody></table>';
     assert.equal(sanitizeEntryHtml(html), html);
     // Column groups survive (sanitize-html writes the void <col> with an end tag, which browsers ignore).
-    assert.match(sanitizeEntryHtml('<table><colgroup><col /></colgroup><tr><td>x</td></tr></table>'), /^<table><colgroup><col>(<\/col>)?<\/colgroup><tr><td>x<\/td><\/tr><\/table>$/);
+    assert.match(
+      sanitizeEntryHtml('<table><colgroup><col /></colgroup><tr><td>x</td></tr></table>'),
+      /^<table><colgroup><col>(<\/col>)?<\/colgroup><tr><td>x<\/td><\/tr><\/table>$/,
+    );
   });
 
   it('keeps pasted images as data: URLs and linked images', () => {
@@ -40,7 +45,8 @@ describe('sanitizeEntryHtml keeps what analysts write', () => {
   });
 
   it('keeps flair markup and classes', () => {
-    const html = '<span class="entity ipaddr" data-entity-id="7" data-entity-type="ipaddr" data-entity-value="10.0.0.1">10.0.0.1</span>';
+    const html =
+      '<span class="entity ipaddr" data-entity-id="7" data-entity-type="ipaddr" data-entity-value="10.0.0.1">10.0.0.1</span>';
     assert.equal(sanitizeEntryHtml(html), html);
   });
 
@@ -57,13 +63,23 @@ describe('sanitizeEntryHtml removes what could run', () => {
   });
 
   it('removes event handlers', () => {
-    assert.equal(sanitizeEntryHtml('<img src="https://x.example/a.png" onerror="alert(1)" />'), '<img src="https://x.example/a.png" />');
+    assert.equal(
+      sanitizeEntryHtml('<img src="https://x.example/a.png" onerror="alert(1)" />'),
+      '<img src="https://x.example/a.png" />',
+    );
     assert.equal(sanitizeEntryHtml('<p onclick="steal()" onmouseover="x()">t</p>'), '<p>t</p>');
     assert.equal(sanitizeEntryHtml('<b OnLoad="x()">t</b>'), '<b>t</b>');
   });
 
   it('removes javascript: and other unsafe URLs', () => {
-    for (const href of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', ' javascript:alert(1)', 'java&#x09;script:alert(1)', 'vbscript:msgbox(1)', 'data:text/html,<script>alert(1)</script>']) {
+    for (const href of [
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(1)',
+      ' javascript:alert(1)',
+      'java&#x09;script:alert(1)',
+      'vbscript:msgbox(1)',
+      'data:text/html,<script>alert(1)</script>',
+    ]) {
       const out = sanitizeEntryHtml(`<a href="${href}">x</a>`);
       assert.doesNotMatch(out, /href/i, href);
       assert.match(out, />x<\/a>$/, href);

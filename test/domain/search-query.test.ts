@@ -17,10 +17,18 @@ const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 1000;
 describe('parseSearchQuery', () => {
   const cases: [string, string, Partial<SearchQuery>][] = [
     ['words, lower case', 'Phishing Wave', { match: [word('phishing'), word('wave')] }],
-    ['a phrase', '"Quick brown fox"', { match: [{ tokens: ['quick', 'brown', 'fox'], prefix: false, subject: false, raw: ['quick', 'brown', 'fox'] }] }],
+    [
+      'a phrase',
+      '"Quick brown fox"',
+      { match: [{ tokens: ['quick', 'brown', 'fox'], prefix: false, subject: false, raw: ['quick', 'brown', 'fox'] }] },
+    ],
     ['a prefix', 'ransom*', { match: [word('ransom', { prefix: true })] }],
     ['an exclusion', 'phishing -spam', { match: [word('phishing')], exclude: [word('spam')] }],
-    ['an excluded phrase', 'a -"b c"', { match: [word('a')], exclude: [{ tokens: ['b', 'c'], prefix: false, subject: false, raw: ['b', 'c'] }] }],
+    [
+      'an excluded phrase',
+      'a -"b c"',
+      { match: [word('a')], exclude: [{ tokens: ['b', 'c'], prefix: false, subject: false, raw: ['b', 'c'] }] },
+    ],
     ['an IP as one term', '10.1.2.3', { match: [word('10.1.2.3')] }],
     ['a domain as typed', 'Evil.Example.com', { match: [word('evil.example.com')] }],
     ['a defanged domain refanged', 'evil[.]example[.]com', { match: [word('evil.example.com')] }],
@@ -28,13 +36,25 @@ describe('parseSearchQuery', () => {
     ['an e-mail address', 'bob[at]example.com', { match: [word('bob@example.com')] }],
     ['a term prefix', '10.1.*', { match: [word('10.1', { prefix: true })] }],
     ['a field unknown to search is text', 'http://x.org', { match: [word('http://x.org')] }],
-    ['fields', 'type:alert tag:phishing status:open owner:bob x', {
-      match: [word('x')], types: ['alert'], tags: ['phishing'], statuses: ['open'], owners: ['bob'],
-    }],
+    [
+      'fields',
+      'type:alert tag:phishing status:open owner:bob x',
+      {
+        match: [word('x')],
+        types: ['alert'],
+        tags: ['phishing'],
+        statuses: ['open'],
+        owners: ['bob'],
+      },
+    ],
     ['a field alone', 'tag:phishing', { tags: ['phishing'] }],
     ['a field twice is either value', 'type:event type:incident', { types: ['event', 'incident'] }],
     ['a subject word', 'subject:Wave', { match: [word('wave', { subject: true })] }],
-    ['a date range, both days included', 'created:2026-01-01..2026-02-01', { created: { from: day('2026-01-01'), until: day('2026-02-02') } }],
+    [
+      'a date range, both days included',
+      'created:2026-01-01..2026-02-01',
+      { created: { from: day('2026-01-01'), until: day('2026-02-02') } },
+    ],
     ['a range open at the end', 'created:2026-01-01..', { created: { from: day('2026-01-01'), until: undefined } }],
     ['a range open at the start', 'created:..2026-01-01', { created: { from: undefined, until: day('2026-01-02') } }],
     ['one day', 'created:2026-03-04', { created: { from: day('2026-03-04'), until: day('2026-03-05') } }],
@@ -70,7 +90,8 @@ describe('parseSearchQuery', () => {
     it(`refuses ${what} with a 400 on the query field`, () => {
       assert.throws(
         () => parseSearchQuery(q, 'qstring'),
-        (err: unknown) => err instanceof AppError && err.statusCode === 400 && err.field === 'qstring' && message.test(err.message),
+        (err: unknown) =>
+          err instanceof AppError && err.statusCode === 400 && err.field === 'qstring' && message.test(err.message),
       );
     });
   }

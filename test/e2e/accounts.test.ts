@@ -53,8 +53,15 @@ for (const backend of await backends()) {
         const again = expectStatus(await blue.post('/alertgroup', postBody(message)), 200);
         assert.deepEqual([again.id, again.alerts, again.duplicate], [first.id, first.alerts, true]);
         assert.equal(expectStatus(await green.post('/alertgroup', postBody(message)), 200).id, other.id);
-        assert.equal(expectStatus(await scot().admin.post('/alertgroup', postBody(message)), 200).id, first.id, 'an admin reads both; the oldest answers');
-        const stored = expectStatus(await scot().admin.get(`/alertgroup?message_id=${encodeURIComponent(message.message_id)}`), 200);
+        assert.equal(
+          expectStatus(await scot().admin.post('/alertgroup', postBody(message)), 200).id,
+          first.id,
+          'an admin reads both; the oldest answers',
+        );
+        const stored = expectStatus(
+          await scot().admin.get(`/alertgroup?message_id=${encodeURIComponent(message.message_id)}`),
+          200,
+        );
         assert.deepEqual(stored.records.map((r: { id: number }) => r.id).sort(), [first.id, other.id].sort());
       });
     });
@@ -63,7 +70,11 @@ for (const backend of await backends()) {
       it('list and count only what the caller can read', async () => {
         const red = await scot().user('red-reader', ['red']);
         const amber = await scot().user('amber-reader', ['amber']);
-        await postAlertgroup(scot().admin, { groups: { read: ['amber'], modify: ['amber'] }, tag: ['amber-secret', 'both'], source: ['amber-feed'] });
+        await postAlertgroup(scot().admin, {
+          groups: { read: ['amber'], modify: ['amber'] },
+          tag: ['amber-secret', 'both'],
+          source: ['amber-feed'],
+        });
         await postAlertgroup(scot().admin, { groups: { read: ['amber'], modify: ['amber'] }, tag: ['both'] });
         await postAlertgroup(scot().admin, { groups: { read: ['red'], modify: ['red'] }, tag: ['both'] });
         const unused = expectStatus(await red.post('/tag', { name: 'not-used-yet' }), 201);
@@ -96,7 +107,10 @@ for (const backend of await backends()) {
         const session = await scot().login('scripter', 'scripter-password');
         const made = expectStatus(await session.post('/apikey', { name: 'from a session' }), 201);
         assert.equal(made.username, 'scripter');
-        assert.equal(expectStatus(await scot().admin.post('/apikey', { user: 'scripter', name: 'by admin' }), 201).username, 'scripter');
+        assert.equal(
+          expectStatus(await scot().admin.post('/apikey', { user: 'scripter', name: 'by admin' }), 201).username,
+          'scripter',
+        );
         const names = expectStatus(await session.get('/apikey'), 200).records.map((k: { name: string }) => k.name);
         assert.deepEqual(names.sort(), ['by admin', 'from a session', 'test']);
       });
@@ -110,7 +124,10 @@ for (const backend of await backends()) {
         const still = expectStatus(await scot().admin.get(`/user/${me.id}`), 200);
         assert.deepEqual([still.disabled, still.groups], [false, ['admin', 'ir']]);
 
-        const deputy = expectStatus(await scot().admin.post('/user', { username: 'deputy', password: 'deputy-password', groups: ['admin'] }), 201);
+        const deputy = expectStatus(
+          await scot().admin.post('/user', { username: 'deputy', password: 'deputy-password', groups: ['admin'] }),
+          201,
+        );
         expectStatus(await scot().admin.put(`/user/${me.id}`, { groups: ['ir'] }), 200);
         const asDeputy = await scot().login('deputy', 'deputy-password');
         expectError(await asDeputy.put(`/user/${deputy.id}`, { disabled: true }), 409, 'disabled');
@@ -121,7 +138,10 @@ for (const backend of await backends()) {
 
     describe('the change log', () => {
       it('records users, groups, tags, sources and API keys without passwords, hashes or keys', async () => {
-        const user = expectStatus(await scot().admin.post('/user', { username: 'logged', password: 'logged-password-1', groups: ['new-team'] }), 201);
+        const user = expectStatus(
+          await scot().admin.post('/user', { username: 'logged', password: 'logged-password-1', groups: ['new-team'] }),
+          201,
+        );
         expectStatus(await scot().admin.put(`/user/${user.id}`, { password: 'logged-password-2', fullname: 'Logged User' }), 200);
         const group = expectStatus(await scot().admin.post('/group', { name: 'logged-group', description: 'first' }), 201);
         expectStatus(await scot().admin.put(`/group/${group.id}`, { description: 'second' }), 200);
@@ -137,14 +157,26 @@ for (const backend of await backends()) {
 
         const { app } = scot();
         const named = (await changesOfType(app, 'tag')).filter((c) => c.diff.name === 'named-on-post');
-        assert.deepEqual(named.map((c) => [c.who, c.action]), [['admin', 'create']], 'a tag made by naming it on an object is recorded once');
-        assert.equal((await changesOfType(app, 'source')).filter((c) => c.diff.name === 'new-feed' && c.action === 'create').length, 1);
+        assert.deepEqual(
+          named.map((c) => [c.who, c.action]),
+          [['admin', 'create']],
+          'a tag made by naming it on an object is recorded once',
+        );
+        assert.equal(
+          (await changesOfType(app, 'source')).filter((c) => c.diff.name === 'new-feed' && c.action === 'create').length,
+          1,
+        );
         const newTeam = (await changesOfType(app, 'group')).find((c) => c.diff.name === 'new-team')!;
         assert.deepEqual([newTeam.who, newTeam.action], ['admin', 'create'], 'a group made by naming it is recorded');
         assert.deepEqual(
           (await changesOfType(app, 'user')).filter((c) => c.id === user.id),
           [
-            { who: 'admin', id: user.id, action: 'create', diff: { username: 'logged', fullname: 'logged', groups: ['new-team'], has_password: true } },
+            {
+              who: 'admin',
+              id: user.id,
+              action: 'create',
+              diff: { username: 'logged', fullname: 'logged', groups: ['new-team'], has_password: true },
+            },
             { who: 'admin', id: user.id, action: 'update', diff: { fullname: ['logged', 'Logged User'], password: 'changed' } },
           ],
         );
@@ -164,15 +196,26 @@ for (const backend of await backends()) {
             ['delete', { name: 'logged-tag-2', count: 0 }],
           ],
         );
-        assert.deepEqual((await changesOfType(app, 'source')).filter((c) => c.id === source.id).map((c) => [c.action, c.diff]), [
-          ['create', { name: 'logged-source', description: 'a feed' }],
-        ]);
+        assert.deepEqual(
+          (await changesOfType(app, 'source')).filter((c) => c.id === source.id).map((c) => [c.action, c.diff]),
+          [['create', { name: 'logged-source', description: 'a feed' }]],
+        );
         const keyChanges = (await changesOfType(app, 'apikey')).filter((c) => c.id === key.id);
-        assert.deepEqual(keyChanges.map((c) => c.action), ['create', 'revoke']);
+        assert.deepEqual(
+          keyChanges.map((c) => c.action),
+          ['create', 'revoke'],
+        );
         assert.deepEqual(keyChanges[0].diff, { user: 'logged', name: 'logged-key' });
 
         const everything = JSON.stringify(await app.store.db.selectFrom('change').select('diff').execute());
-        for (const secret of ['logged-password-1', 'logged-password-2', 'scrypt$', key.key, key.key.slice(5, 20), ADMIN_PASSWORD]) {
+        for (const secret of [
+          'logged-password-1',
+          'logged-password-2',
+          'scrypt$',
+          key.key,
+          key.key.slice(5, 20),
+          ADMIN_PASSWORD,
+        ]) {
           assert.ok(!everything.includes(secret), `the change log holds a secret: ${secret.slice(0, 8)}…`);
         }
       });
@@ -182,7 +225,10 @@ for (const backend of await backends()) {
       it('does not stop health or sign-in, and is refused anywhere else', async () => {
         const stale = new Client(scot().base, { key: 'scot_revoked-or-never-valid' });
         assert.deepEqual(expectStatus(await stale.get('/health'), 200), { status: 'ok' });
-        assert.equal(expectStatus(await stale.post('/login', { username: 'admin', password: ADMIN_PASSWORD }), 200).username, 'admin');
+        assert.equal(
+          expectStatus(await stale.post('/login', { username: 'admin', password: ADMIN_PASSWORD }), 200).username,
+          'admin',
+        );
         expectError(await stale.get('/whoami'), 401);
       });
     });

@@ -69,8 +69,16 @@ describe('scot command line (SQLite)', { timeout: 180_000 }, () => {
     assert.match(adminKey, /^scot_[A-Za-z0-9_-]{20,}$/);
     const me = expectStatus(await new Client(base, { key: adminKey }).get('/whoami'), 200);
     assert.deepEqual([me.username, me.admin], ['admin', true]);
-    const listed = (await scotOk(env, ['apikey', 'list'])).trim().split('\n').map((line) => line.split('\t'));
-    assert.ok(listed.some(([, user, name, prefix, state]) => user === 'admin' && name === 'x' && adminKey.startsWith(prefix.replace('…', '')) && state === 'active'));
+    const listed = (await scotOk(env, ['apikey', 'list']))
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
+    assert.ok(
+      listed.some(
+        ([, user, name, prefix, state]) =>
+          user === 'admin' && name === 'x' && adminKey.startsWith(prefix.replace('…', '')) && state === 'active',
+      ),
+    );
   });
 
   it('user add reads the password from stdin; user list shows the user', async () => {
@@ -80,9 +88,14 @@ describe('scot command line (SQLite)', { timeout: 180_000 }, () => {
     expectStatus(session, 200);
     assert.deepEqual(session.body.groups, ['ir']);
 
-    const users = (await scotOk(env, ['user', 'list'])).trim().split('\n').map((line) => line.split('\t'));
+    const users = (await scotOk(env, ['user', 'list']))
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
     assert.deepEqual(users.find(([name]) => name === 'bob')?.slice(0, 3), ['bob', 'active', 'ir']);
-    assert.ok(users.some(([name, state, groups]) => name === 'admin' && state === 'active' && groups.split(',').includes('admin')));
+    assert.ok(
+      users.some(([name, state, groups]) => name === 'admin' && state === 'active' && groups.split(',').includes('admin')),
+    );
     assert.match(await scotFails(env, ['user', 'add', 'bob', '--group', 'ir'], 'bob-password-1\n'), /already exists/);
   });
 
@@ -107,7 +120,10 @@ describe('scot command line (SQLite)', { timeout: 180_000 }, () => {
 
     assert.match(await scotOk(env, ['user', 'disable', 'bob']), /bob disabled/);
     expectError(await signIn(base, 'bob', 'bob-password-2'), 401);
-    const keys = (await scotOk(env, ['apikey', 'list'])).trim().split('\n').map((line) => line.split('\t'));
+    const keys = (await scotOk(env, ['apikey', 'list']))
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
     const id = keys.find(([, user, name]) => user === 'admin' && name === 'x')![0];
     assert.match(await scotOk(env, ['apikey', 'revoke', id]), new RegExp(`API key ${id} revoked`));
 
@@ -115,7 +131,10 @@ describe('scot command line (SQLite)', { timeout: 180_000 }, () => {
       refusedWithin(() => asBob.get('/whoami'), CREDENTIAL_CACHE_MS + 2_000),
       refusedWithin(() => asAdmin.get('/whoami'), CREDENTIAL_CACHE_MS + 2_000),
     ]);
-    const users = (await scotOk(env, ['user', 'list'])).trim().split('\n').map((line) => line.split('\t'));
+    const users = (await scotOk(env, ['user', 'list']))
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
     assert.equal(users.find(([name]) => name === 'bob')?.[1], 'disabled');
     assert.match(await scotFails(env, ['apikey', 'revoke', id]), /already revoked/);
   });
@@ -136,7 +155,9 @@ describe('scot command line (SQLite)', { timeout: 180_000 }, () => {
     ];
     // Independent of one another: run side by side.
     const messages = await Promise.all(cases.map(([args, , stdin]) => scotFails(env, args, stdin)));
-    cases.forEach(([args, expected], i) => assert.match(messages[i], expected, `scot ${args.join(' ')}`));
+    cases.forEach(([args, expected], i) => {
+      assert.match(messages[i], expected, `scot ${args.join(' ')}`);
+    });
   });
 
   it('stops on SIGTERM, and a restart keeps the data without a new password', async () => {
@@ -180,7 +201,10 @@ describe('scot command line: accounts made before the first start (SQLite)', { t
   });
 
   it('user add --admin makes an admin', async () => {
-    assert.match(await scotOk(env, ['user', 'add', 'carol', '--admin', '--group', 'ir'], 'carol-password-1\n'), /in groups: admin, ir/);
+    assert.match(
+      await scotOk(env, ['user', 'add', 'carol', '--admin', '--group', 'ir'], 'carol-password-1\n'),
+      /in groups: admin, ir/,
+    );
     assert.deepEqual(expectStatus(await signIn(base, 'carol', 'carol-password-1'), 200).groups, ['admin', 'ir']);
   });
 

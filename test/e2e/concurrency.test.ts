@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { alertgroupStatus } from '../../src/domain/status.js';
 import { backends } from '../helpers/backend.js';
-import { expectError, expectStatus, historyOf, postAlertgroup, postEntry, postEvent, serverFor, storedForm } from '../helpers/e2e.js';
+import {
+  expectError,
+  expectStatus,
+  historyOf,
+  postAlertgroup,
+  postEntry,
+  postEvent,
+  serverFor,
+  storedForm,
+} from '../helpers/e2e.js';
 import type { Client, Reply } from '../helpers/server.js';
 
 /** How many requests each race sends at once: more than PostgreSQL's pool of 10, so some wait for a connection too. */
@@ -45,7 +54,9 @@ for (const backend of await backends()) {
     it('of parallel saves with the same rev exactly one wins and the others are refused as stale', async () => {
       const event = await storedForm(scot().admin, 'event', (await postEvent(scot().admin)).id);
       const replies = await Promise.all(
-        Array.from({ length: RACERS }, (_, i) => scot().admin.put(`/event/${event.id}`, { rev: event.rev, subject: `edit ${i}` })),
+        Array.from({ length: RACERS }, (_, i) =>
+          scot().admin.put(`/event/${event.id}`, { rev: event.rev, subject: `edit ${i}` }),
+        ),
       );
       assert.deepEqual(statusesOf(replies), [200, ...Array(RACERS - 1).fill(409)]);
       for (const stale of replies.filter((r) => r.status === 409)) expectError(stale, 409, 'rev');
@@ -53,7 +64,10 @@ for (const backend of await backends()) {
       const stored = await storedForm(scot().admin, 'event', event.id);
       assert.equal(stored.subject, `edit ${winner}`);
       assert.equal(stored.rev, event.rev + 1);
-      assert.deepEqual((await historyOf(scot().admin, 'event', event.id)).map((c) => c.action), ['create', 'update']);
+      assert.deepEqual(
+        (await historyOf(scot().admin, 'event', event.id)).map((c) => c.action),
+        ['create', 'update'],
+      );
     });
 
     it('parallel closes of every alert leave the alertgroup closed, its counters equal to a recount', async () => {
@@ -64,21 +78,29 @@ for (const backend of await backends()) {
       assert.deepEqual(shown, recount);
       assert.deepEqual(shown, { status: 'closed', alert_count: RACERS, open_count: 0, closed_count: RACERS, promoted_count: 0 });
       const statusChanges = (await historyOf(scot().admin, 'alertgroup', group.id)).filter((c) => c.diff.status);
-      assert.deepEqual(statusChanges.map((c) => c.diff.status), [['open', 'closed']]);
+      assert.deepEqual(
+        statusChanges.map((c) => c.diff.status),
+        [['open', 'closed']],
+      );
     });
 
     it('parallel promotions of one alert to a new event create exactly one event', async () => {
       const group = await postAlertgroup(scot().admin);
       const [alertId] = group.alerts;
       const before = await eventTotal(scot().admin);
-      const replies = await Promise.all(Array.from({ length: RACERS }, () => scot().admin.put(`/alert/${alertId}`, { promote: 'new' })));
+      const replies = await Promise.all(
+        Array.from({ length: RACERS }, () => scot().admin.put(`/alert/${alertId}`, { promote: 'new' })),
+      );
       assert.deepEqual(statusesOf(replies), [200, ...Array(RACERS - 1).fill(409)]);
       for (const loser of replies.filter((r) => r.status === 409)) expectError(loser, 409, 'promote');
       assert.equal(await eventTotal(scot().admin), before + 1);
       const alert = await storedForm(scot().admin, 'alert', alertId);
       assert.equal(alert.status, 'promoted');
       assert.deepEqual((await storedForm(scot().admin, 'event', alert.promotion_id)).promoted_from, [alertId]);
-      assert.deepEqual((await historyOf(scot().admin, 'alert', alertId)).map((c) => c.action), ['create', 'promote']);
+      assert.deepEqual(
+        (await historyOf(scot().admin, 'alert', alertId)).map((c) => c.action),
+        ['create', 'promote'],
+      );
     });
 
     it('parallel promotions of overlapping alerts into new events link each alert to exactly one event', async () => {
@@ -90,8 +112,12 @@ for (const backend of await backends()) {
       const created = replies.filter((r) => r.status === 201).map((r) => r.body.id as number);
       for (const loser of replies.filter((r) => r.status !== 201)) expectError(loser, 409, 'promote');
       assert.equal(await eventTotal(scot().admin), before + created.length);
-      const promotedFrom = (await Promise.all(created.map((id) => storedForm(scot().admin, 'event', id)))).flatMap((e) => e.promoted_from);
-      const promoted = (await Promise.all(group.alerts.map((id) => storedForm(scot().admin, 'alert', id)))).filter((a) => a.status === 'promoted');
+      const promotedFrom = (await Promise.all(created.map((id) => storedForm(scot().admin, 'event', id)))).flatMap(
+        (e) => e.promoted_from,
+      );
+      const promoted = (await Promise.all(group.alerts.map((id) => storedForm(scot().admin, 'alert', id)))).filter(
+        (a) => a.status === 'promoted',
+      );
       assert.deepEqual([...promotedFrom].sort(), promoted.map((a) => a.id).sort(), 'each promoted alert is in exactly one event');
       assert.equal(promotedFrom.length, created.length * 2);
       const { shown, recount } = await countersAndRecount(scot().admin, group.id);
@@ -110,19 +136,30 @@ for (const backend of await backends()) {
       assert.deepEqual(statusesOf(replies), Array(RACERS).fill(200));
       const { shown, recount } = await countersAndRecount(scot().admin, group.id);
       assert.deepEqual(shown, recount);
-      assert.deepEqual(shown, { status: 'promoted', alert_count: RACERS * 3 / 4, open_count: 0, closed_count: RACERS / 2, promoted_count: RACERS / 4 });
+      assert.deepEqual(shown, {
+        status: 'promoted',
+        alert_count: (RACERS * 3) / 4,
+        open_count: 0,
+        closed_count: RACERS / 2,
+        promoted_count: RACERS / 4,
+      });
     });
 
     it('parallel promotions into one existing event and deletes keep the alertgroup counters equal to a recount', async () => {
       const group = await postAlertgroup(scot().admin, { data: rows(RACERS) });
       const target = await postEvent(scot().admin);
       const replies = await Promise.all(
-        group.alerts.map((id, i) => (i % 2 === 0 ? scot().admin.put(`/alert/${id}`, { promote: target.id }) : scot().admin.del(`/alert/${id}`))),
+        group.alerts.map((id, i) =>
+          i % 2 === 0 ? scot().admin.put(`/alert/${id}`, { promote: target.id }) : scot().admin.del(`/alert/${id}`),
+        ),
       );
       assert.deepEqual(statusesOf(replies), Array(RACERS).fill(200));
       const { shown, recount } = await countersAndRecount(scot().admin, group.id);
       assert.deepEqual(shown, recount);
-      assert.deepEqual((await storedForm(scot().admin, 'event', target.id)).promoted_from, group.alerts.filter((_, i) => i % 2 === 0));
+      assert.deepEqual(
+        (await storedForm(scot().admin, 'event', target.id)).promoted_from,
+        group.alerts.filter((_, i) => i % 2 === 0),
+      );
     });
 
     it('parallel work on an alertgroup, its alerts, their event and entries answers every request without a deadlock', async () => {
@@ -131,7 +168,9 @@ for (const backend of await backends()) {
       const note = await postEntry(scot().admin, 'alert', group.alerts[0]);
       const admin = scot().admin;
       const replies = await Promise.all([
-        ...group.alerts.map((id, i) => (i % 2 === 0 ? admin.put(`/alert/${id}`, { promote: event.id }) : admin.put(`/alert/${id}`, { status: 'closed' }))),
+        ...group.alerts.map((id, i) =>
+          i % 2 === 0 ? admin.put(`/alert/${id}`, { promote: event.id }) : admin.put(`/alert/${id}`, { status: 'closed' }),
+        ),
         admin.put(`/alertgroup/${group.id}`, { status: 'closed' }),
         admin.put(`/alertgroup/${group.id}`, { groups: { read: ['ir', 'soc'] }, tag: ['regrouped'] }),
         admin.put(`/event/${event.id}`, { promote: 'new' }),
@@ -168,7 +207,12 @@ for (const backend of await backends()) {
       const replies = await Promise.all([
         ...entries.map((e) => scot().admin.put(`/entry/${e.id}`, { class: 'summary' })),
         ...entries.map((_, i) =>
-          scot().admin.post('/entry', { target_type: 'event', target_id: event.id, body: `<p>summary ${i}</p>`, class: 'summary' }),
+          scot().admin.post('/entry', {
+            target_type: 'event',
+            target_id: event.id,
+            body: `<p>summary ${i}</p>`,
+            class: 'summary',
+          }),
         ),
       ]);
       assert.deepEqual(statusesOf(replies), [...Array(RACERS / 2).fill(200), ...Array(RACERS / 2).fill(201)]);

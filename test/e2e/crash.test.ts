@@ -14,7 +14,9 @@ import { testConfig } from '../helpers/store.js';
 
 /** Starts test/helpers/crash.ts in `mode`, waits until it is busy, and kills it with SIGKILL. */
 async function killWhenBusy(url: string, dataDir: string, mode: 'worker' | 'consumer'): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/crash.ts', url, dataDir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/crash.ts', url, dataDir, mode], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -56,25 +58,40 @@ for (const backend of await backends()) {
       const ran: JobRecord[] = [];
       const successor = new Worker(app, [{ kind: 'test.crash', handle: async (job) => void ran.push(job) }], { leaseSeconds: 1 });
       await eventually(async () => (await successor.drain()) > 0, 'the job running again');
-      const row = await app.store.db.selectFrom('job').select(['status', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await app.store.db
+        .selectFrom('job')
+        .select(['status', 'attempts'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       assert.deepEqual([ran.map((j) => [j.id, j.payload]), row.status, row.attempts], [[[id, { report: 'weekly' }]], 'done', 2]);
     });
 
     it('a consumer killed mid-batch resumes from its cursor: nothing missing, nothing twice', async () => {
-      await sql`create table derived (consumer text not null, seq bigint not null, primary key (consumer, seq))`.execute(store.db);
+      await sql`create table derived (consumer text not null, seq bigint not null, primary key (consumer, seq))`.execute(
+        store.db,
+      );
       const seqs = await appendChanges(
         store.db,
-        Array.from({ length: 25 }, (_, i) => ({ at: app.now(), who: 'alice', type: 'event', target_id: i + 1, action: 'update', diff: {} })),
+        Array.from({ length: 25 }, (_, i) => ({
+          at: app.now(),
+          who: 'alice',
+          type: 'event',
+          target_id: i + 1,
+          action: 'update',
+          diff: {},
+        })),
       );
       await killWhenBusy(database.url, database.dataDir, 'consumer');
-      const derived = async () => (await sql<{ seq: number }>`select seq from derived order by seq`.execute(store.db)).rows.map((r) => Number(r.seq));
+      const derived = async () =>
+        (await sql<{ seq: number }>`select seq from derived order by seq`.execute(store.db)).rows.map((r) => Number(r.seq));
       assert.deepEqual(await derived(), [], 'the killed batch left nothing');
 
       const reader = new CursorReader(app, {
         name: 'crash',
         batchSize: 10,
         async handle(unit, batch) {
-          for (const change of batch) await sql`insert into derived (consumer, seq) values ('crash', ${change.seq})`.execute(unit.db);
+          for (const change of batch)
+            await sql`insert into derived (consumer, seq) values ('crash', ${change.seq})`.execute(unit.db);
         },
       });
       await eventually(async () => (await reader.step()) !== undefined, "the dead process's lease expiring");

@@ -52,7 +52,11 @@ for (const backend of await backends()) {
         actions = await actionsOn(scot(), id);
         await wait(25);
       }
-      assert.deepEqual(actions, [['enrich', 'scot:enrich'], ['enrich-requested', 'admin'], ['enrich', 'scot:enrich']]);
+      assert.deepEqual(actions, [
+        ['enrich', 'scot:enrich'],
+        ['enrich-requested', 'admin'],
+        ['enrich', 'scot:enrich'],
+      ]);
     });
   });
 }

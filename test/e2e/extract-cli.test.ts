@@ -6,7 +6,10 @@ import { scot, userEnv } from '../helpers/cli.js';
 async function extracted(args: string[], stdin: string | Buffer): Promise<unknown[]> {
   const run = await scot(userEnv({}), ['extract', ...args], stdin);
   assert.equal(run.code, 0, run.stderr);
-  return run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+  return run.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 describe('scot extract', () => {
@@ -22,9 +25,18 @@ describe('scot extract', () => {
   });
 
   it('with --lines prints one result line for each JSON string line', async () => {
-    const input = ['"mail bob@evil.com"', '"nothing here"', JSON.stringify('hash d41d8cd98f00b204e9800998ecf8427e\nnext line')].join('\n');
+    const input = [
+      '"mail bob@evil.com"',
+      '"nothing here"',
+      JSON.stringify('hash d41d8cd98f00b204e9800998ecf8427e\nnext line'),
+    ].join('\n');
     assert.deepEqual(await extracted(['--lines'], `${input}\n`), [
-      { entities: [{ type: 'email', value: 'bob@evil.com', start: 5, end: 17 }, { type: 'domain', value: 'evil.com', start: 9, end: 17 }] },
+      {
+        entities: [
+          { type: 'email', value: 'bob@evil.com', start: 5, end: 17 },
+          { type: 'domain', value: 'evil.com', start: 9, end: 17 },
+        ],
+      },
       { entities: [] },
       { entities: [{ type: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427e', start: 5, end: 37 }] },
     ]);
@@ -45,6 +57,8 @@ describe('scot extract', () => {
     const run = await scot(userEnv({}), ['extract', '--lines'], '"fine"\n{"text": "x"}\n');
     assert.notEqual(run.code, 0);
     assert.equal(run.stdout, '{"entities":[]}\n');
-    assert.deepEqual(run.stderr.trimEnd().split('\n'), ['scot: line 2 is not a JSON string; with --lines each line must be one, like "text to search"']);
+    assert.deepEqual(run.stderr.trimEnd().split('\n'), [
+      'scot: line 2 is not a JSON string; with --lines each line must be one, like "text to search"',
+    ]);
   });
 });

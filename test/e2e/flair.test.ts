@@ -45,7 +45,9 @@ for (const backend of await backends()) {
     const scot = serverFor(backend, { background: true });
 
     it('an alert holding a defanged IP and a domain is flaired in the background, its data untouched', async () => {
-      const { alerts } = await postAlertgroup(scot().admin, { data: [{ src: 'seen 10.1.2[.]3 today', host: 'evil.example.co.uk' }] });
+      const { alerts } = await postAlertgroup(scot().admin, {
+        data: [{ src: 'seen 10.1.2[.]3 today', host: 'evil.example.co.uk' }],
+      });
       const alert = await flaired(scot().admin, `/alert/${alerts[0]}`);
       assert.deepEqual(alert.data, { src: 'seen 10.1.2[.]3 today', host: 'evil.example.co.uk' });
       assert.equal(alert.data_with_flair.src, `seen ${span('ipaddr', '10.1.2.3', '10.1.2[.]3')} today`);
@@ -67,21 +69,36 @@ for (const backend of await backends()) {
       assert.equal(entity.count, 2);
       assert.deepEqual(expectStatus(await scot().admin.get(`/entity/${entity.id}`), 200), entity);
       const where = expectStatus(await scot().admin.get(`/entity/${entity.id}/alert`), 200);
-      assert.deepEqual(where.records.map((r: any) => r.id), [second.alerts[0], first.alerts[0]]);
+      assert.deepEqual(
+        where.records.map((r: any) => r.id),
+        [second.alerts[0], first.alerts[0]],
+      );
       const groups = expectStatus(await scot().admin.get(`/entity/${entity.id}/alertgroup`), 200);
-      assert.deepEqual(groups.records.map((r: any) => r.id), [second.id, first.id]);
+      assert.deepEqual(
+        groups.records.map((r: any) => r.id),
+        [second.id, first.id],
+      );
     });
 
     it('a user learns only of the objects their groups can read, not even through a count', async () => {
       const alice = await scot().user('alice-flair', ['analysts']);
-      const open = await postAlertgroup(scot().admin, { data: [{ ip: '198.51.100.9' }], groups: { read: ['analysts'], modify: ['analysts'] } });
-      const secret = await postAlertgroup(scot().admin, { data: [{ ip: '198.51.100.9', other: '203.0.113.5' }], groups: { read: ['secret'], modify: ['secret'] } });
+      const open = await postAlertgroup(scot().admin, {
+        data: [{ ip: '198.51.100.9' }],
+        groups: { read: ['analysts'], modify: ['analysts'] },
+      });
+      const secret = await postAlertgroup(scot().admin, {
+        data: [{ ip: '198.51.100.9', other: '203.0.113.5' }],
+        groups: { read: ['secret'], modify: ['secret'] },
+      });
       await flaired(scot().admin, `/alert/${secret.alerts[0]}`);
       await flaired(scot().admin, `/alert/${open.alerts[0]}`);
       const [entity] = expectStatus(await alice.get('/entity?value=198.51.100.9'), 200).records;
       assert.equal(entity.count, 1);
       const where = expectStatus(await alice.get(`/entity/${entity.id}/alert`), 200);
-      assert.deepEqual(where.records.map((r: any) => r.id), [open.alerts[0]]);
+      assert.deepEqual(
+        where.records.map((r: any) => r.id),
+        [open.alerts[0]],
+      );
       assert.equal(where.totalRecordCount, 1);
       const hidden = expectStatus(await scot().admin.get('/entity?value=203.0.113.5'), 200).records[0];
       expectError(await alice.get(`/entity/${hidden.id}`), 404);
@@ -102,13 +119,19 @@ for (const backend of await backends()) {
       const ofEvent = expectStatus(await scot().admin.get(`/event/${event.id}/entity`), 200).records;
       assert.deepEqual(Object.keys(ofEvent), ['192.0.2.200']);
       const where = expectStatus(await scot().admin.get(`/entity/${ofEvent['192.0.2.200'].id}/event`), 200);
-      assert.deepEqual(where.records.map((r: any) => r.id), [event.id]);
+      assert.deepEqual(
+        where.records.map((r: any) => r.id),
+        [event.id],
+      );
     });
 
     it('an entity can be marked tracked; another status is refused with 400, an unknown entity with 404', async () => {
       const { alerts } = await postAlertgroup(scot().admin, { data: [{ hash: 'd41d8cd98f00b204e9800998ecf8427e' }] });
       await flaired(scot().admin, `/alert/${alerts[0]}`);
-      const [entity] = expectStatus(await scot().admin.get('/entity?type=md5&value=d41d8cd98f00b204e9800998ecf8427e'), 200).records;
+      const [entity] = expectStatus(
+        await scot().admin.get('/entity?type=md5&value=d41d8cd98f00b204e9800998ecf8427e'),
+        200,
+      ).records;
       const tracked = expectWritten(await scot().admin.put(`/entity/${entity.id}`, { status: 'tracked' }));
       assert.equal(tracked.status, 'tracked');
       assert.equal(expectStatus(await scot().admin.get(`/entity/${entity.id}`), 200).status, 'tracked');
@@ -129,7 +152,10 @@ for (const backend of await backends()) {
       assert.deepEqual(Object.keys(expectStatus(await scot().admin.get(`/alert/${alerts[0]}/entity`), 200).records), ['8.8.4.4']);
       assert.equal(alert.data_with_flair.a, 'mail.example.org');
       const list = expectStatus(await scot().admin.get('/entity/allow'), 200);
-      assert.deepEqual(list.records.map((r: any) => r.value), ['example.org', '10.0.0.0/8']);
+      assert.deepEqual(
+        list.records.map((r: any) => r.value),
+        ['example.org', '10.0.0.0/8'],
+      );
     });
 
     it('a new entity type re-flairs history in a tracked job, and disabling it takes its flair away', async () => {
@@ -143,7 +169,10 @@ for (const backend of await backends()) {
       assert.equal(alert.data_with_flair.host, `logon from ${span('hostname', 'ws-1234', 'ws-1234')}`);
       // Ingested after: the type applies to new alerts too.
       const later = await postAlertgroup(scot().admin, { data: [{ host: 'ws-9999' }] });
-      assert.equal((await flaired(scot().admin, `/alert/${later.alerts[0]}`)).data_with_flair.host, span('hostname', 'ws-9999', 'ws-9999'));
+      assert.equal(
+        (await flaired(scot().admin, `/alert/${later.alerts[0]}`)).data_with_flair.host,
+        span('hostname', 'ws-9999', 'ws-9999'),
+      );
       expectWritten(await scot().admin.put(`/entitytype/${created.id}`, { status: 'disabled' }));
       await reflaired(scot().admin, created.id);
       assert.equal(expectStatus(await scot().admin.get(`/alert/${alerts[0]}`), 200).data_with_flair.host, 'logon from ws-1234');
@@ -169,15 +198,20 @@ for (const backend of await backends()) {
       const alert = await flaired(scot().admin, `/alert/${alerts[0]}`);
       assert.deepEqual(alert.data, { raw: binary, n: 7, nested: { ip: '192.0.2.56' } });
       assert.doesNotMatch(alert.data_with_flair.raw, /<script>/);
-      assert.deepEqual(Object.keys(expectStatus(await scot().admin.get(`/alert/${alerts[0]}/entity`), 200).records).sort(), ['192.0.2.55', '192.0.2.56']);
+      assert.deepEqual(Object.keys(expectStatus(await scot().admin.get(`/alert/${alerts[0]}/entity`), 200).records).sort(), [
+        '192.0.2.55',
+        '192.0.2.56',
+      ]);
     });
 
     it('a 10 MB cell and an entry of 20,000 indicators are flaired without a 5xx', async () => {
-      const big = 'x'.repeat(10 * 1024 * 1024) + ' 192.0.2.1';
+      const big = `${'x'.repeat(10 * 1024 * 1024)} 192.0.2.1`;
       const { alerts } = await postAlertgroup(scot().admin, { data: [{ blob: big }] });
       const alert = await flaired(scot().admin, `/alert/${alerts[0]}`);
       assert.equal(alert.data.blob.length, big.length);
-      assert.deepEqual(Object.keys(expectStatus(await scot().admin.get(`/alert/${alerts[0]}/entity`), 200).records), ['192.0.2.1']);
+      assert.deepEqual(Object.keys(expectStatus(await scot().admin.get(`/alert/${alerts[0]}/entity`), 200).records), [
+        '192.0.2.1',
+      ]);
       const event = await postEvent(scot().admin);
       const ips = Array.from({ length: 20_000 }, (_, i) => `172.16.${(i >> 8) & 255}.${i & 255}`);
       const entry = await postEntry(scot().admin, 'event', event.id, { body: `<p>${ips.join(' ')}</p>` });

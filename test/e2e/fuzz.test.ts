@@ -19,18 +19,60 @@ type Schema = { properties?: Record<string, Schema> };
 
 /** What a hostile client puts in a path or query parameter (percent-encoded where it must be). */
 const HOSTILE_TEXT = [
-  '__proto__', 'constructor', 'toString', 'hasOwnProperty', '%00', 'a%00b', '2147483648', '-1', '0', '1.5', '1e308', '-1e308',
-  '99999999999999999999', '%FF%FE', '%C0%AF', 'x'.repeat(5000), '{"__proto__":1}', '{"constructor":1}', '[1', '[]', ',', '!', '',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '%00',
+  'a%00b',
+  '2147483648',
+  '-1',
+  '0',
+  '1.5',
+  '1e308',
+  '-1e308',
+  '99999999999999999999',
+  '%FF%FE',
+  '%C0%AF',
+  'x'.repeat(5000),
+  '{"__proto__":1}',
+  '{"constructor":1}',
+  '[1',
+  '[]',
+  ',',
+  '!',
+  '',
 ];
 
 /** JSON written out: JSON.stringify itself overflows on it. */
-const DEEP = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+const DEEP = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
 
 /** What a hostile client puts in a body field: prototype names, NUL, huge and odd numbers, wrong types. */
 const HOSTILE_VALUES: unknown[] = [
-  '__proto__', 'constructor', 'toString', '\u0000', 'a\u0000b', 2147483648, -1, 0, 1.5, 1e308, -1e308, 99999999999999999999,
-  'x'.repeat(100_000), '', null, true, [], {}, ['\u0000'], [2147483648], { __proto__: 1 }, { constructor: { prototype: 1 } },
-  JSON.parse('{"__proto__": {"admin": true}}'), JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)),
+  '__proto__',
+  'constructor',
+  'toString',
+  '\u0000',
+  'a\u0000b',
+  2147483648,
+  -1,
+  0,
+  1.5,
+  1e308,
+  -1e308,
+  99999999999999999999,
+  'x'.repeat(100_000),
+  '',
+  null,
+  true,
+  [],
+  {},
+  ['\u0000'],
+  [2147483648],
+  { __proto__: 1 },
+  { constructor: { prototype: 1 } },
+  JSON.parse('{"__proto__": {"admin": true}}'),
+  JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`),
 ];
 
 /** Whole bodies no parser should trust: broken JSON, invalid UTF-8, deep nesting, prototype pollution. */
@@ -53,8 +95,25 @@ const HOSTILE_BODIES: { type: string; body: string | Uint8Array<ArrayBuffer> }[]
 
 /** Query names lists and sub-collections read, and some no route knows. */
 const QUERY_NAMES = [
-  'limit', 'offset', 'sort', 'columns', 'deleted', 'id', 'status', 'owner', 'tag', 'source', 'created', 'subject', 'name',
-  'alertgroup', 'target_id', 'views', 'withsubject', 'constructor', '__proto__',
+  'limit',
+  'offset',
+  'sort',
+  'columns',
+  'deleted',
+  'id',
+  'status',
+  'owner',
+  'tag',
+  'source',
+  'created',
+  'subject',
+  'name',
+  'alertgroup',
+  'target_id',
+  'views',
+  'withsubject',
+  'constructor',
+  '__proto__',
 ];
 
 /** Requests that run at once: enough to overlap, few enough for a shared machine. */
@@ -62,7 +121,10 @@ const PARALLEL = 8;
 
 /** Body field paths of a schema, nested objects too: `subject`, `promote_from.alert`. */
 function fieldPaths(schema: Schema | undefined, prefix: string[] = []): string[][] {
-  return Object.entries(schema?.properties ?? {}).flatMap(([name, sub]) => [[...prefix, name], ...fieldPaths(sub, [...prefix, name])]);
+  return Object.entries(schema?.properties ?? {}).flatMap(([name, sub]) => [
+    [...prefix, name],
+    ...fieldPaths(sub, [...prefix, name]),
+  ]);
 }
 
 function bodyWith(path: string[], value: unknown): unknown {
@@ -80,7 +142,8 @@ for (const backend of await backends()) {
       const routes: Route[] = [];
       const onRoute = (route: RouteOptions) => {
         for (const method of [route.method].flat()) {
-          if (method !== 'HEAD') routes.push({ method, url: route.url, body: (route.schema?.body as Schema | undefined) ?? undefined });
+          if (method !== 'HEAD')
+            routes.push({ method, url: route.url, body: (route.schema?.body as Schema | undefined) ?? undefined });
         }
       };
       const scot = serverFor(backend, { onRoute });
@@ -113,7 +176,8 @@ for (const backend of await backends()) {
               const values = HOSTILE_TEXT.filter((_, v) => (v + n + r) % 8 === 0);
               for (const value of values) tries.push({ method: 'GET', path: `${path}?${name}=${value}`, signedIn: true });
             });
-            for (const value of HOSTILE_TEXT) tries.push({ method: 'GET', path: `${path}?${value}=1&sort=${value}&sort=id`, signedIn: true });
+            for (const value of HOSTILE_TEXT)
+              tries.push({ method: 'GET', path: `${path}?${value}=1&sort=${value}&sort=id`, signedIn: true });
           }
           if (carriesBody) {
             const path = pathOf(route.url);
@@ -121,16 +185,28 @@ for (const backend of await backends()) {
             // definitions (id, name, epoch), so each kind of field meets every value.
             for (const [f, field] of [...fieldPaths(route.body), ['no_such_field']].entries()) {
               for (const value of HOSTILE_VALUES.filter((_, v) => (v + f + r) % 2 === 0)) {
-                tries.push({ method: route.method, path, type: 'application/json', body: JSON.stringify(bodyWith(field, value)), signedIn: true });
+                tries.push({
+                  method: route.method,
+                  path,
+                  type: 'application/json',
+                  body: JSON.stringify(bodyWith(field, value)),
+                  signedIn: true,
+                });
               }
             }
             for (const { type, body } of HOSTILE_BODIES) tries.push({ method: route.method, path, type, body, signedIn: true });
           }
           // Not signed in: the same hostile parameters and bodies meet the sign-in check first.
           for (const value of HOSTILE_TEXT.slice(0, 8)) {
-            tries.push({ method: route.method, path: `${pathOf(route.url, { name: params[0] ?? '', value })}?${value}=${value}`, signedIn: false });
+            tries.push({
+              method: route.method,
+              path: `${pathOf(route.url, { name: params[0] ?? '', value })}?${value}=${value}`,
+              signedIn: false,
+            });
           }
-          if (carriesBody) for (const { type, body } of HOSTILE_BODIES) tries.push({ method: route.method, path: pathOf(route.url), type, body, signedIn: false });
+          if (carriesBody)
+            for (const { type, body } of HOSTILE_BODIES)
+              tries.push({ method: route.method, path: pathOf(route.url), type, body, signedIn: false });
         });
 
         const failures: string[] = [];
@@ -143,7 +219,10 @@ for (const backend of await backends()) {
               const body = typeof t.body === 'string' || t.body === undefined ? t.body : new Blob([t.body]);
               const res = await fetch(base + t.path, { method: t.method, headers, body });
               const text = await res.text();
-              if (res.status >= 500) failures.push(`${t.method} ${t.path.slice(0, 200)} ${String(t.body ?? '').slice(0, 200)} -> ${res.status} ${text.slice(0, 200)}`);
+              if (res.status >= 500)
+                failures.push(
+                  `${t.method} ${t.path.slice(0, 200)} ${String(t.body ?? '').slice(0, 200)} -> ${res.status} ${text.slice(0, 200)}`,
+                );
             }),
           );
         }

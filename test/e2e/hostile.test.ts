@@ -4,7 +4,7 @@ import { backends } from '../helpers/backend.js';
 import { expectError, expectStatus, postAlertgroup, postEvent, REFERENCE_ALERTGROUP, serverFor } from '../helpers/e2e.js';
 
 /** JSON of a value nested `depth` levels deep, `{"a": {"a": ... 1}}`, written out (JSON.stringify overflows on it). */
-const nested = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
 const BIG = '2147483648';
 
@@ -23,7 +23,11 @@ for (const backend of await backends()) {
       });
 
       it('refuses more tags or sort fields than one query can hold with 400 naming them', async () => {
-        expectError(await scot().admin.get(`/event?tag=${Array.from({ length: 1500 }, (_, i) => `t${i}`).join(',')}`), 400, 'tag');
+        expectError(
+          await scot().admin.get(`/event?tag=${Array.from({ length: 1500 }, (_, i) => `t${i}`).join(',')}`),
+          400,
+          'tag',
+        );
         expectError(await scot().admin.get(`/event?sort=${Array(2500).fill('id').join(',')}`), 400, 'sort');
       });
 
@@ -44,10 +48,22 @@ for (const backend of await backends()) {
         const stored = expectStatus(await scot().admin.get('/alertgroup'), 200).totalRecordCount;
         const nul = '\u0000';
         expectError(await scot().admin.post('/alertgroup', { subject: `a${nul}b`, data: [{ host: 'a' }] }), 400, 'subject');
-        expectError(await scot().admin.post('/alertgroup', { subject: 's', tag: [`x${nul}`], data: [{ host: 'a' }] }), 400, 'tag.0');
-        expectError(await scot().admin.post('/alertgroup', { subject: 's', message_id: nul, data: [{ host: 'a' }] }), 400, 'message_id');
+        expectError(
+          await scot().admin.post('/alertgroup', { subject: 's', tag: [`x${nul}`], data: [{ host: 'a' }] }),
+          400,
+          'tag.0',
+        );
+        expectError(
+          await scot().admin.post('/alertgroup', { subject: 's', message_id: nul, data: [{ host: 'a' }] }),
+          400,
+          'message_id',
+        );
         expectError(await scot().admin.post('/alertgroup', { subject: 's', data: [{ [`h${nul}`]: 'a' }] }), 400, 'data.0');
-        expectError(await scot().admin.post('/entry', { target_type: 'event', target_id: event.id, body: `<p>${nul}</p>` }), 400, 'body');
+        expectError(
+          await scot().admin.post('/entry', { target_type: 'event', target_id: event.id, body: `<p>${nul}</p>` }),
+          400,
+          'body',
+        );
         expectError(await scot().admin.put(`/alertgroup/${id}`, { subject: nul }), 400, 'subject');
         expectError(await scot().admin.get('/event?subject=%00'), 400, 'subject');
         expectError(await scot().admin.get('/event?tag=a%00'), 400, 'tag');
@@ -69,20 +85,36 @@ for (const backend of await backends()) {
         expectError(await scot().admin.get('/alert?created=-1e308,1e308'), 400, 'created');
         expectError(await scot().admin.get('/alert?created=,1e3'), 400, 'created');
         expectError(await scot().admin.get('/alert?offset=99999999999999999999'), 400, 'offset');
-        expectError(await scot().admin.post('/entry', { target_type: 'event', target_id: Number(BIG), body: 'x' }), 400, 'target_id');
-        expectError(await scot().admin.post('/entry', { target_type: 'event', target_id: event.id, body: 'x', parent: Number(BIG) }), 400, 'parent');
+        expectError(
+          await scot().admin.post('/entry', { target_type: 'event', target_id: Number(BIG), body: 'x' }),
+          400,
+          'target_id',
+        );
+        expectError(
+          await scot().admin.post('/entry', { target_type: 'event', target_id: event.id, body: 'x', parent: Number(BIG) }),
+          400,
+          'parent',
+        );
         expectError(await scot().admin.put(`/alert/${alerts[0]}`, { promote: Number(BIG) }), 400, 'promote');
         expectError(await scot().admin.put(`/event/${event.id}`, { rev: Number(BIG) }), 400, 'rev');
         expectError(await scot().admin.post('/incident', { subject: 's', occurred: 99999999999999999999 }), 400, 'occurred');
         expectError(await scot().admin.post('/event', { promote_from: { alert: [Number(BIG)] } }), 400, 'promote_from.alert.0');
         // The largest of each still works.
         expectError(await scot().admin.get('/alert/2147483647'), 404);
-        assert.equal(expectStatus(await scot().admin.get(`/alert?alertgroup=${id}&created=0,253402300799`), 200).totalRecordCount, alerts.length);
+        assert.equal(
+          expectStatus(await scot().admin.get(`/alert?alertgroup=${id}&created=0,253402300799`), 200).totalRecordCount,
+          alerts.length,
+        );
         expectStatus(await scot().admin.post('/incident', { subject: 's', occurred: 253402300799 }), 201);
       });
 
       it('marks every answer nosniff, errors and unknown routes too', async () => {
-        for (const reply of [await scot().anonymous.get('/health'), await scot().anonymous.get('/event'), await scot().admin.get('/nowhere'), await scot().admin.get('/event/abc')]) {
+        for (const reply of [
+          await scot().anonymous.get('/health'),
+          await scot().anonymous.get('/event'),
+          await scot().admin.get('/nowhere'),
+          await scot().admin.get('/event/abc'),
+        ]) {
           assert.equal(reply.headers.get('x-content-type-options'), 'nosniff');
         }
       });

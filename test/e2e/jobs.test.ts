@@ -55,7 +55,10 @@ for (const backend of await backends()) {
       const problem = lines.find((l) => l.startsWith(`${dead} `));
       assert.match(problem ?? '', /mail\.poll\s+dead\s+1\/1\s+\S+Z\s+IMAP login refused$/);
 
-      assert.match(await scotOk(env, ['jobs', 'retry', String(dead)]), new RegExp(`job ${dead} \\(mail.poll\\) is pending again`));
+      assert.match(
+        await scotOk(env, ['jobs', 'retry', String(dead)]),
+        new RegExp(`job ${dead} \\(mail.poll\\) is pending again`),
+      );
       assert.equal(await jobStatus(app, dead), 'pending');
       assert.match(await scotFails(env, ['jobs', 'retry', String(dead)]), /is pending; only failed or dead jobs can be retried/);
       assert.match(await scotFails(env, ['jobs', 'retry', '987654']), /job 987654 not found/);
@@ -66,7 +69,11 @@ for (const backend of await backends()) {
       const day = 24 * 3600;
       const doneAgo = async (seconds: number) => {
         const { id } = await enqueue(app, 'report', {});
-        await app.store.db.updateTable('job').set({ status: 'done', finished: app.now() - seconds }).where('id', '=', id).execute();
+        await app.store.db
+          .updateTable('job')
+          .set({ status: 'done', finished: app.now() - seconds })
+          .where('id', '=', id)
+          .execute();
         return id;
       };
       const [weekOld, dayOld] = [await doneAgo(8 * day), await doneAgo(day)];
@@ -76,7 +83,11 @@ for (const backend of await backends()) {
         await worker.waitFor(/SCOT worker is running background jobs, with no HTTP listener/);
         const { id } = await enqueue(app, 'job.prune', {});
         await untilStatus(app, id, 'done');
-        assert.deepEqual([await jobStatus(app, weekOld), await jobStatus(app, dayOld)], [undefined, 'done'], 'the prune job deletes done jobs older than a week');
+        assert.deepEqual(
+          [await jobStatus(app, weekOld), await jobStatus(app, dayOld)],
+          [undefined, 'done'],
+          'the prune job deletes done jobs older than a week',
+        );
         await assert.rejects(fetch(`http://127.0.0.1:${port}/scot/api/v2/health`), 'nothing listens');
         assert.doesNotMatch(worker.stdout, /listening/);
         assert.deepEqual(await worker.stop(), { code: 0, signal: null });

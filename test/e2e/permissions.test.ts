@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { backends } from '../helpers/backend.js';
-import { expectError, expectStatus, expectWritten, idsOf, postAlertgroup, postEntry, postEvent, routesOf, serverFor, storedForm } from '../helpers/e2e.js';
+import {
+  expectError,
+  expectStatus,
+  expectWritten,
+  idsOf,
+  postAlertgroup,
+  postEntry,
+  postEvent,
+  routesOf,
+  serverFor,
+  storedForm,
+} from '../helpers/e2e.js';
 import { Client } from '../helpers/server.js';
 
 /** The objects of one group setting: an alertgroup, its alerts, an event, an incident, entries. */
@@ -202,7 +213,10 @@ for (const backend of await backends()) {
         assert.equal(expectStatus(await key.get('/whoami'), 200).username, 'keyholder');
         const listed = expectStatus(await owner.get('/apikey'), 200).records;
         assert.ok(listed.some((k: { id: number; prefix: string }) => k.id === created.id && created.key.startsWith(k.prefix)));
-        assert.ok(listed.every((k: Record<string, unknown>) => !('key' in k) && !('key_hash' in k)), 'keys are never listed');
+        assert.ok(
+          listed.every((k: Record<string, unknown>) => !('key' in k) && !('key_hash' in k)),
+          'keys are never listed',
+        );
         expectStatus(await owner.del(`/apikey/${created.id}`), 200);
         expectError(await key.get('/whoami'), 401);
         expectError(await owner.del(`/apikey/${created.id}`), 409);
@@ -233,7 +247,10 @@ for (const backend of await backends()) {
       it('refuses a wrong password and an unknown user alike', async () => {
         await scot().user('kim', ['ir'], 'kim-password-1');
         const wrong = expectError(await scot().anonymous.post('/login', { username: 'kim', password: 'not-the-password' }), 401);
-        const unknown = expectError(await scot().anonymous.post('/login', { username: 'nobody', password: 'kim-password-1' }), 401);
+        const unknown = expectError(
+          await scot().anonymous.post('/login', { username: 'nobody', password: 'kim-password-1' }),
+          401,
+        );
         assert.equal(wrong.error, unknown.error);
         expectError(await scot().anonymous.post('/login', { username: 'kim', password: '' }), 401);
       });
@@ -257,7 +274,10 @@ for (const backend of await backends()) {
 
       it('keeps users, groups and other accounts for admins', async () => {
         const plain = await scot().user('plain', ['ir']);
-        const other = expectStatus(await scot().admin.post('/user', { username: 'other', password: 'other-password', groups: ['ir'] }), 201);
+        const other = expectStatus(
+          await scot().admin.post('/user', { username: 'other', password: 'other-password', groups: ['ir'] }),
+          201,
+        );
         expectStatus(await scot().admin.post('/group', { name: 'hunters', description: 'threat hunting' }), 201);
 
         expectError(await plain.post('/user', { username: 'sneaky', password: 'sneaky-password' }), 403);
@@ -273,7 +293,9 @@ for (const backend of await backends()) {
         expectError(await plain.put(`/user/${me.id}`, { groups: ['admin'] }), 403);
         expectError(await plain.put(`/user/${me.id}`, { disabled: false }), 403);
         assert.deepEqual(expectStatus(await plain.get('/whoami'), 200).groups, ['ir']);
-        const names = expectStatus(await scot().admin.get('/user?limit=1000'), 200).records.map((u: { username: string }) => u.username);
+        const names = expectStatus(await scot().admin.get('/user?limit=1000'), 200).records.map(
+          (u: { username: string }) => u.username,
+        );
         assert.ok(!names.includes('sneaky'));
         assert.equal(expectStatus(await scot().admin.get(`/user/${other.id}`), 200).disabled, false);
       });
@@ -287,7 +309,10 @@ for (const backend of await backends()) {
           expectError(await tagger.put(`/${kind}/${label.id}`, { name: `${kind}-renamed` }), 403);
           expectError(await tagger.del(`/${kind}/${label.id}`), 403);
           assert.equal(expectStatus(await tagger.get(`/${kind}/${label.id}`), 200).name, `${kind}-one`);
-          assert.equal(expectStatus(await scot().admin.put(`/${kind}/${label.id}`, { name: `${kind}-renamed` }), 200).name, `${kind}-renamed`);
+          assert.equal(
+            expectStatus(await scot().admin.put(`/${kind}/${label.id}`, { name: `${kind}-renamed` }), 200).name,
+            `${kind}-renamed`,
+          );
           expectStatus(await scot().admin.del(`/${kind}/${label.id}`), 200);
           expectError(await tagger.get(`/${kind}/${label.id}`), 404);
         }
@@ -298,7 +323,11 @@ for (const backend of await backends()) {
         const session = await scot().login('pat', 'pat-password-1');
         const me = expectStatus(await key.get('/whoami'), 200);
 
-        expectError(await key.put(`/user/${me.id}`, { password: 'pat-password-2', old_password: 'wrong-password' }), 403, 'old_password');
+        expectError(
+          await key.put(`/user/${me.id}`, { password: 'pat-password-2', old_password: 'wrong-password' }),
+          403,
+          'old_password',
+        );
         expectError(await key.put(`/user/${me.id}`, { password: 'pat-password-2' }), 403, 'old_password');
         expectError(await key.put(`/user/${me.id}`, { password: 'short', old_password: 'pat-password-1' }), 400, 'password');
         expectStatus(await session.get('/whoami'), 200);

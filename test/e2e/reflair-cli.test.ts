@@ -9,7 +9,12 @@ import { as, testConfig } from '../helpers/store.js';
 
 /** The flaired HTML of an alert's cells, as stored; undefined before it was flaired. */
 async function flairOfAlert(app: App, id: number): Promise<Record<string, string> | undefined> {
-  const row = await app.store.db.selectFrom('flair').select('html').where('target_type', '=', 'alert').where('target_id', '=', id).executeTakeFirst();
+  const row = await app.store.db
+    .selectFrom('flair')
+    .select('html')
+    .where('target_type', '=', 'alert')
+    .where('target_id', '=', id)
+    .executeTakeFirst();
   return row && JSON.parse(row.html);
 }
 
@@ -31,11 +36,17 @@ for (const backend of await backends()) {
     });
 
     it('scot reflair --all flairs every stored alert; --type flairs what that type matches', async () => {
-      const { alerts } = await ingestAlertgroup(app, as('admin', [], true), { subject: 'cli', data: [{ ip: 'from 10.1.2[.]3' }, { md5: 'none here' }] });
+      const { alerts } = await ingestAlertgroup(app, as('admin', [], true), {
+        subject: 'cli',
+        data: [{ ip: 'from 10.1.2[.]3' }, { md5: 'none here' }],
+      });
       assert.equal(await flairOfAlert(app, alerts[0]), undefined);
       assert.equal((await scotOk(env, ['reflair', '--all'])).trim(), 're-flaired 2 alerts and entries');
       const cells = await flairOfAlert(app, alerts[0]);
-      assert.equal(cells?.ip, 'from <span class="entity ipaddr" data-entity-type="ipaddr" data-entity-value="10.1.2.3">10.1.2[.]3</span>');
+      assert.equal(
+        cells?.ip,
+        'from <span class="entity ipaddr" data-entity-type="ipaddr" data-entity-value="10.1.2.3">10.1.2[.]3</span>',
+      );
       assert.equal((await scotOk(env, ['reflair', '--type', 'ipaddr'])).trim(), 're-flaired 1 alerts and entries');
     });
 

@@ -48,7 +48,12 @@ describe('two api nodes and a worker on one PostgreSQL database', { skip: postgr
   async function signIn(base: string): Promise<Client> {
     const res = await new Client(base).post('/login', { username: 'admin', password: ADMIN_PASSWORD });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    return new Client(base, { cookie: res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') });
+    return new Client(base, {
+      cookie: res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; '),
+    });
   }
 
   before(async () => {
@@ -86,14 +91,20 @@ describe('two api nodes and a worker on one PostgreSQL database', { skip: postgr
 
   it('viewers of one object through different nodes see each other, and who edits which entry', async () => {
     const event = await postEvent(nodeA, { subject: 'viewed on two nodes' });
-    const entry = expectWritten(await nodeB.post('/entry', { target_type: 'event', target_id: event.id, body: '<p>draft</p>' }), 201);
+    const entry = expectWritten(
+      await nodeB.post('/entry', { target_type: 'event', target_id: event.id, body: '<p>draft</p>' }),
+      201,
+    );
     const onA = await openStream(nodeA);
     const onB = await openStream(nodeB);
     onA.send({ viewing: { type: 'event', id: event.id } });
     await onA.waitFor((m) => m.presence?.viewers.length === 1);
     onB.send({ viewing: { type: 'event', id: event.id } });
     onB.send({ editing: { type: 'entry', id: entry.id } });
-    const both = [{ username: 'admin', editing: null }, { username: 'admin', editing: entry.id }];
+    const both = [
+      { username: 'admin', editing: null },
+      { username: 'admin', editing: entry.id },
+    ];
     await onA.waitFor((m) => JSON.stringify(m.presence?.viewers) === JSON.stringify(both));
     await onB.waitFor((m) => JSON.stringify(m.presence?.viewers) === JSON.stringify(both));
     onB.close();

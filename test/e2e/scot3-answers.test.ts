@@ -17,12 +17,21 @@ for (const backend of await backends()) {
 
     describe('write answers', () => {
       it('answers a create with id, action "post", thing and status "ok", the object under record', async () => {
-        const body = expectStatus(await scot().admin.post('/event', { subject: 'Test Event 1', source: ['firetest'], status: 'open' }), 201);
-        assert.deepEqual({ ...body, record: undefined }, { id: body.id, action: 'post', thing: 'event', status: 'ok', record: undefined });
+        const body = expectStatus(
+          await scot().admin.post('/event', { subject: 'Test Event 1', source: ['firetest'], status: 'open' }),
+          201,
+        );
+        assert.deepEqual(
+          { ...body, record: undefined },
+          { id: body.id, action: 'post', thing: 'event', status: 'ok', record: undefined },
+        );
         assert.equal(body.record.id, body.id);
         assert.equal(body.record.subject, 'Test Event 1');
         assert.equal(body.record.status, 'open');
-        const entry = expectStatus(await scot().admin.post('/entry', { target_type: 'event', target_id: body.id, body: 'Entry 1' }), 201);
+        const entry = expectStatus(
+          await scot().admin.post('/entry', { target_type: 'event', target_id: body.id, body: 'Entry 1' }),
+          201,
+        );
         assert.deepEqual([entry.action, entry.thing, entry.status, entry.record.body], ['post', 'entry', 'ok', 'Entry 1']);
       });
 
@@ -53,7 +62,12 @@ for (const backend of await backends()) {
 
       it('answers an alertgroup post with its alerts, action "post" and thing "alertgroup"', async () => {
         const body = expectStatus(
-          await scot().admin.post('/alertgroup', { message_id: 'scot3-answer', subject: 'test', data: [{ a: 1 }, { a: 2 }], columns: ['a'] }),
+          await scot().admin.post('/alertgroup', {
+            message_id: 'scot3-answer',
+            subject: 'test',
+            data: [{ a: 1 }, { a: 2 }],
+            columns: ['a'],
+          }),
           201,
         );
         assert.deepEqual([body.action, body.thing, body.status, body.alerts.length], ['post', 'alertgroup', 'ok', 2]);
@@ -64,7 +78,10 @@ for (const backend of await backends()) {
       it('writes on the event an entry holding the promoted alert rows as a table under their columns', async () => {
         const { id, alerts } = await postAlertgroup(scot().admin, {
           subject: 'Bad <things>',
-          data: [{ host: 'a.example', hits: 3 }, { host: 'b.example', hits: 1 }],
+          data: [
+            { host: 'a.example', hits: 3 },
+            { host: 'b.example', hits: 1 },
+          ],
           columns: ['host', 'hits'],
         });
         const pid = expectStatus(await scot().admin.put(`/alert/${alerts[1]}`, { promote: 'new' }), 200).pid;
@@ -82,7 +99,11 @@ for (const backend of await backends()) {
       });
 
       it('shows on each alert its alertgroup subject and columns', async () => {
-        const { alerts } = await postAlertgroup(scot().admin, { subject: 'Detectotron', data: [{ b: 1, a: 2 }], columns: ['b', 'a'] });
+        const { alerts } = await postAlertgroup(scot().admin, {
+          subject: 'Detectotron',
+          data: [{ b: 1, a: 2 }],
+          columns: ['b', 'a'],
+        });
         const alert = expectStatus(await scot().admin.get(`/alert/${alerts[0]}`), 200);
         assert.deepEqual([alert.subject, alert.columns], ['Detectotron', ['b', 'a']]);
       });
@@ -97,14 +118,26 @@ for (const backend of await backends()) {
         const second = await postEntry(scot().admin, 'event', event.id, { body: 'Entry 2' });
         const list = expectStatus(await scot().admin.get(`/event/${event.id}/entry`), 200);
         assert.equal(list.totalRecordCount, 2);
-        assert.deepEqual(list.records.map((e: any) => e.id), [first.id, second.id]);
-        assert.deepEqual(list.records[0].children.map((e: any) => e.id), [reply.id]);
-        assert.deepEqual(list.records[0].children[0].children.map((e: any) => e.id), [replyToReply.id]);
+        assert.deepEqual(
+          list.records.map((e: any) => e.id),
+          [first.id, second.id],
+        );
+        assert.deepEqual(
+          list.records[0].children.map((e: any) => e.id),
+          [reply.id],
+        );
+        assert.deepEqual(
+          list.records[0].children[0].children.map((e: any) => e.id),
+          [replyToReply.id],
+        );
         assert.deepEqual(list.records[1].children, []);
         const page = expectStatus(await scot().admin.get(`/event/${event.id}/entry?limit=1&offset=1`), 200);
         assert.deepEqual([page.totalRecordCount, page.records.map((e: any) => e.id)], [2, [second.id]]);
         const flat = expectStatus(await scot().admin.get(`/event/${event.id}/entry?flat=1`), 200);
-        assert.deepEqual(flat.records.map((e: any) => e.id), [first.id, reply.id, replyToReply.id, second.id]);
+        assert.deepEqual(
+          flat.records.map((e: any) => e.id),
+          [first.id, reply.id, replyToReply.id, second.id],
+        );
       });
 
       it('makes, takes and closes a task with SCOT 3 flags, showing metadata.task', async () => {
@@ -171,7 +204,11 @@ for (const backend of await backends()) {
           const { token } = await login(app, 'closer', 'closer-password');
           const event = await createCase(app, ADMIN, 'event', { subject: 'viewed before closing' });
           const server = await buildServer(app, { logLevel: false });
-          const reply = await server.inject({ method: 'GET', url: `/scot/api/v2/event/${event.id}`, cookies: { [SESSION_COOKIE]: token } });
+          const reply = await server.inject({
+            method: 'GET',
+            url: `/scot/api/v2/event/${event.id}`,
+            cookies: { [SESSION_COOKIE]: token },
+          });
           assert.equal(reply.statusCode, 200);
           assert.equal((await storedRow(app, 'event', event.id as number)).view_count, 0);
           await server.close();
@@ -208,7 +245,9 @@ for (const backend of await backends()) {
         const first = expectStatus(await scot().admin.get('/deleted?limit=1'), 200).records[0];
         expectStatus(await scot().admin.put(`/deleted/${first.id}`, { status: 'undelete' }), 200);
         expectStatus(await scot().admin.del(`/event/${event.id}`), 200);
-        const records = expectStatus(await scot().admin.get('/deleted?limit=1000'), 200).records.filter((d: any) => d.type === 'event' && d.data.id === event.id);
+        const records = expectStatus(await scot().admin.get('/deleted?limit=1000'), 200).records.filter(
+          (d: any) => d.type === 'event' && d.data.id === event.id,
+        );
         assert.equal(records.length, 1);
         assert.ok(records[0].id > first.id);
       });
@@ -232,13 +271,26 @@ for (const backend of await backends()) {
         expectStatus(await auditor.put(`/event/${event.id}`, { status: 'closed' }), 200);
         const entry = await postEntry(auditor, 'event', event.id);
         const all = expectStatus(await scot().admin.get('/audit?who=auditor'), 200);
-        assert.deepEqual(all.records.map((c: any) => [c.type, c.id, c.action]), [['entry', entry.id, 'create'], ['event', event.id, 'update'], ['event', event.id, 'create']]);
+        assert.deepEqual(
+          all.records.map((c: any) => [c.type, c.id, c.action]),
+          [
+            ['entry', entry.id, 'create'],
+            ['event', event.id, 'update'],
+            ['event', event.id, 'create'],
+          ],
+        );
         assert.equal(all.totalRecordCount, 3);
         assert.deepEqual(all.records[1].diff, { status: ['open', 'closed'] });
         const events = expectStatus(await scot().admin.get(`/audit?who=auditor&type=event&id=${event.id}&sort=seq`), 200);
-        assert.deepEqual(events.records.map((c: any) => c.action), ['create', 'update']);
+        assert.deepEqual(
+          events.records.map((c: any) => c.action),
+          ['create', 'update'],
+        );
         const [newest, oldest] = [all.records[0].when, all.records[2].when];
-        assert.equal(expectStatus(await scot().admin.get(`/audit?who=auditor&when=${oldest},${newest}`), 200).totalRecordCount, 3);
+        assert.equal(
+          expectStatus(await scot().admin.get(`/audit?who=auditor&when=${oldest},${newest}`), 200).totalRecordCount,
+          3,
+        );
         assert.equal(expectStatus(await scot().admin.get(`/audit?who=auditor&when=${newest + 1},`), 200).totalRecordCount, 0);
         assert.equal(expectStatus(await scot().admin.get(`/audit?who=auditor&when=,${oldest - 1}`), 200).totalRecordCount, 0);
         const page = expectStatus(await scot().admin.get('/audit?who=auditor&limit=1&offset=1'), 200);

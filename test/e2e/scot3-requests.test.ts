@@ -68,8 +68,14 @@ for (const backend of await backends()) {
         assert.equal(created.username, 'admin');
         assert.equal(expectStatus(await scot3Client(scot().base, created.apikey).get('/whoami'), 200).username, 'admin');
         const listed = expectStatus(await session.get('/apikey'), 200).records;
-        assert.ok(listed.some((k: { id: number }) => k.id === created.id), 'the new key is listed');
-        assert.ok(listed.every((k: Record<string, unknown>) => !('apikey' in k) && !('key' in k)), 'the key itself is never shown again');
+        assert.ok(
+          listed.some((k: { id: number }) => k.id === created.id),
+          'the new key is listed',
+        );
+        assert.ok(
+          listed.every((k: Record<string, unknown>) => !('apikey' in k) && !('key' in k)),
+          'the key itself is never shown again',
+        );
       });
 
       it('Authorization: apikey <key> identifies the key owner', async () => {
@@ -78,7 +84,10 @@ for (const backend of await backends()) {
       });
 
       it('HTTP Basic with a password, with an API key, or with the key alone identifies the user', async () => {
-        const byPassword = expectStatus(await send(scot().base, 'GET', '/whoami', { authorization: basic('admin', ADMIN_PASSWORD) }), 200);
+        const byPassword = expectStatus(
+          await send(scot().base, 'GET', '/whoami', { authorization: basic('admin', ADMIN_PASSWORD) }),
+          200,
+        );
         assert.equal(byPassword.username, 'admin');
         const byKey = expectStatus(await send(scot().base, 'GET', '/whoami', { authorization: basic('admin', apikey) }), 200);
         assert.equal(byKey.username, 'admin');
@@ -88,7 +97,10 @@ for (const backend of await backends()) {
       });
 
       it('HTTP Basic with a wrong password, or with the key of another user, is refused with 401', async () => {
-        const error = expectError(await send(scot().base, 'GET', '/whoami', { authorization: basic('admin', 'not-the-password') }), 401);
+        const error = expectError(
+          await send(scot().base, 'GET', '/whoami', { authorization: basic('admin', 'not-the-password') }),
+          401,
+        );
         assert.equal(error.error, (error as { error_msg?: string }).error_msg);
         await scot().user('mallory', ['ir'], 'mallory-password');
         expectError(await send(scot().base, 'GET', '/whoami', { authorization: basic('mallory', apikey) }), 401);
@@ -97,16 +109,22 @@ for (const backend of await backends()) {
     });
 
     describe('alertgroups as SCOT 3 detection systems and its mail ingester post them', () => {
-      it('takes t/api/alertgroup.t\'s body (tags, sources) sent with no content type', async () => {
+      it("takes t/api/alertgroup.t's body (tags, sources) sent with no content type", async () => {
         const body = {
           message_id: messageId(),
           subject: 'test message 1',
-          data: [{ foo: 1, bar: 2 }, { foo: 3, bar: 4 }],
+          data: [
+            { foo: 1, bar: 2 },
+            { foo: 3, bar: 4 },
+          ],
           tags: ['test', 'testing'],
           sources: ['todd', 'scot'],
           columns: ['foo', 'bar'],
         };
-        const created = expectStatus(await send(scot().base, 'POST', '/alertgroup', { authorization: `apikey ${apikey}`, body: JSON.stringify(body) }), 201);
+        const created = expectStatus(
+          await send(scot().base, 'POST', '/alertgroup', { authorization: `apikey ${apikey}`, body: JSON.stringify(body) }),
+          201,
+        );
         const group = expectStatus(await client.get(`/alertgroup/${created.id}`), 200);
         assert.equal(group.subject, 'test message 1');
         assert.equal(group.alert_count, 2);
@@ -114,8 +132,14 @@ for (const backend of await backends()) {
         assert.deepEqual(group.source, ['scot', 'todd']);
         const alerts = expectStatus(await client.get(`/alertgroup/${created.id}/alert`), 200);
         assert.equal(alerts.totalRecordCount, 2);
-        assert.deepEqual(alerts.records.map((a: { alertgroup: number }) => a.alertgroup), [created.id, created.id]);
-        assert.deepEqual(alerts.records.map((a: { data: { foo: number } }) => a.data.foo), [1, 3]);
+        assert.deepEqual(
+          alerts.records.map((a: { alertgroup: number }) => a.alertgroup),
+          [created.id, created.id],
+        );
+        assert.deepEqual(
+          alerts.records.map((a: { data: { foo: number } }) => a.data.foo),
+          [1, 3],
+        );
       });
 
       it('takes a form-encoded post whose values are JSON, as SCOT 3 read them', async () => {
@@ -154,7 +178,7 @@ for (const backend of await backends()) {
         assert.deepEqual(idsOf(await client.get(`/alertgroup?occurred=${mailDate},${mailDate}`)), [created.id]);
       });
 
-      it('takes what SCOT 3\'s mail ingester posts: the message, source and sources, column names in each row', async () => {
+      it("takes what SCOT 3's mail ingester posts: the message, source and sources, column names in each row", async () => {
         const received = 1_500_000_123;
         const posted = {
           subject: 'Generic alert',
@@ -173,17 +197,27 @@ for (const backend of await backends()) {
         assert.equal(group.occurred, received);
         const alert = await storedForm(client, 'alert', created.alerts[0]);
         assert.deepEqual(alert.data, { sender: 'ids@example.com', alert: 'bad stuff from 10.0.0.1' });
-        const stored = await scot().app.store.db.selectFrom('alertgroup').select(['body', 'body_plain']).where('id', '=', created.id).executeTakeFirstOrThrow();
+        const stored = await scot()
+          .app.store.db.selectFrom('alertgroup')
+          .select(['body', 'body_plain'])
+          .where('id', '=', created.id)
+          .executeTakeFirstOrThrow();
         assert.deepEqual(stored, { body: posted.body, body_plain: posted.body_plain }, 'the message is kept as evidence');
       });
 
       it('POST /alert with an alertgroup and data adds a row; the counts, columns and history follow', async () => {
-        const group = expectStatus(await client.post('/alertgroup', { subject: 'growing', data: [{ host: 'a' }], tlp: 'green' }), 201);
-        const alert = expectStatus(await client.post('/alert', { alertgroup: group.id, data: { host: 'b', port: 22 } }), 201).record;
+        const group = expectStatus(
+          await client.post('/alertgroup', { subject: 'growing', data: [{ host: 'a' }], tlp: 'green' }),
+          201,
+        );
+        const alert = expectStatus(
+          await client.post('/alert', { alertgroup: group.id, data: { host: 'b', port: 22 } }),
+          201,
+        ).record;
         assert.equal(alert.alertgroup, group.id);
         assert.deepEqual(alert.data, { host: 'b', port: 22 });
         assert.equal(alert.status, 'open');
-        assert.equal(alert.tlp, 'green', 'the alert takes its alertgroup\'s marking');
+        assert.equal(alert.tlp, 'green', "the alert takes its alertgroup's marking");
         const after = await storedForm(client, 'alertgroup', group.id);
         assert.deepEqual(
           { alert_count: after.alert_count, open_count: after.open_count, columns: after.columns },
@@ -196,7 +230,10 @@ for (const backend of await backends()) {
           [['create', { alertgroup: group.id, data: { host: 'b', port: 22 } }]],
           'the alert was not created with its alertgroup',
         );
-        assert.deepEqual((await historyOf(client, 'alertgroup', group.id)).at(-1).diff, { alert_count: [1, 2], columns: [['host'], ['host', 'port']] });
+        assert.deepEqual((await historyOf(client, 'alertgroup', group.id)).at(-1).diff, {
+          alert_count: [1, 2],
+          columns: [['host'], ['host', 'port']],
+        });
       });
 
       it('POST /alert to an alertgroup that does not exist is 404 and adds nothing', async () => {
@@ -207,18 +244,32 @@ for (const backend of await backends()) {
       });
     });
 
-    describe('events, incidents and entries in SCOT 3\'s spellings', () => {
+    describe("events, incidents and entries in SCOT 3's spellings", () => {
       it('readgroups and modifygroups set the groups of an event and an entry; parent 0 is a top-level entry', async () => {
         const defgroups = ['ir', 'testing'];
         const event = expectStatus(
-          await client.post('/event', { subject: 'Test Event 1', source: 'firetest', tag: ['test'], status: 'open', readgroups: defgroups, modifygroups: defgroups }),
+          await client.post('/event', {
+            subject: 'Test Event 1',
+            source: 'firetest',
+            tag: ['test'],
+            status: 'open',
+            readgroups: defgroups,
+            modifygroups: defgroups,
+          }),
           201,
         );
         const stored = await storedForm(client, 'event', event.id);
         assert.deepEqual(stored.groups, { read: defgroups, modify: defgroups });
         assert.deepEqual(stored.source, ['firetest']);
         const entry = expectStatus(
-          await client.post('/entry', { body: 'The fifth symphony', target_id: event.id, target_type: 'event', parent: 0, readgroups: ['ir'], modifygroups: ['ir'] }),
+          await client.post('/entry', {
+            body: 'The fifth symphony',
+            target_id: event.id,
+            target_type: 'event',
+            parent: 0,
+            readgroups: ['ir'],
+            modifygroups: ['ir'],
+          }),
           201,
         );
         assert.equal(entry.record.parent, null);
@@ -228,32 +279,60 @@ for (const backend of await backends()) {
       });
 
       it('tags posted as {value, note} are stored by name, the note describing a new tag', async () => {
-        const event = expectStatus(await client.post('/event', { subject: 'noted', tags: [{ value: 'apt-x', note: 'tracked actor' }, 'plain'] }), 201);
+        const event = expectStatus(
+          await client.post('/event', { subject: 'noted', tags: [{ value: 'apt-x', note: 'tracked actor' }, 'plain'] }),
+          201,
+        );
         assert.deepEqual((await storedForm(client, 'event', event.id)).tag, ['apt-x', 'plain']);
         const tag = expectStatus(await client.get('/tag?name=apt-x'), 200).records[0];
-        assert.deepEqual({ name: tag.name, value: tag.value, description: tag.description }, { name: 'apt-x', value: 'apt-x', description: 'tracked actor' });
+        assert.deepEqual(
+          { name: tag.name, value: tag.value, description: tag.description },
+          { name: 'apt-x', value: 'apt-x', description: 'tracked actor' },
+        );
         const updated = expectStatus(await client.put(`/event/${event.id}`, { tag: { value: 'single' } }), 200);
         assert.deepEqual(updated.record.tag, ['single']);
       });
 
       it('alert_id and alert on an event post promote those alerts into it', async () => {
-        const group = expectStatus(await client.post('/alertgroup', { subject: 'to promote', data: [{ n: 1 }, { n: 2 }, { n: 3 }] }), 201);
+        const group = expectStatus(
+          await client.post('/alertgroup', { subject: 'to promote', data: [{ n: 1 }, { n: 2 }, { n: 3 }] }),
+          201,
+        );
         const [a1, a2, a3] = group.alerts;
         const one = expectStatus(await client.post('/event', { subject: 'Test Event 2', alert_id: a1 }), 201);
         const two = expectStatus(await client.post('/event', { subject: 'Test Event 3', alert: [a2, a3] }), 201);
         assert.deepEqual((await storedForm(client, 'event', one.id)).promoted_from, [a1]);
         assert.deepEqual((await storedForm(client, 'event', two.id)).promoted_from, [a2, a3]);
         const alert = await storedForm(client, 'alert', a1);
-        assert.deepEqual({ status: alert.status, promotion_id: alert.promotion_id }, { status: 'promoted', promotion_id: one.id });
+        assert.deepEqual(
+          { status: alert.status, promotion_id: alert.promotion_id },
+          { status: 'promoted', promotion_id: one.id },
+        );
       });
 
-      it('takes t/api/incident.t\'s post: events, reportable and reporting times, no subject', async () => {
-        const event = expectStatus(await client.post('/event', { subject: 'Test Event 1', source: 'firetest', status: 'open' }), 201);
-        const posted = { events: [event.id], reportable: 1, status: 'open', category: 'IMI-1', sensitivity: 'very', occurred: 1444309925, discovered: 1444319925 };
+      it("takes t/api/incident.t's post: events, reportable and reporting times, no subject", async () => {
+        const event = expectStatus(
+          await client.post('/event', { subject: 'Test Event 1', source: 'firetest', status: 'open' }),
+          201,
+        );
+        const posted = {
+          events: [event.id],
+          reportable: 1,
+          status: 'open',
+          category: 'IMI-1',
+          sensitivity: 'very',
+          occurred: 1444309925,
+          discovered: 1444319925,
+        };
         const incident = expectStatus(await client.post('/incident', posted), 201);
         const stored = await storedForm(client, 'incident', incident.id);
         assert.deepEqual(
-          { reportable: stored.reportable, occurred: stored.occurred, promoted_from: stored.promoted_from, subject: stored.subject },
+          {
+            reportable: stored.reportable,
+            occurred: stored.occurred,
+            promoted_from: stored.promoted_from,
+            subject: stored.subject,
+          },
           { reportable: 1, occurred: 1444309925, promoted_from: [event.id], subject: 'Test Event 1' },
         );
         assert.ok(idsOf(await client.get('/incident?reportable=1')).includes(incident.id));
@@ -263,10 +342,19 @@ for (const backend of await backends()) {
       it('events on an incident post promote those events, and the reporting fields are kept', async () => {
         const event = expectStatus(await client.post('/event', { subject: 'serious' }), 201);
         const fields = {
-          category: 'IMI-2', sensitivity: 'PII', security_category: 'moderate', type: 'phishing',
-          occurred: 1_600_000_000, discovered: 1_600_000_100, reported: 1_600_000_200, closed: 1_600_000_300,
+          category: 'IMI-2',
+          sensitivity: 'PII',
+          security_category: 'moderate',
+          type: 'phishing',
+          occurred: 1_600_000_000,
+          discovered: 1_600_000_100,
+          reported: 1_600_000_200,
+          closed: 1_600_000_300,
         };
-        const incident = expectStatus(await client.post('/incident', { subject: 'Incident 1', events: [event.id], ...fields }), 201);
+        const incident = expectStatus(
+          await client.post('/incident', { subject: 'Incident 1', events: [event.id], ...fields }),
+          201,
+        );
         const stored = await storedForm(client, 'incident', incident.id);
         assert.deepEqual(stored.promoted_from, [event.id]);
         for (const [field, value] of Object.entries(fields)) assert.equal(stored[field], value, field);
@@ -274,7 +362,11 @@ for (const backend of await backends()) {
       });
 
       it('a field sent in both spellings, or a misspelt SCOT 3 field, is refused naming what was sent', async () => {
-        const both = expectError(await client.post('/event', { subject: 's', alert_id: 1, promote_from: { alert: [1] } }), 400, 'alert_id');
+        const both = expectError(
+          await client.post('/event', { subject: 's', alert_id: 1, promote_from: { alert: [1] } }),
+          400,
+          'alert_id',
+        );
         assert.equal(both.error, (both as { error_msg?: string }).error_msg);
         expectError(await client.post('/event', { subject: 's', readgroups: 'ir' }), 400, 'readgroups');
         expectError(await client.post('/event', { subject: 's', readgroup: ['ir'] }), 400, 'readgroup');
@@ -298,12 +390,18 @@ for (const backend of await backends()) {
         expectError(await client.post('/event', { subject: 's', tlp: 'purple' }), 400, 'tlp');
       });
 
-      it('an alertgroup\'s marking is its alerts\'; a new entry takes its target\'s unless it names one', async () => {
+      it("an alertgroup's marking is its alerts'; a new entry takes its target's unless it names one", async () => {
         const group = expectStatus(await client.post('/alertgroup', { subject: 'marked', data: [{ n: 1 }], tlp: 'amber' }), 201);
         assert.equal((await storedForm(client, 'alert', group.alerts[0])).tlp, 'amber');
-        const inherited = expectStatus(await client.post('/entry', { target_type: 'alertgroup', target_id: group.id, body: 'seen' }), 201);
+        const inherited = expectStatus(
+          await client.post('/entry', { target_type: 'alertgroup', target_id: group.id, body: 'seen' }),
+          201,
+        );
         assert.equal(inherited.record.tlp, 'amber');
-        const own = expectStatus(await client.post('/entry', { target_type: 'alertgroup', target_id: group.id, body: 'seen', tlp: 'red' }), 201);
+        const own = expectStatus(
+          await client.post('/entry', { target_type: 'alertgroup', target_id: group.id, body: 'seen', tlp: 'red' }),
+          201,
+        );
         assert.equal(own.record.tlp, 'red');
         const incident = expectStatus(await client.post('/incident', { subject: 'black', tlp: 'black' }), 201);
         assert.equal((await storedForm(client, 'incident', incident.id)).tlp, 'black');

@@ -46,7 +46,10 @@ for (const backend of await backends()) {
       const onAlert = await postEntry(alice, 'alert', group.alerts[0], { body: 'ws-12 quarantined' });
       await indexed(scot());
       const quarantined = expectStatus(await alice.get('/search?q=quarantined'), 200).records;
-      assert.deepEqual(quarantined.map((r: any) => [r.id, r.target]), [[onAlert.id, { type: 'alertgroup', id: group.id }]]);
+      assert.deepEqual(
+        quarantined.map((r: any) => [r.id, r.target]),
+        [[onAlert.id, { type: 'alertgroup', id: group.id }]],
+      );
       const beacon = expectStatus(await alice.get(`/search?q=beacon&limit=1`), 200);
       assert.equal(beacon.records.length, 1);
       assert.equal(beacon.totalRecordCount, 2);
@@ -64,7 +67,11 @@ for (const backend of await backends()) {
       await postEvent(hr, { subject: 'Payroll beacon', groups: { read: ['hr'], modify: ['hr'] } });
       await indexed(scot());
       const outsider = await scot().user('olga', ['sales']);
-      assert.deepEqual(expectStatus(await outsider.get('/search?q=beacon'), 200), { records: [], queryRecordCount: 0, totalRecordCount: 0 });
+      assert.deepEqual(expectStatus(await outsider.get('/search?q=beacon'), 200), {
+        records: [],
+        queryRecordCount: 0,
+        totalRecordCount: 0,
+      });
       assert.equal(expectStatus(await hr.get('/search?q=beacon'), 200).totalRecordCount, 1);
       expectError(await scot().anonymous.get('/search?q=beacon'), 401);
     });

@@ -23,7 +23,10 @@ for (const backend of await backends()) {
       // Notices leave in seq order: once bob hears of the later object, he would have heard of the earlier one.
       const open = await postAlertgroup(scot().admin, { subject: 'blue too', groups: blue });
       await bobStream.waitFor((m) => m.type === 'alertgroup' && m.id === open.id);
-      assert.deepEqual(bobStream.notices.filter((m) => m.id === secret.id && m.type === 'alertgroup'), []);
+      assert.deepEqual(
+        bobStream.notices.filter((m) => m.id === secret.id && m.type === 'alertgroup'),
+        [],
+      );
       aliceStream.close();
       bobStream.close();
     });
@@ -37,7 +40,10 @@ for (const backend of await backends()) {
       expectWritten(await scot().admin.put(`/event/${event.id}`, { subject: 'now secret' }));
       const later = await postEvent(scot().admin, { subject: 'still red', groups: red });
       await stream.waitFor((m) => m.type === 'event' && m.id === later.id);
-      assert.deepEqual(stream.notices.filter((m) => m.type === 'event' && m.id === event.id).map((m) => m.action), ['create']);
+      assert.deepEqual(
+        stream.notices.filter((m) => m.type === 'event' && m.id === event.id).map((m) => m.action),
+        ['create'],
+      );
       stream.close();
     });
 
@@ -56,14 +62,24 @@ for (const backend of await backends()) {
       const [seen] = await first.waitFor((m) => m.type === 'event' && m.id === event.id);
       first.close();
       await first.closed;
-      const missed = [await postEvent(scot().admin, { subject: 'missed 1' }), await postEvent(scot().admin, { subject: 'missed 2' })];
+      const missed = [
+        await postEvent(scot().admin, { subject: 'missed 1' }),
+        await postEvent(scot().admin, { subject: 'missed 2' }),
+      ];
       const again = await openStream(scot().admin, `?since=${seen.seq}`);
       const live = await postEvent(scot().admin, { subject: 'live' });
       await again.waitFor((m) => m.type === 'event' && m.id === live.id);
       const events = again.notices.filter((m) => m.type === 'event');
-      assert.deepEqual(events.map((m) => m.id), [...missed.map((e) => e.id), live.id]);
+      assert.deepEqual(
+        events.map((m) => m.id),
+        [...missed.map((e) => e.id), live.id],
+      );
       const seqs = again.notices.map((m) => m.seq);
-      assert.deepEqual(seqs, [...new Set(seqs)].sort((a, b) => a - b), 'each change once, in seq order');
+      assert.deepEqual(
+        seqs,
+        [...new Set(seqs)].sort((a, b) => a - b),
+        'each change once, in seq order',
+      );
       assert.ok(seqs[0] > seen.seq);
       again.close();
     });
@@ -87,11 +103,20 @@ for (const backend of await backends()) {
       await daveStream.waitFor((m) => m.presence?.viewers.length === 1);
       erinStream.send({ viewing: { type: 'event', id: event.id } });
       erinStream.send({ editing: { type: 'entry', id: entry.id } });
-      const expected = { type: 'event', id: event.id, viewers: [{ username: 'dave', editing: null }, { username: 'erin', editing: entry.id }] };
+      const expected = {
+        type: 'event',
+        id: event.id,
+        viewers: [
+          { username: 'dave', editing: null },
+          { username: 'erin', editing: entry.id },
+        ],
+      };
       await daveStream.waitFor((m) => JSON.stringify(m.presence) === JSON.stringify(expected));
       await erinStream.waitFor((m) => JSON.stringify(m.presence) === JSON.stringify(expected));
       erinStream.close();
-      await daveStream.waitFor((m) => JSON.stringify(m.presence?.viewers) === JSON.stringify([{ username: 'dave', editing: null }]));
+      await daveStream.waitFor(
+        (m) => JSON.stringify(m.presence?.viewers) === JSON.stringify([{ username: 'dave', editing: null }]),
+      );
       daveStream.close();
     });
 
@@ -140,7 +165,9 @@ for (const backend of await backends()) {
     it('disconnects a client whose account changed, so it never hears with groups it lost', async () => {
       const grace = await scot().user('grace', ['red']);
       const stream = await openStream(grace);
-      const me = expectStatus(await scot().admin.get('/user'), 200).records.find((u: { username: string }) => u.username === 'grace');
+      const me = expectStatus(await scot().admin.get('/user'), 200).records.find(
+        (u: { username: string }) => u.username === 'grace',
+      );
       expectStatus(await scot().admin.put(`/user/${me.id}`, { groups: ['blue'] }), 200);
       const closed = await stream.closed;
       assert.equal(closed.code, 4001);

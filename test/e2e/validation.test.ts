@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { flushViews } from '../../src/app/viewing.js';
 import { backends } from '../helpers/backend.js';
-import { expectError, expectStatus, expectWritten, historyOf, idsOf, postAlertgroup, postEntry, postEvent, serverFor, storedForm } from '../helpers/e2e.js';
+import {
+  expectError,
+  expectStatus,
+  expectWritten,
+  historyOf,
+  idsOf,
+  postAlertgroup,
+  postEntry,
+  postEvent,
+  serverFor,
+  storedForm,
+} from '../helpers/e2e.js';
 import { ADMIN_PASSWORD } from '../helpers/server.js';
 
 /** [what is wrong, body, the field the error must name] */
@@ -66,7 +77,11 @@ for (const backend of await backends()) {
           assert.ok(expectError(await scot().admin.post('/event', body), 400, field), what);
         }
         expectError(await scot().admin.post('/incident', { subject: 's', occurred: 'yesterday' }), 400, 'occurred');
-        expectError(await scot().admin.post('/incident', { subject: 's', promote_from: { alert: [1] } }), 400, 'promote_from.alert');
+        expectError(
+          await scot().admin.post('/incident', { subject: 's', promote_from: { alert: [1] } }),
+          400,
+          'promote_from.alert',
+        );
         assert.equal(expectStatus(await scot().admin.get('/event'), 200).totalRecordCount, 0);
         assert.equal(expectStatus(await scot().admin.get('/incident'), 200).totalRecordCount, 0);
       });
@@ -82,7 +97,10 @@ for (const backend of await backends()) {
         expectError(await scot().admin.put(`/event/${event.id}`, { subject: 'changed', rev: before.rev + 5 }), 409, 'rev');
 
         assert.deepEqual(await storedForm(scot().admin, 'event', event.id), before);
-        assert.deepEqual((await historyOf(scot().admin, 'event', event.id)).map((c) => c.action), ['create']);
+        assert.deepEqual(
+          (await historyOf(scot().admin, 'event', event.id)).map((c) => c.action),
+          ['create'],
+        );
       });
 
       it('refuses what an object type does not allow', async () => {
@@ -110,7 +128,11 @@ for (const backend of await backends()) {
         expectError(await scot().admin.post('/entry', { target_type: 'event', target_id: event.id }), 400, 'body');
         expectError(await scot().admin.post('/entry', { target_type: 'event', target_id: 999999, body: 'x' }), 404);
         const elsewhere = await postEntry(scot().admin, 'incident', incident.id);
-        expectError(await scot().admin.post('/entry', { target_type: 'event', target_id: event.id, body: 'x', parent: elsewhere.id }), 400, 'parent');
+        expectError(
+          await scot().admin.post('/entry', { target_type: 'event', target_id: event.id, body: 'x', parent: elsewhere.id }),
+          400,
+          'parent',
+        );
 
         const after = await Promise.all([
           storedForm(scot().admin, 'alertgroup', id),
@@ -175,7 +197,12 @@ for (const backend of await backends()) {
         expectError(await scot().admin.request('PUT', `/event/${event.id}`, ''), 400, '(body)');
         assert.deepEqual(await storedForm(scot().admin, 'event', event.id), before);
 
-        for (const [method, path] of [['GET', '/nothing'], ['GET', '/event/1/nothing'], ['PATCH', `/event/${event.id}`], ['POST', '/event/1']]) {
+        for (const [method, path] of [
+          ['GET', '/nothing'],
+          ['GET', '/event/1/nothing'],
+          ['PATCH', `/event/${event.id}`],
+          ['POST', '/event/1'],
+        ]) {
           const error = expectError(await scot().admin.request(method, path, method === 'GET' ? undefined : {}), 404);
           assert.match(error.error, /no such route/);
         }
@@ -217,9 +244,15 @@ for (const backend of await backends()) {
       it('returns the SCOT envelope, newest first by default', async () => {
         const all = await list('');
         assert.deepEqual(Object.keys(all).sort(), ['queryRecordCount', 'records', 'totalRecordCount']);
-        assert.deepEqual(all.records.map((r: { id: number }) => r.id), e(5, 4, 3, 2, 1));
+        assert.deepEqual(
+          all.records.map((r: { id: number }) => r.id),
+          e(5, 4, 3, 2, 1),
+        );
         assert.deepEqual([all.queryRecordCount, all.totalRecordCount], [5, 5]);
-        assert.deepEqual(all.records.map((r: { created: number }) => r.created), [4, 3, 2, 1, 0].map((i) => T0 + i * 100));
+        assert.deepEqual(
+          all.records.map((r: { created: number }) => r.created),
+          [4, 3, 2, 1, 0].map((i) => T0 + i * 100),
+        );
       });
 
       it('pages with limit and offset, counting every match', async () => {
@@ -234,7 +267,11 @@ for (const backend of await backends()) {
         ];
         for (const [query, expected] of cases) {
           const page = await list(query);
-          assert.deepEqual(page.records.map((r: { id: number }) => r.id), expected, query);
+          assert.deepEqual(
+            page.records.map((r: { id: number }) => r.id),
+            expected,
+            query,
+          );
           assert.equal(page.queryRecordCount, expected.length, query);
           assert.equal(page.totalRecordCount, 5, query);
         }
@@ -291,7 +328,11 @@ for (const backend of await backends()) {
         ];
         for (const [query, expected] of cases) {
           const page = await list(query);
-          assert.deepEqual(page.records.map((r: { id: number }) => r.id), expected, query);
+          assert.deepEqual(
+            page.records.map((r: { id: number }) => r.id),
+            expected,
+            query,
+          );
           assert.equal(page.totalRecordCount, expected.length, query);
         }
         const paged = await list('tag=!dns&limit=1&offset=1');
@@ -305,10 +346,25 @@ for (const backend of await backends()) {
           { id: e(2)[0], subject: 'Malware on host', status: 'open' },
         ]);
         for (const columns of ['columns=subject&columns=status', `columns=${encodeURIComponent('["subject","status"]')}`]) {
-          assert.deepEqual((await list(`${columns}&sort=id&limit=1`)).records, [{ id: e(1)[0], subject: 'Phishing wave', status: 'open' }], columns);
+          assert.deepEqual(
+            (await list(`${columns}&sort=id&limit=1`)).records,
+            [{ id: e(1)[0], subject: 'Phishing wave', status: 'open' }],
+            columns,
+          );
         }
         const full = await list('limit=1');
-        for (const field of ['id', 'subject', 'status', 'owner', 'created', 'updated', 'tag', 'source', 'groups', 'entry_count']) {
+        for (const field of [
+          'id',
+          'subject',
+          'status',
+          'owner',
+          'created',
+          'updated',
+          'tag',
+          'source',
+          'groups',
+          'entry_count',
+        ]) {
           assert.ok(field in full.records[0], `${field} missing from a list record`);
         }
       });

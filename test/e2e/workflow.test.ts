@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backends } from '../helpers/backend.js';
 import {
-  expectError, expectStatus, expectWritten, historyOf, idsOf, postAlertgroup, postEntry, postEvent, REFERENCE_ALERTGROUP, serverFor,
+  expectError,
+  expectStatus,
+  expectWritten,
+  historyOf,
+  idsOf,
+  postAlertgroup,
+  postEntry,
+  postEvent,
+  REFERENCE_ALERTGROUP,
+  serverFor,
 } from '../helpers/e2e.js';
 import type { Client } from '../helpers/server.js';
 
@@ -33,7 +42,10 @@ for (const backend of await backends()) {
         const body = expectStatus(await scot().admin.post('/alertgroup', REFERENCE_ALERTGROUP), 200);
         assert.equal(body.id, group.id);
         assert.deepEqual(body.alerts, group.alerts);
-        const sameMessage = expectStatus(await scot().admin.get(`/alertgroup?message_id=${REFERENCE_ALERTGROUP.message_id}`), 200);
+        const sameMessage = expectStatus(
+          await scot().admin.get(`/alertgroup?message_id=${REFERENCE_ALERTGROUP.message_id}`),
+          200,
+        );
         assert.equal(sameMessage.totalRecordCount, 1);
         assert.equal(expectStatus(await scot().admin.get(`/alert?alertgroup=${group.id}`), 200).totalRecordCount, 2);
       });
@@ -48,7 +60,12 @@ for (const backend of await backends()) {
         assert.deepEqual(sorted(ag.source), sorted(REFERENCE_ALERTGROUP.source));
         assert.equal(ag.status, 'open');
         assert.deepEqual(
-          { alert_count: ag.alert_count, open_count: ag.open_count, closed_count: ag.closed_count, promoted_count: ag.promoted_count },
+          {
+            alert_count: ag.alert_count,
+            open_count: ag.open_count,
+            closed_count: ag.closed_count,
+            promoted_count: ag.promoted_count,
+          },
           { alert_count: 2, open_count: 2, closed_count: 0, promoted_count: 0 },
         );
         assert.equal(ag.owner, 'admin');
@@ -63,8 +80,14 @@ for (const backend of await backends()) {
         const list = expectStatus(await scot().admin.get(`/alertgroup/${group.id}/alert`), 200);
         assert.equal(list.totalRecordCount, 2);
         assert.equal(list.queryRecordCount, 2);
-        assert.deepEqual(list.records.map((a: { id: number }) => a.id), group.alerts);
-        assert.deepEqual(list.records.map((a: { data: unknown }) => a.data), REFERENCE_ALERTGROUP.data);
+        assert.deepEqual(
+          list.records.map((a: { id: number }) => a.id),
+          group.alerts,
+        );
+        assert.deepEqual(
+          list.records.map((a: { data: unknown }) => a.data),
+          REFERENCE_ALERTGROUP.data,
+        );
         for (const alert of list.records) {
           assert.equal(alert.alertgroup, group.id);
           assert.equal(alert.status, 'open');
@@ -95,7 +118,9 @@ for (const backend of await backends()) {
       });
 
       it('adds entries to the event, with a threaded reply and sanitized HTML', async () => {
-        const first = await postEntry(scot().admin, 'event', eventId, { body: '<p>First look: <b>bad</b><script>alert(1)</script></p>' });
+        const first = await postEntry(scot().admin, 'event', eventId, {
+          body: '<p>First look: <b>bad</b><script>alert(1)</script></p>',
+        });
         assert.equal(first.body, '<p>First look: <b>bad</b></p>');
         assert.deepEqual(first.target, { type: 'event', id: eventId });
         assert.equal(first.class, 'entry');
@@ -112,7 +137,10 @@ for (const backend of await backends()) {
         const threaded = expectStatus(await scot().admin.get(`/event/${eventId}/entry`), 200);
         const [promotion, ...written] = threaded.records;
         assert.match(promotion.body, /^<p>Promoted from alertgroup/);
-        assert.deepEqual(written.map((e: any) => [e.id, e.children.map((c: any) => c.id)]), [[first.id, [reply.id]]]);
+        assert.deepEqual(
+          written.map((e: any) => [e.id, e.children.map((c: any) => c.id)]),
+          [[first.id, [reply.id]]],
+        );
         assert.deepEqual(idsOf(await scot().admin.get(`/event/${eventId}/entry?flat=1`)), [promotion.id, first.id, reply.id]);
         assert.equal(expectStatus(await scot().admin.get(`/event/${eventId}`), 200).entry_count, 3);
       });
@@ -126,7 +154,10 @@ for (const backend of await backends()) {
         assert.equal(expectStatus(await scot().admin.get(`/entry/${second.id}`), 200).class, 'summary');
         assert.equal(expectStatus(await scot().admin.get(`/entry/${entries.first}`), 200).class, 'entry');
         const summaries = expectStatus(await scot().admin.get(`/event/${eventId}/entry?class=summary`), 200);
-        assert.deepEqual(summaries.records.map((e: { id: number }) => e.id), [second.id]);
+        assert.deepEqual(
+          summaries.records.map((e: { id: number }) => e.id),
+          [second.id],
+        );
         expectError(await scot().admin.put(`/entry/${entries.reply}`, { class: 'summary' }), 400, 'class');
       });
 
@@ -152,7 +183,10 @@ for (const backend of await backends()) {
         assert.equal(done.task.who, 'analyst');
         assert.equal(done.owner, 'analyst');
         const open = expectStatus(await scot().admin.get(`/entry?class=task&task_status=completed&target_id=${eventId}`), 200);
-        assert.deepEqual(open.records.map((e: { id: number }) => e.id), [task.id]);
+        assert.deepEqual(
+          open.records.map((e: { id: number }) => e.id),
+          [task.id],
+        );
       });
 
       it('promotes the event to a new incident', async () => {
@@ -182,7 +216,10 @@ for (const backend of await backends()) {
 
       it('keeps the audit history of every step: who, what and the change', async () => {
         const alert = await historyOf(scot().admin, 'alert', group.alerts[0]);
-        assert.deepEqual(alert.map((c) => c.action), ['create', 'promote']);
+        assert.deepEqual(
+          alert.map((c) => c.action),
+          ['create', 'promote'],
+        );
         assert.ok(alert.every((c) => c.who === 'admin' && c.type === 'alert' && c.id === group.alerts[0]));
         assert.deepEqual(alert[1].diff, { to: { type: 'event', id: eventId }, status: ['open', 'promoted'] });
         assert.ok(alert.every((c) => Number.isInteger(c.when) && Number.isInteger(c.seq)));
@@ -194,21 +231,38 @@ for (const backend of await backends()) {
         assert.deepEqual(ag.at(-1).diff.status, ['open', 'promoted']);
 
         const event = await historyOf(scot().admin, 'event', eventId);
-        assert.deepEqual(event.map((c) => c.action), ['create', 'promote']);
+        assert.deepEqual(
+          event.map((c) => c.action),
+          ['create', 'promote'],
+        );
         assert.deepEqual(event[0].diff.promoted_from, { alert: group.alerts });
         assert.deepEqual(event[1].diff.to, { type: 'incident', id: incidentId });
 
         const task = await historyOf(scot().admin, 'entry', entries.task);
-        assert.deepEqual(task.map((c) => [c.action, c.who]), [['create', 'admin'], ['update', 'admin'], ['take', 'analyst'], ['complete', 'analyst']]);
+        assert.deepEqual(
+          task.map((c) => [c.action, c.who]),
+          [
+            ['create', 'admin'],
+            ['update', 'admin'],
+            ['take', 'analyst'],
+            ['complete', 'analyst'],
+          ],
+        );
         assert.deepEqual(task[1].diff, { class: ['entry', 'task'] });
         assert.deepEqual(task[2].diff.owner, ['admin', 'analyst']);
         assert.equal(task[3].diff.task[1].status, 'completed');
 
         const first = await historyOf(scot().admin, 'entry', entries.first);
-        assert.deepEqual(first.map((c) => c.diff.class), ['entry', ['entry', 'summary'], ['summary', 'entry']]);
+        assert.deepEqual(
+          first.map((c) => c.diff.class),
+          ['entry', ['entry', 'summary'], ['summary', 'entry']],
+        );
 
         const incident = await historyOf(scot().admin, 'incident', incidentId);
-        assert.deepEqual(incident.map((c) => c.action), ['create', 'update', 'update']);
+        assert.deepEqual(
+          incident.map((c) => c.action),
+          ['create', 'update', 'update'],
+        );
         assert.deepEqual(incident[0].diff.promoted_from, { event: [eventId] });
         assert.deepEqual(incident[1].diff.status, ['open', 'closed']);
         assert.equal(incident[1].diff.closed[0], null);
@@ -232,9 +286,17 @@ for (const backend of await backends()) {
       });
 
       it('defaults columns to the row keys in first-seen order', async () => {
-        const data = [{ src: '10.0.0.1', dst: '10.0.0.2' }, { dst: '10.0.0.3', port: 443, detail: { proto: 'tcp' } }];
+        const data = [
+          { src: '10.0.0.1', dst: '10.0.0.2' },
+          { dst: '10.0.0.3', port: 443, detail: { proto: 'tcp' } },
+        ];
         const { id, alerts } = await postAlertgroup(scot().admin, { data, columns: undefined });
-        assert.deepEqual(expectStatus(await scot().admin.get(`/alertgroup/${id}`), 200).columns, ['src', 'dst', 'port', 'detail']);
+        assert.deepEqual(expectStatus(await scot().admin.get(`/alertgroup/${id}`), 200).columns, [
+          'src',
+          'dst',
+          'port',
+          'detail',
+        ]);
         assert.deepEqual(expectStatus(await scot().admin.get(`/alert/${alerts[1]}`), 200).data, data[1]);
       });
 
@@ -273,14 +335,21 @@ for (const backend of await backends()) {
         assert.equal(expectStatus(await scot().admin.get(`/alert/${alerts[1]}`), 200).promotion_id, eventId);
 
         const history = await historyOf(scot().admin, 'event', eventId);
-        assert.deepEqual(history.map((c) => c.action), ['create', 'update']);
+        assert.deepEqual(
+          history.map((c) => c.action),
+          ['create', 'update'],
+        );
         assert.deepEqual(history[1].diff, { promoted_from: { alert: [alerts[1]] } });
       });
 
       it('names the new event as asked when promoting several alerts', async () => {
         const { alerts } = await postAlertgroup(scot().admin);
         const event = expectWritten(
-          await scot().admin.post('/event', { promote_from: { alert: alerts }, subject: 'Bad stuff on two hosts', tag: ['triaged'] }),
+          await scot().admin.post('/event', {
+            promote_from: { alert: alerts },
+            subject: 'Bad stuff on two hosts',
+            tag: ['triaged'],
+          }),
           201,
         );
         assert.equal(event.subject, 'Bad stuff on two hosts');
@@ -313,7 +382,14 @@ for (const backend of await backends()) {
         ag = expectStatus(await scot().admin.get(`/alertgroup/${id}`), 200);
         assert.deepEqual([ag.status, ag.open_count, ag.closed_count], ['open', 1, 1]);
         const history = await historyOf(scot().admin, 'alert', alerts[0]);
-        assert.deepEqual(history.map((c) => [c.action, c.diff.status]), [['create', undefined], ['update', ['open', 'closed']], ['update', ['closed', 'open']]]);
+        assert.deepEqual(
+          history.map((c) => [c.action, c.diff.status]),
+          [
+            ['create', undefined],
+            ['update', ['open', 'closed']],
+            ['update', ['closed', 'open']],
+          ],
+        );
       });
 
       it('closes the open alerts of an alertgroup with it; promoted alerts stay promoted', async () => {
@@ -323,7 +399,8 @@ for (const backend of await backends()) {
         const closed = expectWritten(await scot().admin.put(`/alertgroup/${id}`, { status: 'closed' }), 200);
         assert.equal(closed.status, 'promoted', 'no alert is open and one was promoted');
         assert.deepEqual([closed.open_count, closed.closed_count, closed.promoted_count], [0, 2, 1]);
-        const statuses = async () => expectStatus(await scot().admin.get(`/alertgroup/${id}/alert`), 200).records.map((a: { status: string }) => a.status);
+        const statuses = async () =>
+          expectStatus(await scot().admin.get(`/alertgroup/${id}/alert`), 200).records.map((a: { status: string }) => a.status);
         assert.deepEqual(await statuses(), ['promoted', 'closed', 'closed']);
 
         const reopened = expectWritten(await scot().admin.put(`/alertgroup/${id}`, { status: 'open' }), 200);
@@ -335,8 +412,12 @@ for (const backend of await backends()) {
         assert.deepEqual(await statuses(), ['promoted', 'open', 'open']);
 
         const plain = await postAlertgroup(scot().admin);
-        assert.equal(expectWritten(await scot().admin.put(`/alertgroup/${plain.id}`, { status: 'closed' }), 200).status, 'closed');
-        for (const alertId of plain.alerts) assert.equal(expectStatus(await scot().admin.get(`/alert/${alertId}`), 200).status, 'closed');
+        assert.equal(
+          expectWritten(await scot().admin.put(`/alertgroup/${plain.id}`, { status: 'closed' }), 200).status,
+          'closed',
+        );
+        for (const alertId of plain.alerts)
+          assert.equal(expectStatus(await scot().admin.get(`/alert/${alertId}`), 200).status, 'closed');
       });
 
       it('closes and reopens an event', async () => {
@@ -345,7 +426,10 @@ for (const backend of await backends()) {
         assert.equal(expectStatus(await scot().admin.get(`/event/${event.id}`), 200).status, 'closed');
         assert.equal(expectWritten(await scot().admin.put(`/event/${event.id}`, { status: 'open' }), 200).status, 'open');
         const history = await historyOf(scot().admin, 'event', event.id);
-        assert.deepEqual(history.map((c) => c.diff.status).slice(1), [['open', 'closed'], ['closed', 'open']]);
+        assert.deepEqual(history.map((c) => c.diff.status).slice(1), [
+          ['open', 'closed'],
+          ['closed', 'open'],
+        ]);
       });
     });
 
@@ -354,7 +438,10 @@ for (const backend of await backends()) {
         const event = await postEvent(scot().admin, { subject: 'to be deleted' });
         const entry = await postEntry(scot().admin, 'event', event.id);
         const gone = expectStatus(await scot().admin.del(`/event/${event.id}`), 200);
-        assert.deepEqual({ ...gone, record: undefined }, { id: event.id, status: 'ok', action: 'delete', thing: 'event', record: undefined });
+        assert.deepEqual(
+          { ...gone, record: undefined },
+          { id: event.id, status: 'ok', action: 'delete', thing: 'event', record: undefined },
+        );
         assert.equal(gone.record.deleted, gone.record.updated);
 
         expectError(await scot().admin.get(`/event/${event.id}`), 404);
@@ -373,7 +460,14 @@ for (const backend of await backends()) {
         assert.ok(idsOf(await scot().admin.get('/event?limit=1000')).includes(event.id));
 
         const history = await historyOf(scot().admin, 'event', event.id);
-        assert.deepEqual(history.map((c) => [c.action, c.who]), [['create', 'admin'], ['delete', 'admin'], ['undelete', 'admin']]);
+        assert.deepEqual(
+          history.map((c) => [c.action, c.who]),
+          [
+            ['create', 'admin'],
+            ['delete', 'admin'],
+            ['undelete', 'admin'],
+          ],
+        );
       });
 
       it('hides the alerts of a deleted alertgroup and restores them with it', async () => {
@@ -390,7 +484,10 @@ for (const backend of await backends()) {
         assert.deepEqual(idsOf(await scot().admin.get(`/alertgroup/${id}/alert`)), alerts);
         for (const alertId of alerts) assert.equal(expectStatus(await scot().admin.get(`/alert/${alertId}`), 200).status, 'open');
         const history = await historyOf(scot().admin, 'alertgroup', id);
-        assert.deepEqual(history.map((c) => c.action), ['create', 'delete', 'undelete']);
+        assert.deepEqual(
+          history.map((c) => c.action),
+          ['create', 'delete', 'undelete'],
+        );
       });
 
       it('recounts the alertgroup when one alert is deleted and restored', async () => {
@@ -410,12 +507,19 @@ for (const backend of await backends()) {
         const event = await postEvent(scot().admin, { subject: 'original' });
         const first = expectWritten(await scot().admin.put(`/event/${event.id}`, { rev: event.rev, subject: 'first edit' }), 200);
         assert.equal(first.rev, event.rev + 1);
-        const stale = expectError(await scot().admin.put(`/event/${event.id}`, { rev: event.rev, subject: 'second edit' }), 409, 'rev');
+        const stale = expectError(
+          await scot().admin.put(`/event/${event.id}`, { rev: event.rev, subject: 'second edit' }),
+          409,
+          'rev',
+        );
         assert.match(stale.error, /changed by someone else/);
         const now = expectStatus(await scot().admin.get(`/event/${event.id}`), 200);
         assert.equal(now.subject, 'first edit');
         assert.equal(now.rev, first.rev);
-        const second = expectWritten(await scot().admin.put(`/event/${event.id}`, { rev: first.rev, subject: 'second edit' }), 200);
+        const second = expectWritten(
+          await scot().admin.put(`/event/${event.id}`, { rev: first.rev, subject: 'second edit' }),
+          200,
+        );
         assert.equal(second.subject, 'second edit');
         assert.equal(second.rev, first.rev + 1);
       });

@@ -21,7 +21,11 @@ export async function backends(): Promise<Backend[]> {
     name: 'sqlite',
     async create() {
       const dataDir = tempDir();
-      return { url: path.join(dataDir, 'scot.sqlite'), dataDir, dispose: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+      return {
+        url: path.join(dataDir, 'scot.sqlite'),
+        dataDir,
+        dispose: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+      };
     },
   };
   const postgres: Backend = {

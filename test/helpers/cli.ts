@@ -94,7 +94,8 @@ export class Served {
       const match = pattern.exec(this.stdout);
       if (match) return match;
       if (!this.running) throw new Error(`scot serve exited before printing ${pattern}:\n${this.stdout}\n${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`scot serve did not print ${pattern} in ${ms} ms:\n${this.stdout}\n${this.stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`scot serve did not print ${pattern} in ${ms} ms:\n${this.stdout}\n${this.stderr}`);
       await sleep(50);
     }
   }
@@ -113,4 +114,3 @@ export class Served {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-

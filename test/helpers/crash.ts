@@ -15,7 +15,22 @@ const app = createApp(await openStore(url), testConfig(dataDir, url));
 const hang = () => new Promise<never>(() => setInterval(() => {}, 60_000));
 
 if (mode === 'worker') {
-  const worker = new Worker(app, [{ kind: 'test.crash', handle: () => (console.log('busy'), hang()) }], { leaseSeconds: 1, pollMs: 50 });
+  const worker = new Worker(
+    app,
+    [
+      {
+        kind: 'test.crash',
+        handle: () => {
+          console.log('busy');
+          return hang();
+        },
+      },
+    ],
+    {
+      leaseSeconds: 1,
+      pollMs: 50,
+    },
+  );
   worker.start();
 } else {
   const reader = new CursorReader(

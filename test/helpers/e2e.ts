@@ -54,7 +54,10 @@ export const REFERENCE_ALERTGROUP = {
 let messages = 0;
 
 /** Posts a variant of the reference alertgroup under a message_id of its own; expects it created. */
-export async function postAlertgroup(client: Client, fields: Record<string, unknown> = {}): Promise<{ id: number; alerts: number[] }> {
+export async function postAlertgroup(
+  client: Client,
+  fields: Record<string, unknown> = {},
+): Promise<{ id: number; alerts: number[] }> {
   const body = { ...REFERENCE_ALERTGROUP, message_id: `e2e-${process.pid}-${++messages}`, ...fields };
   const created = expectStatus(await client.post('/alertgroup', body), 201);
   return { id: created.id, alerts: created.alerts };

@@ -16,7 +16,8 @@ export function postgresUnavailable(): Promise<string | undefined> {
       return undefined;
     } catch (err) {
       const reason = `PostgreSQL not reachable at ${POSTGRES_ADMIN_URL} (${(err as Error).message}); PostgreSQL tests skipped`;
-      if (process.env.SCOT_REQUIRE_POSTGRES === '1') throw new Error(reason.replace('; PostgreSQL tests skipped', ' and SCOT_REQUIRE_POSTGRES=1'));
+      if (process.env.SCOT_REQUIRE_POSTGRES === '1')
+        throw new Error(reason.replace('; PostgreSQL tests skipped', ' and SCOT_REQUIRE_POSTGRES=1'));
       console.warn(reason);
       return reason;
     } finally {

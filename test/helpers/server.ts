@@ -30,7 +30,11 @@ export class Client {
     if (this.auth.key) headers.authorization = `Bearer ${this.auth.key}`;
     if (this.auth.cookie) headers.cookie = this.auth.cookie;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(this.base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -71,7 +75,11 @@ export interface TestServerOptions extends ServerOptions {
 /** Starts the real server on a random loopback port over a fresh database of `backend`. */
 export async function startServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
   const db = await backend.create();
-  const config = { ...loadConfig({ SCOT_DATA_DIR: db.dataDir, SCOT_DATABASE_URL: db.url, SCOT_ADMIN_PASSWORD: ADMIN_PASSWORD }), port: 0, host: '127.0.0.1' };
+  const config = {
+    ...loadConfig({ SCOT_DATA_DIR: db.dataDir, SCOT_DATABASE_URL: db.url, SCOT_ADMIN_PASSWORD: ADMIN_PASSWORD }),
+    port: 0,
+    host: '127.0.0.1',
+  };
   const store = await openStore(config.databaseUrl);
   const app = createApp(store, config);
   await ensureAdmin(app);
@@ -85,7 +93,10 @@ export async function startServer(backend: Backend, options: TestServerOptions =
   const login = async (username: string, password: string) => {
     const res = await new Client(base).post('/login', { username, password });
     if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     return new Client(base, { cookie });
   };
   return {

@@ -89,7 +89,10 @@ export async function rejectsWith(work: Promise<unknown>, status: number, field?
   } catch (err) {
     caught = err;
   }
-  assert.ok(caught instanceof AppError, `expected an AppError ${status}, got ${caught === undefined ? 'success' : String(caught)}`);
+  assert.ok(
+    caught instanceof AppError,
+    `expected an AppError ${status}, got ${caught === undefined ? 'success' : String(caught)}`,
+  );
   assert.equal(caught.statusCode, status, caught.message);
   if (field !== undefined) assert.equal(caught.field, field, caught.message);
   return caught;
@@ -108,8 +111,26 @@ export async function changesOf(app: App, type: string, id: number) {
 }
 
 /** How many rows `table` holds in all. */
-export async function countRows(app: App, table: 'change' | 'alertgroup' | 'alert' | 'event' | 'incident' | 'entry' | 'tag' | 'source' | 'session' | 'apikey' | 'user' | 'group'): Promise<number> {
-  const row = await app.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+export async function countRows(
+  app: App,
+  table:
+    | 'change'
+    | 'alertgroup'
+    | 'alert'
+    | 'event'
+    | 'incident'
+    | 'entry'
+    | 'tag'
+    | 'source'
+    | 'session'
+    | 'apikey'
+    | 'user'
+    | 'group',
+): Promise<number> {
+  const row = await app.store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -57,7 +57,7 @@ export class StreamClient {
 
 /** Connects `client` to the change stream, with `query` (e.g. `?since=12`); resolves once it is open. */
 export async function openStream(client: Client, query = '', options: WebSocket.ClientOptions = {}): Promise<StreamClient> {
-  const url = client.base.replace(/^http/, 'ws') + '/stream' + query;
+  const url = `${client.base.replace(/^http/, 'ws')}/stream${query}`;
   const headers: Record<string, string> = {};
   if (client.auth.key) headers.authorization = `Bearer ${client.auth.key}`;
   if (client.auth.cookie) headers.cookie = client.auth.cookie;

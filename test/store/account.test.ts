@@ -1,12 +1,29 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  apikeysOf, createApikey, login, logout, principalFromApikey, principalFromSession, principalOf, revokeApikey,
+  apikeysOf,
+  createApikey,
+  login,
+  logout,
+  principalFromApikey,
+  principalFromSession,
+  principalOf,
+  revokeApikey,
 } from '../../src/app/auth.js';
 import type { App } from '../../src/app/context.js';
 import { tokenHash } from '../../src/app/secret.js';
 import {
-  changeGroup, createGroup, createUser, ensureAdmin, groupsPage, presentGroup, presentUser, removeGroup, resetAdmin, updateUserAccount, usersPage,
+  changeGroup,
+  createGroup,
+  createUser,
+  ensureAdmin,
+  groupsPage,
+  presentGroup,
+  presentUser,
+  removeGroup,
+  resetAdmin,
+  updateUserAccount,
+  usersPage,
 } from '../../src/app/user.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { backends } from '../helpers/backend.js';
@@ -20,7 +37,8 @@ async function user(app: App, username: string, groups: string[] = ['ir']): Prom
   return (await principalOf(app, created.id))!;
 }
 
-const sessionRows = (app: App, userId: number) => app.store.db.selectFrom('session').selectAll().where('user_id', '=', userId).execute();
+const sessionRows = (app: App, userId: number) =>
+  app.store.db.selectFrom('session').selectAll().where('user_id', '=', userId).execute();
 
 for (const backend of await backends()) {
   describe(backend.name, { skip: backend.skip }, () => {
@@ -41,7 +59,12 @@ for (const backend of await backends()) {
 
       it('creates users with sorted groups, and refuses duplicates and bad input', async () => {
         const { app } = fixture();
-        const created = await createUser(app, ADMIN, { username: 'u.one@ir', fullname: 'User One', password: PASSWORD, groups: ['zeta', 'alpha', 'zeta'] });
+        const created = await createUser(app, ADMIN, {
+          username: 'u.one@ir',
+          fullname: 'User One',
+          password: PASSWORD,
+          groups: ['zeta', 'alpha', 'zeta'],
+        });
         assert.equal(created.username, 'u.one@ir');
         assert.equal(created.fullname, 'User One');
         assert.deepEqual(created.groups, ['alpha', 'zeta']);
@@ -49,7 +72,11 @@ for (const backend of await backends()) {
         assert.equal(created.disabled, false);
         assert.equal(created.created, T0);
         assert.equal(created.last_login, null);
-        const stored = await app.store.db.selectFrom('user').select('password_hash').where('id', '=', created.id).executeTakeFirstOrThrow();
+        const stored = await app.store.db
+          .selectFrom('user')
+          .select('password_hash')
+          .where('id', '=', created.id)
+          .executeTakeFirstOrThrow();
         assert.match(stored.password_hash!, /^scrypt\$/);
         assert.ok(!stored.password_hash!.includes(PASSWORD));
 
@@ -97,7 +124,11 @@ for (const backend of await backends()) {
         await rejectsWith(presentGroup(app, group.id), 404);
         assert.deepEqual((await principalOf(app, member.userId))!.groups, ['ir'], 'membership goes with the group');
         await ensureAdmin(app);
-        const adminGroup = await app.store.db.selectFrom('group').select('id').where('name', '=', 'admin').executeTakeFirstOrThrow();
+        const adminGroup = await app.store.db
+          .selectFrom('group')
+          .select('id')
+          .where('name', '=', 'admin')
+          .executeTakeFirstOrThrow();
         await rejectsWith(removeGroup(app, ADMIN, adminGroup.id), 409);
       });
 
@@ -110,7 +141,10 @@ for (const backend of await backends()) {
         assert.equal(page.total, await countRows(app, 'user'));
         assert.deepEqual(page.records.find((u) => u.username === 'zed')!.groups, ['ir', 'soc']);
         const second = await usersPage(app, { limit: 1, offset: 1 });
-        assert.deepEqual(second.records.map((u) => u.username), [names[1]]);
+        assert.deepEqual(
+          second.records.map((u) => u.username),
+          [names[1]],
+        );
       });
     });
 
@@ -188,10 +222,20 @@ for (const backend of await backends()) {
         assert.ok(!Object.values(row).includes(key.key), 'the key itself is not stored');
 
         const who = await principalFromApikey(app, key.key);
-        assert.deepEqual(who, { userId: owner.userId, username: 'keyholder', groups: ['ir', 'splunk'], admin: false, via: 'apikey' });
-        const used = await app.store.db.selectFrom('apikey').select('last_used').where('id', '=', key.id).executeTakeFirstOrThrow();
+        assert.deepEqual(who, {
+          userId: owner.userId,
+          username: 'keyholder',
+          groups: ['ir', 'splunk'],
+          admin: false,
+          via: 'apikey',
+        });
+        const used = await app.store.db
+          .selectFrom('apikey')
+          .select('last_used')
+          .where('id', '=', key.id)
+          .executeTakeFirstOrThrow();
         assert.equal(used.last_used, T0);
-        assert.equal(await principalFromApikey(app, key.key + 'x'), undefined);
+        assert.equal(await principalFromApikey(app, `${key.key}x`), undefined);
         assert.equal(await principalFromApikey(app, 'scot_not-a-key'), undefined);
       });
 
@@ -206,8 +250,14 @@ for (const backend of await backends()) {
         const forBen = await createApikey(app, admin, 'ben', 'made by admin');
         const annKey = await createApikey(app, ann, 'ann', 'mine');
         assert.equal((await principalFromApikey(app, forBen.key))!.username, 'ben');
-        assert.deepEqual((await apikeysOf(app, ann)).map((k) => k.id), [annKey.id]);
-        assert.deepEqual((await apikeysOf(app, ben)).map((k) => [k.id, k.username, k.name]), [[forBen.id, 'ben', 'made by admin']]);
+        assert.deepEqual(
+          (await apikeysOf(app, ann)).map((k) => k.id),
+          [annKey.id],
+        );
+        assert.deepEqual(
+          (await apikeysOf(app, ben)).map((k) => [k.id, k.username, k.name]),
+          [[forBen.id, 'ben', 'made by admin']],
+        );
         const all = (await apikeysOf(app, admin)).map((k) => k.id);
         assert.ok(all.includes(forBen.id) && all.includes(annKey.id));
       });
@@ -221,7 +271,11 @@ for (const backend of await backends()) {
         await rejectsWith(revokeApikey(app, dora, key.id), 404);
         await revokeApikey(app, carl, key.id);
         assert.equal(await principalFromApikey(app, key.key), undefined);
-        const row = await app.store.db.selectFrom('apikey').select('revoked_at').where('id', '=', key.id).executeTakeFirstOrThrow();
+        const row = await app.store.db
+          .selectFrom('apikey')
+          .select('revoked_at')
+          .where('id', '=', key.id)
+          .executeTakeFirstOrThrow();
         assert.equal(row.revoked_at, T0);
         await rejectsWith(revokeApikey(app, carl, key.id), 409);
 
@@ -245,7 +299,13 @@ for (const backend of await backends()) {
         assert.equal(session.expires, T0 + 1000 + 3600, 'SCOT_SESSION_HOURS=1');
         assert.deepEqual(session.principal, { ...sam, via: 'session' });
         const [row] = await sessionRows(app, sam.userId);
-        assert.deepEqual(row, { token_hash: tokenHash(session.token), user_id: sam.userId, created: T0 + 1000, expires: T0 + 4600, last_seen: T0 + 1000 });
+        assert.deepEqual(row, {
+          token_hash: tokenHash(session.token),
+          user_id: sam.userId,
+          created: T0 + 1000,
+          expires: T0 + 4600,
+          last_seen: T0 + 1000,
+        });
         assert.equal((await presentUser(app, sam.userId)).last_login, T0 + 1000);
         assert.deepEqual(await principalFromSession(app, session.token), { ...sam, via: 'session' });
         assert.equal(await principalFromSession(app, 'not-a-token'), undefined);

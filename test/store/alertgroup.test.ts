@@ -11,7 +11,10 @@ for (const backend of await backends()) {
 
     it('an alertgroup undeleted with an alert deleted in the same second counts that alert again', async () => {
       const { app } = fixture();
-      const group = await ingestAlertgroup(app, ADMIN, { subject: 'three hosts', data: [{ host: 'a' }, { host: 'b' }, { host: 'c' }] });
+      const group = await ingestAlertgroup(app, ADMIN, {
+        subject: 'three hosts',
+        data: [{ host: 'a' }, { host: 'b' }, { host: 'c' }],
+      });
       await deleteObject(app, ADMIN, 'alert', group.alerts[0]);
       await deleteObject(app, ADMIN, 'alertgroup', group.id);
       await updateObject(app, ADMIN, 'alertgroup', group.id, { undelete: true });

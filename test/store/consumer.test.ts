@@ -9,7 +9,14 @@ import { T0, useFixture } from '../helpers/store.js';
 
 /** Appends `n` changes to the change log; their seqs. */
 async function changes(app: App, n: number, db = app.store.db): Promise<number[]> {
-  const rows = Array.from({ length: n }, (_, i) => ({ at: app.now(), who: 'alice', type: 'event', target_id: i + 1, action: 'update', diff: {} }));
+  const rows = Array.from({ length: n }, (_, i) => ({
+    at: app.now(),
+    who: 'alice',
+    type: 'event',
+    target_id: i + 1,
+    action: 'update',
+    diff: {},
+  }));
   return appendChanges(db, rows);
 }
 
@@ -29,7 +36,9 @@ function deriving(name: string, batchSize: number, fail?: (seq: number) => boole
 
 /** The seqs consumer `name` derived rows for, in order. */
 async function derived(app: App, name: string): Promise<number[]> {
-  const { rows } = await sql<{ seq: number }>`select seq from derived where consumer = ${name} order by seq`.execute(app.store.db);
+  const { rows } = await sql<{ seq: number }>`select seq from derived where consumer = ${name} order by seq`.execute(
+    app.store.db,
+  );
   return rows.map((r) => Number(r.seq));
 }
 
@@ -39,8 +48,14 @@ async function cursorAt(app: App, name: string): Promise<number> {
 
 /** A reader of a new consumer whose cursor starts at the end of the log, past the other tests' changes. */
 async function readerAtEnd(app: App, consumer: ChangeConsumer, options: CursorOptions = {}): Promise<CursorReader> {
-  const last = await app.store.db.selectFrom('change').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
-  await app.store.db.insertInto('cursor').values({ name: consumer.name, seq: Number(last?.seq ?? 0), lease_owner: null, lease_until: null, updated: app.now() }).execute();
+  const last = await app.store.db
+    .selectFrom('change')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  await app.store.db
+    .insertInto('cursor')
+    .values({ name: consumer.name, seq: Number(last?.seq ?? 0), lease_owner: null, lease_until: null, updated: app.now() })
+    .execute();
   return new CursorReader(app, consumer, options);
 }
 
@@ -54,7 +69,9 @@ for (const backend of await backends()) {
   describe(backend.name, { skip: backend.skip }, () => {
     const fixture = useFixture(backend);
     before(async () => {
-      await sql`create table derived (consumer text not null, seq bigint not null, primary key (consumer, seq))`.execute(fixture().app.store.db);
+      await sql`create table derived (consumer text not null, seq bigint not null, primary key (consumer, seq))`.execute(
+        fixture().app.store.db,
+      );
     });
 
     it('a consumer gets every change once, in order and in batches, and its cursor stands at the last', async () => {
@@ -71,7 +88,11 @@ for (const backend of await backends()) {
       const { app, clock } = fixture();
       clock.now = T0;
       let seqs: number[] = [];
-      const dying = await readerAtEnd(app, deriving('crash', 10, (seq) => seq === seqs[14]), { leaseSeconds: 30 });
+      const dying = await readerAtEnd(
+        app,
+        deriving('crash', 10, (seq) => seq === seqs[14]),
+        { leaseSeconds: 30 },
+      );
       seqs = await changes(app, 30);
       assert.equal(await dying.step(), 10);
       await assert.rejects(dying.step(), /died at change/);
@@ -109,7 +130,9 @@ for (const backend of await backends()) {
       assert.deepEqual(await derived(app, 'shared'), [...first, ...second, ...third, ...fourth]);
     });
 
-    it('a change that commits after a higher seq is not skipped', { skip: backend.name === 'sqlite' && 'one writer: seqs commit in order' }, async () => {
+    it('a change that commits after a higher seq is not skipped', {
+      skip: backend.name === 'sqlite' && 'one writer: seqs commit in order',
+    }, async () => {
       const { app } = fixture();
       const reader = await readerAtEnd(app, deriving('late', 100));
       const earlier = await changes(app, 2);
@@ -138,7 +161,9 @@ for (const backend of await backends()) {
       assert.deepEqual(await derived(app, 'late'), [...earlier, lateSeq, after!]);
     });
 
-    it('a hole left by a rolled-back change is passed once it has stayed open for the gap time', { skip: backend.name === 'sqlite' && 'one writer: seqs commit in order' }, async () => {
+    it('a hole left by a rolled-back change is passed once it has stayed open for the gap time', {
+      skip: backend.name === 'sqlite' && 'one writer: seqs commit in order',
+    }, async () => {
       const { app, clock } = fixture();
       clock.now = T0;
       const reader = await readerAtEnd(app, deriving('hole', 100), { gapSeconds: 10, leaseSeconds: 3600 });

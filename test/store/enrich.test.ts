@@ -37,7 +37,8 @@ function pluginFolder(): string {
 }
 
 /** The entity values a test plugin was called with. */
-const callsOf = async (dir: string, file: string) => ((await import(pathToFileURL(path.join(dir, file)).href)) as { calls: string[] }).calls;
+const callsOf = async (dir: string, file: string) =>
+  ((await import(pathToFileURL(path.join(dir, file)).href)) as { calls: string[] }).calls;
 
 /** Flairs what the change log holds, as the flair consumer of `scot serve` does; bounded. */
 async function flairAll(app: App): Promise<void> {
@@ -52,13 +53,23 @@ async function flairAndEnrich(app: App): Promise<void> {
 }
 
 async function entityRow(app: App, type: string, value: string) {
-  const row = await app.store.db.selectFrom('entity').selectAll().where('type', '=', type).where('value', '=', value).executeTakeFirstOrThrow();
+  const row = await app.store.db
+    .selectFrom('entity')
+    .selectAll()
+    .where('type', '=', type)
+    .where('value', '=', value)
+    .executeTakeFirstOrThrow();
   return { ...row, id: Number(row.id), data: JSON.parse(row.data) };
 }
 
 /** The latest enrichment job of an entity. */
 async function enrichJobOf(app: App, entityId: number) {
-  const jobs = await app.store.db.selectFrom('job').selectAll().where('kind', '=', 'entity.enrich').orderBy('id', 'desc').execute();
+  const jobs = await app.store.db
+    .selectFrom('job')
+    .selectAll()
+    .where('kind', '=', 'entity.enrich')
+    .orderBy('id', 'desc')
+    .execute();
   const job = jobs.find((j) => JSON.parse(j.payload).entity === entityId);
   assert.ok(job, `entity ${entityId} has no enrichment job`);
   return job;
@@ -67,7 +78,10 @@ async function enrichJobOf(app: App, entityId: number) {
 for (const backend of await backends()) {
   describe(`${backend.name}: enrichment`, { skip: backend.skip }, () => {
     const pluginDir = pluginFolder();
-    const fixture = useFixture(backend, { SCOT_PLUGIN_DIR: pluginDir, SCOT_ENRICHERS: 'geoip,hello,fails,hangs,flaky,huge,cyclic' });
+    const fixture = useFixture(backend, {
+      SCOT_PLUGIN_DIR: pluginDir,
+      SCOT_ENRICHERS: 'geoip,hello,fails,hangs,flaky,huge,cyclic',
+    });
     const calls = (file: string) => callsOf(pluginDir, file);
     after(() => fs.rmSync(pluginDir, { recursive: true, force: true }));
 
@@ -83,7 +97,10 @@ for (const backend of await backends()) {
       const map = (await entitiesOfObject(app, ADMIN, 'alertgroup', Number(group.id))).records as Record<string, any>;
       assert.deepEqual(map['81.2.69.142'].enrichment, { geoip: 'GB' });
       assert.deepEqual(map['10.1.2.3'].enrichment, {});
-      assert.deepEqual((await changesOf(app, 'entity', publicIp.id)).map((c) => [c.action, c.who, c.diff]), [['enrich', 'scot:enrich', { geoip: 'done' }]]);
+      assert.deepEqual(
+        (await changesOf(app, 'entity', publicIp.id)).map((c) => [c.action, c.who, c.diff]),
+        [['enrich', 'scot:enrich', { geoip: 'done' }]],
+      );
     });
 
     it('a failing, a hanging, an oversized and an unstorable plugin record their errors under their names; the example plugin and the entity status are unharmed', async () => {
@@ -107,7 +124,10 @@ for (const backend of await backends()) {
       });
       const job = await enrichJobOf(app, id);
       assert.equal(job.status, 'failed');
-      assert.match(job.last_error!, /^fails: whois is down; hangs: hangs timed out after 50 ms; flaky: busy, try later; huge: .+; cyclic: Converting circular structure to JSON$/);
+      assert.match(
+        job.last_error!,
+        /^fails: whois is down; hangs: hangs timed out after 50 ms; flaky: busy, try later; huge: .+; cyclic: Converting circular structure to JSON$/,
+      );
     });
 
     it('retries run only the enrichers that failed, a later success replaces the error, and the last failure is kept', async () => {
@@ -127,7 +147,10 @@ for (const backend of await backends()) {
       assert.equal((await enrichJobOf(app, id)).status, 'dead');
       assert.equal((await calls('flaky.js')).length, 2, 'flaky succeeded and was not asked again');
       assert.deepEqual(entity.data.fails, { at: T0 + 9000, error: 'whois is down' });
-      assert.deepEqual([entity.status, entity.data.flaky.result, entity.data.hello.summary], ['tracked', { tries: 2 }, '18 chars']);
+      assert.deepEqual(
+        [entity.status, entity.data.flaky.result, entity.data.hello.summary],
+        ['tracked', { tries: 2 }, '18 chars'],
+      );
     });
 
     it('an admin runs every enricher of an entity again; others may not, and an unknown entity is not found', async () => {

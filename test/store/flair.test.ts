@@ -24,7 +24,12 @@ async function catchUp(reader: CursorReader): Promise<void> {
 }
 
 async function flairRows(app: App) {
-  return app.store.db.selectFrom('flair').select(['target_id', 'updated']).where('target_type', '=', 'alert').orderBy('target_id').execute();
+  return app.store.db
+    .selectFrom('flair')
+    .select(['target_id', 'updated'])
+    .where('target_type', '=', 'alert')
+    .orderBy('target_id')
+    .execute();
 }
 
 /** Entities first seen, as the hook heard of them: `type value`. */
@@ -45,13 +50,22 @@ for (const backend of await backends()) {
       const c = await ingestAlertgroup(app, admin, { subject: 'three', data: [{ host: 'evil[.]com' }] });
       // The first node flairs one batch (two alertgroups) and dies before the next.
       assert.equal(await flairReader(app).step(), 2);
-      assert.deepEqual((await flairRows(app)).map((r) => Number(r.target_id)), [...a.alerts, ...b.alerts]);
+      assert.deepEqual(
+        (await flairRows(app)).map((r) => Number(r.target_id)),
+        [...a.alerts, ...b.alerts],
+      );
       // Another node takes over once the dead node's lease has run out.
       clock.now = T0 + 60;
       await catchUp(flairReader(app));
       const rows = await flairRows(app);
-      assert.deepEqual(rows.map((r) => Number(r.target_id)), [...a.alerts, ...b.alerts, ...c.alerts]);
-      assert.deepEqual(rows.map((r) => Number(r.updated)), [T0, T0, T0 + 60]);
+      assert.deepEqual(
+        rows.map((r) => Number(r.target_id)),
+        [...a.alerts, ...b.alerts, ...c.alerts],
+      );
+      assert.deepEqual(
+        rows.map((r) => Number(r.updated)),
+        [T0, T0, T0 + 60],
+      );
       assert.deepEqual(firstSeen.sort(), ['domain evil.com', 'ipaddr 192.0.2.10', 'ipaddr 192.0.2.11']);
     });
 
@@ -67,23 +81,38 @@ for (const backend of await backends()) {
         await storeFlairChanges(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
       });
       assert.deepEqual(await flairRows(app), before);
-      const appearances = await app.store.db.selectFrom('appearance').select(['target_id', 'count', 'first_seen']).orderBy('target_id').execute();
+      const appearances = await app.store.db
+        .selectFrom('appearance')
+        .select(['target_id', 'count', 'first_seen'])
+        .orderBy('target_id')
+        .execute();
       assert.ok(appearances.every((r) => Number(r.first_seen) < T0 + 600));
     });
 
-    it('an entry edited while its flair was prepared is flaired from its new body by the edit\'s own change', async () => {
+    it("an entry edited while its flair was prepared is flaired from its new body by the edit's own change", async () => {
       const { app } = fixture();
       const event = await createCase(app, admin, 'event', { subject: 'edited' });
       const entry = await addEntry(app, admin, { target_type: 'event', target_id: Number(event.id), body: '<p>192.0.2.90</p>' });
       const flair = BUILT_IN.consumers.find((c) => c.name === 'flair')!;
-      const created = await app.store.db.selectFrom('change').selectAll().where('type', '=', 'entry').where('target_id', '=', Number(entry.id)).execute();
+      const created = await app.store.db
+        .selectFrom('change')
+        .selectAll()
+        .where('type', '=', 'entry')
+        .where('target_id', '=', Number(entry.id))
+        .execute();
       const records = created.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) }));
       const prepared = await flair.prepare!(app, records);
       await updateObject(app, admin, 'entry', Number(entry.id), { body: '<p>192.0.2.91</p>' });
       await app.store.db.transaction().execute(async (tx) => {
         await flair.handle(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
       });
-      const stored = () => app.store.db.selectFrom('flair').select('html').where('target_type', '=', 'entry').where('target_id', '=', Number(entry.id)).executeTakeFirst();
+      const stored = () =>
+        app.store.db
+          .selectFrom('flair')
+          .select('html')
+          .where('target_type', '=', 'entry')
+          .where('target_id', '=', Number(entry.id))
+          .executeTakeFirst();
       assert.equal(await stored(), undefined);
       await catchUp(flairReader(app));
       assert.match((await stored())!.html, /data-entity-value="192\.0\.2\.91"/);

@@ -12,7 +12,12 @@ import { ADMIN, as, changesOf, rejectsWith, T0, useFixture } from '../helpers/st
 /** The stored row of job `id`. */
 async function jobRow(app: App, id: number) {
   const row = await app.store.db.selectFrom('job').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  return { ...row, run_at: Number(row.run_at), lease_until: row.lease_until === null ? null : Number(row.lease_until), finished: row.finished === null ? null : Number(row.finished) };
+  return {
+    ...row,
+    run_at: Number(row.run_at),
+    lease_until: row.lease_until === null ? null : Number(row.lease_until),
+    finished: row.finished === null ? null : Number(row.finished),
+  };
 }
 
 /** A handler of `kind` that records each job it runs and then does `work`. */
@@ -54,7 +59,10 @@ for (const backend of await backends()) {
       clock.now = T0 + 5;
       assert.equal(await new Worker(app, [handler]).drain(), 1);
       const row = await jobRow(app, id);
-      assert.deepEqual([row.status, row.attempts, row.finished, row.lease_owner, row.progress_done, row.progress_total], ['done', 1, T0 + 5, null, 2, 2]);
+      assert.deepEqual(
+        [row.status, row.attempts, row.finished, row.lease_owner, row.progress_done, row.progress_total],
+        ['done', 1, T0 + 5, null, 2, 2],
+      );
     });
 
     it('a job enqueued in a use case that rolls back is never stored; one that commits is', async () => {
@@ -68,7 +76,10 @@ for (const backend of await backends()) {
       );
       const { id } = await inTransaction(app, ADMIN, (unit) => enqueue(unit, 'test.atomic', { n: 2 }));
       const rows = await app.store.db.selectFrom('job').select(['id', 'payload']).where('kind', '=', 'test.atomic').execute();
-      assert.deepEqual(rows.map((r) => [Number(r.id), JSON.parse(r.payload)]), [[id, { n: 2 }]]);
+      assert.deepEqual(
+        rows.map((r) => [Number(r.id), JSON.parse(r.payload)]),
+        [[id, { n: 2 }]],
+      );
     });
 
     it('a keyed job is enqueued once while it is still to run, and again once it is done', async () => {
@@ -107,12 +118,18 @@ for (const backend of await backends()) {
       const secondAt = clock.now;
       row = await jobRow(app, id);
       assert.deepEqual([row.status, row.attempts], ['failed', 2]);
-      assert.ok(row.run_at >= secondAt + 20 && row.run_at <= secondAt + 25, `second retry 20 s later (plus jitter), got +${row.run_at - secondAt}`);
+      assert.ok(
+        row.run_at >= secondAt + 20 && row.run_at <= secondAt + 25,
+        `second retry 20 s later (plus jitter), got +${row.run_at - secondAt}`,
+      );
 
       clock.now = row.run_at;
       await worker.drain();
       row = await jobRow(app, id);
-      assert.deepEqual([row.status, row.attempts, row.last_error, row.finished], ['dead', 3, 'mail server refused (try 3)', clock.now]);
+      assert.deepEqual(
+        [row.status, row.attempts, row.last_error, row.finished],
+        ['dead', 3, 'mail server refused (try 3)', clock.now],
+      );
       clock.now += 24 * 3600;
       assert.equal(await worker.drain(), 0, 'a dead job is never run again by itself');
       assert.equal(tries, 3);
@@ -123,7 +140,13 @@ for (const backend of await backends()) {
       clock.now = T0;
       const { id } = await enqueue(app, 'test.orphan', { n: 1 });
       // A worker claims the job and is killed: it never renews its lease nor ends the job.
-      const [claimed] = await claimJobs(app.store.db, app.store.rules, { kind: 'test.orphan', owner: 'killed', now: T0, leaseUntil: T0 + 60, limit: 1 });
+      const [claimed] = await claimJobs(app.store.db, app.store.rules, {
+        kind: 'test.orphan',
+        owner: 'killed',
+        now: T0,
+        leaseUntil: T0 + 60,
+        limit: 1,
+      });
       assert.equal(Number(claimed.id), id);
 
       const { ran, handler } = recorder('test.orphan');
@@ -140,7 +163,13 @@ for (const backend of await backends()) {
       const { app, clock } = fixture();
       clock.now = T0;
       const { id } = await enqueue(app, 'test.poison', {}, { maxAttempts: 1 });
-      await claimJobs(app.store.db, app.store.rules, { kind: 'test.poison', owner: 'killed', now: T0, leaseUntil: T0 + 60, limit: 1 });
+      await claimJobs(app.store.db, app.store.rules, {
+        kind: 'test.poison',
+        owner: 'killed',
+        now: T0,
+        leaseUntil: T0 + 60,
+        limit: 1,
+      });
       clock.now = T0 + 61;
       const { ran, handler } = recorder('test.poison');
       await new Worker(app, [handler]).drain();
@@ -167,19 +196,39 @@ for (const backend of await backends()) {
             await new Promise((resolve) => setImmediate(resolve));
           },
         });
-        const [a, b] = await Promise.all([new Worker(app, [handlerFor('a')]).drain(), new Worker(other, [handlerFor('b')]).drain()]);
+        const [a, b] = await Promise.all([
+          new Worker(app, [handlerFor('a')]).drain(),
+          new Worker(other, [handlerFor('b')]).drain(),
+        ]);
         assert.equal(a + b, 120);
-        assert.deepEqual([...runs.keys()].sort((x, y) => x - y), [...ids].sort((x, y) => x - y));
-        assert.deepEqual([...runs.values()].filter((who) => who.length !== 1), [], 'no job ran twice');
+        assert.deepEqual(
+          [...runs.keys()].sort((x, y) => x - y),
+          [...ids].sort((x, y) => x - y),
+        );
+        assert.deepEqual(
+          [...runs.values()].filter((who) => who.length !== 1),
+          [],
+          'no job ran twice',
+        );
         assert.ok(a > 0 && b > 0, `both workers took jobs (a ran ${a}, b ran ${b})`);
-        const statuses = await app.store.db.selectFrom('job').select('status').distinct().where('kind', '=', 'test.shared').execute();
-        assert.deepEqual(statuses.map((s) => s.status), ['done']);
+        const statuses = await app.store.db
+          .selectFrom('job')
+          .select('status')
+          .distinct()
+          .where('kind', '=', 'test.shared')
+          .execute();
+        assert.deepEqual(
+          statuses.map((s) => s.status),
+          ['done'],
+        );
       } finally {
         await otherStore.close();
       }
     });
 
-    it('a job enqueued on one node is heard on every node listening, once its transaction commits', { skip: backend.name === 'sqlite' && 'one machine: in-process wake-ups only' }, async () => {
+    it('a job enqueued on one node is heard on every node listening, once its transaction commits', {
+      skip: backend.name === 'sqlite' && 'one machine: in-process wake-ups only',
+    }, async () => {
       const { app, url } = fixture();
       const heard: string[] = [];
       let first!: () => void;
@@ -207,7 +256,12 @@ for (const backend of await backends()) {
       const worker = new Worker(app, [slowHandler, fastHandler]);
       assert.equal(await worker.poll(), 2);
       assert.equal(await worker.poll(), 0, 'both slots of the kind are busy');
-      const running = await app.store.db.selectFrom('job').select('id').where('kind', '=', 'test.slow').where('status', '=', 'running').execute();
+      const running = await app.store.db
+        .selectFrom('job')
+        .select('id')
+        .where('kind', '=', 'test.slow')
+        .where('status', '=', 'running')
+        .execute();
       assert.equal(running.length, 2);
       await enqueue(app, 'test.fast', {});
       assert.equal(await worker.poll(), 1, 'another kind still runs');
@@ -221,7 +275,11 @@ for (const backend of await backends()) {
       const { app, clock } = fixture();
       clock.now = T0;
       const long = gate();
-      const { handler } = recorder('test.renew', (job) => ((job.payload as { wait: boolean }).wait ? long.opened : Promise.resolve()), { concurrency: 1 });
+      const { handler } = recorder(
+        'test.renew',
+        (job) => ((job.payload as { wait: boolean }).wait ? long.opened : Promise.resolve()),
+        { concurrency: 1 },
+      );
       const worker = new Worker(app, [handler], { leaseSeconds: 1 });
       await enqueue(app, 'test.renew', { wait: false });
       await worker.drain();
@@ -229,7 +287,8 @@ for (const backend of await backends()) {
       assert.equal(await worker.poll(), 1);
       clock.now = T0 + 100;
       // The renewal runs on a timer every third of the lease: wait for its write, boundedly.
-      for (let i = 0; i < 100 && (await jobRow(app, id)).lease_until !== T0 + 101; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 100 && (await jobRow(app, id)).lease_until !== T0 + 101; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal((await jobRow(app, id)).lease_until, T0 + 101);
       long.open();
       await worker.idle();
@@ -280,13 +339,19 @@ for (const backend of await backends()) {
       await new Worker(app, [handler]).drain();
       assert.equal((await jobRow(app, id)).status, 'dead');
       const overview = await jobsOverview(app, ADMIN);
-      assert.deepEqual(overview.queues.find((q) => q.kind === 'test.retry'), { kind: 'test.retry', pending: 0, running: 0, failed: 0, dead: 1, done: 0 });
+      assert.deepEqual(
+        overview.queues.find((q) => q.kind === 'test.retry'),
+        { kind: 'test.retry', pending: 0, running: 0, failed: 0, dead: 1, done: 0 },
+      );
       assert.deepEqual(overview.problems.find((j) => j.id === id)?.last_error, 'disk full');
 
       clock.now += 100;
       const retried = await retryJob(app, ADMIN, id);
       assert.deepEqual([retried.status, retried.attempts, retried.run_at, retried.finished], ['pending', 0, clock.now, null]);
-      assert.deepEqual((await changesOf(app, 'job', id)).map((c) => [c.action, c.who, c.diff]), [['retry', 'admin', { status: ['dead', 'pending'] }]]);
+      assert.deepEqual(
+        (await changesOf(app, 'job', id)).map((c) => [c.action, c.who, c.diff]),
+        [['retry', 'admin', { status: ['dead', 'pending'] }]],
+      );
       await rejectsWith(retryJob(app, ADMIN, id), 409);
       await rejectsWith(retryJob(app, ADMIN, 999_999), 404);
       await rejectsWith(retryJob(app, as('alice'), id), 403);

@@ -39,14 +39,21 @@ for (const backend of await backends()) {
         .execute();
       assert.deepEqual(
         stored.map((r) => [r.id, JSON.parse(r.read_groups)]).sort(),
-        [[[...blueIds][0], ['blue']], [[...greenIds][0], ['green']]].sort(),
+        [
+          [[...blueIds][0], ['blue']],
+          [[...greenIds][0], ['green']],
+        ].sort(),
       );
     });
 
     it('a poster in no group, which cannot read what it posts, still gets its earlier alertgroup back', async () => {
       const { app } = fixture();
       const groupless = as('write-only-sensor', []);
-      const input: AlertgroupInput = { message_id: '<write-only@sensor>', subject: 'from a sensor in no group', data: [{ n: 1 }] };
+      const input: AlertgroupInput = {
+        message_id: '<write-only@sensor>',
+        subject: 'from a sensor in no group',
+        data: [{ n: 1 }],
+      };
       const first = await ingestAlertgroup(app, groupless, input);
       assert.deepEqual(await ingestAlertgroup(app, groupless, input), { ...first, created: false });
       const other = await ingestAlertgroup(app, as('other-sensor', []), input);

@@ -11,12 +11,37 @@ import { backends } from '../helpers/backend.js';
 import { ADMIN, testConfig } from '../helpers/store.js';
 
 const TABLES = [
-  'alertgroup', 'alert', 'event', 'incident', 'entry', 'tag', 'source', 'tag_link', 'source_link',
-  'user', 'group', 'user_group', 'apikey', 'session', 'change', 'job', 'job_schedule', 'cursor', 'view_history',
+  'alertgroup',
+  'alert',
+  'event',
+  'incident',
+  'entry',
+  'tag',
+  'source',
+  'tag_link',
+  'source_link',
+  'user',
+  'group',
+  'user_group',
+  'apikey',
+  'session',
+  'change',
+  'job',
+  'job_schedule',
+  'cursor',
+  'view_history',
 ] as const;
 
 /** Every migration, in the order applied. */
-const MIGRATION_NAMES = ['0001_initial', '0002_scot3', '0005_message_id_per_reader', '0006_view', '0007_job', '0008_entity', '0009_search'];
+const MIGRATION_NAMES = [
+  '0001_initial',
+  '0002_scot3',
+  '0005_message_id_per_reader',
+  '0006_view',
+  '0007_job',
+  '0008_entity',
+  '0009_search',
+];
 
 const appliedNames = async (db: any): Promise<string[]> =>
   (await db.selectFrom('schema_migration').select('name').orderBy('name').execute()).map((r: { name: string }) => r.name);
@@ -40,7 +65,10 @@ for (const backend of await backends()) {
         assert.deepEqual(await migrateToLatest(store.db, store.kind), [], 'a second run applies nothing');
         assert.deepEqual(await appliedNames(store.db), MIGRATION_NAMES);
         for (const table of TABLES) {
-          const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+          const row = await store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow();
           assert.equal(Number(row.n), 0, `${table} exists and is empty`);
         }
       } finally {
@@ -53,7 +81,10 @@ for (const backend of await backends()) {
       let first = await openStore(database.url);
       let alertgroupId: number;
       try {
-        const result = await ingestAlertgroup(createApp(first, config), ADMIN, { subject: 'kept across restarts', data: [{ ip: '10.0.0.1' }] });
+        const result = await ingestAlertgroup(createApp(first, config), ADMIN, {
+          subject: 'kept across restarts',
+          data: [{ ip: '10.0.0.1' }],
+        });
         alertgroupId = result.id;
       } finally {
         await first.close();
@@ -78,12 +109,16 @@ for (const backend of await backends()) {
           // The schema as 0001 left it, with one event in it.
           const firstOnly = new Migrator({
             db: store.db,
-            provider: { getMigrations: async () => ({ '0001_initial': { up: (db: Kysely<any>) => initial.up(db, store.kind) } }) },
+            provider: {
+              getMigrations: async () => ({ '0001_initial': { up: (db: Kysely<any>) => initial.up(db, store.kind) } }),
+            },
             migrationTableName: 'schema_migration',
             migrationLockTableName: 'schema_migration_lock',
           });
           assert.equal((await firstOnly.migrateToLatest()).error, undefined);
-          await sql`insert into event (status, owner, created, updated, read_groups, modify_groups, subject) values ('open', 'alice', 1, 1, '[]', '[]', 'old event')`.execute(store.db);
+          await sql`insert into event (status, owner, created, updated, read_groups, modify_groups, subject) values ('open', 'alice', 1, 1, '[]', '[]', 'old event')`.execute(
+            store.db,
+          );
           assert.deepEqual(await migrateToLatest(store.db, store.kind), MIGRATION_NAMES.slice(1));
           const event = await store.db.selectFrom('event').select(['subject', 'tlp']).executeTakeFirstOrThrow();
           assert.deepEqual(event, { subject: 'old event', tlp: 'unset' });

@@ -17,7 +17,14 @@ const nobody = as('nobody', []);
 /** Seeded events, by name, with the created time each gets. */
 const EVENTS: Record<string, CaseInput & { at: number }> = {
   wave100: { at: T0, subject: 'Phishing wave 100% confirmed', owner: 'alice', tag: ['phish'], source: ['email'] },
-  wave: { at: T0 + 100, subject: 'Phishing wave 100 percent', owner: 'bob', tag: ['phish', 'urgent'], source: ['ids'], status: 'closed' },
+  wave: {
+    at: T0 + 100,
+    subject: 'Phishing wave 100 percent',
+    owner: 'bob',
+    tag: ['phish', 'urgent'],
+    source: ['ids'],
+    status: 'closed',
+  },
   underscore: { at: T0 + 200, subject: 'file_name.exe dropped', owner: 'alice', tag: ['malware'], source: ['edr'] },
   lookalike: { at: T0 + 300, subject: 'filexname.exe dropped', owner: 'carol' },
   hr: { at: T0 + 400, subject: 'HR matter', owner: 'dave', tag: ['phish'], groups: { read: ['hr'], modify: ['hr'] } },
@@ -41,13 +48,18 @@ for (const backend of await backends()) {
       for (let i = 0; i < BULK; i++) {
         // Created times run backwards, so created order is the reverse of id order.
         clock.now = T0 + 10_000 - i;
-        bulk.push((await createCase(app, ADMIN, 'event', { subject: `bulk ${String(i).padStart(2, '0')}`, owner: 'bulk' })).id as number);
+        bulk.push(
+          (await createCase(app, ADMIN, 'event', { subject: `bulk ${String(i).padStart(2, '0')}`, owner: 'bulk' })).id as number,
+        );
       }
       clock.now = T0;
     });
 
-    const list = <T extends 'event' | 'alert' | 'entry' | 'alertgroup' = 'event'>(who: Principal, q: RawQuery, type = 'event' as T) =>
-      listObjects(unitFor(fixture().app, who), type, q);
+    const list = <T extends 'event' | 'alert' | 'entry' | 'alertgroup' = 'event'>(
+      who: Principal,
+      q: RawQuery,
+      type = 'event' as T,
+    ) => listObjects(unitFor(fixture().app, who), type, q);
     const idsOf = async (who: Principal, q: RawQuery) => (await list(who, q)).records.map((r) => r.id);
     const named = (...names: string[]) => names.map((n) => ids[n]);
     /** The seeded events (not the bulk ones) that match, in id order. */
@@ -76,8 +88,13 @@ for (const backend of await backends()) {
         assert.deepEqual(await idsOf(ADMIN, { owner: 'bulk', sort: '{"created":-1}', limit: '100' }), bulk);
         assert.deepEqual(await idsOf(ADMIN, { owner: 'bulk', sort: 'subject', limit: '3' }), bulk.slice(0, 3));
         assert.deepEqual(await idsOf(ADMIN, { owner: 'bulk', sort: '-subject', limit: '3' }), bulk.slice(-3).reverse());
-        const byOwner = (await list(ADMIN, { id: named('wave100', 'wave', 'lookalike', 'underscore').join(','), sort: 'owner,-id' })).records;
-        assert.deepEqual(byOwner.map((r) => r.id), named('underscore', 'wave100', 'wave', 'lookalike'));
+        const byOwner = (
+          await list(ADMIN, { id: named('wave100', 'wave', 'lookalike', 'underscore').join(','), sort: 'owner,-id' })
+        ).records;
+        assert.deepEqual(
+          byOwner.map((r) => r.id),
+          named('underscore', 'wave100', 'wave', 'lookalike'),
+        );
         await rejectsWith(list(ADMIN, { sort: 'data' }), 400, 'sort');
       });
 
@@ -116,7 +133,11 @@ for (const backend of await backends()) {
         assert.deepEqual(await seeded(ADMIN, { created: `${T0 + 400},` }), named('hr', 'split'));
         assert.deepEqual(await seeded(ADMIN, { created: `${T0 + 400}` }), named('hr', 'split'));
         assert.equal((await list(ADMIN, { created: `${T0 + 9_990},${T0 + 10_000}` })).totalRecordCount, 11);
-        assert.deepEqual(await seeded(ADMIN, { created: ',' }), Object.values(ids).sort((x, y) => x - y), 'both ends open: no restriction');
+        assert.deepEqual(
+          await seeded(ADMIN, { created: ',' }),
+          Object.values(ids).sort((x, y) => x - y),
+          'both ends open: no restriction',
+        );
         await rejectsWith(list(ADMIN, { created: 'yesterday' }), 400, 'created');
       });
 
@@ -146,7 +167,10 @@ for (const backend of await backends()) {
         clock.now = T0;
         assert.equal((await list(ADMIN, { owner: 'ghost' })).totalRecordCount, 0);
         const deleted = await list(ADMIN, { owner: 'ghost', deleted: 'true' });
-        assert.deepEqual(deleted.records.map((r) => [r.id, r.deleted]), [[gone, T0 + 20_000]]);
+        assert.deepEqual(
+          deleted.records.map((r) => [r.id, r.deleted]),
+          [[gone, T0 + 20_000]],
+        );
       });
     });
 
@@ -171,30 +195,61 @@ for (const backend of await backends()) {
 
       it('alerts and entries are filtered by their own groups', async () => {
         const { app } = fixture();
-        const restricted = await ingestAlertgroup(app, ADMIN, { subject: 'restricted', data: [{ a: 1 }, { a: 2 }], groups: { read: ['hr'], modify: ['hr'] } });
+        const restricted = await ingestAlertgroup(app, ADMIN, {
+          subject: 'restricted',
+          data: [{ a: 1 }, { a: 2 }],
+          groups: { read: ['hr'], modify: ['hr'] },
+        });
         const open = await ingestAlertgroup(app, ADMIN, { subject: 'open', data: [{ a: 3 }] });
         const forHr = await list(hr, { alertgroup: `${restricted.id},${open.id}` }, 'alert');
-        assert.deepEqual(forHr.records.map((r) => r.id), [...restricted.alerts].reverse());
+        assert.deepEqual(
+          forHr.records.map((r) => r.id),
+          [...restricted.alerts].reverse(),
+        );
         assert.equal(forHr.totalRecordCount, 2);
         const forIr = await list(ir, { alertgroup: `${restricted.id},${open.id}` }, 'alert');
-        assert.deepEqual(forIr.records.map((r) => r.id), open.alerts);
+        assert.deepEqual(
+          forIr.records.map((r) => r.id),
+          open.alerts,
+        );
         await updateObject(app, ADMIN, 'alert', open.alerts[0], { status: 'closed' });
         assert.equal((await list(ir, { alertgroup: String(open.id), status: 'closed' }, 'alert')).totalRecordCount, 1);
         assert.equal((await list(ir, { alertgroup: String(open.id), status: 'open' }, 'alert')).totalRecordCount, 0);
 
-        const secret = await addEntry(app, ADMIN, { target_type: 'event', target_id: ids.wave, body: 'only hr', groups: { read: ['hr'], modify: ['hr'] } });
+        const secret = await addEntry(app, ADMIN, {
+          target_type: 'event',
+          target_id: ids.wave,
+          body: 'only hr',
+          groups: { read: ['hr'], modify: ['hr'] },
+        });
         const shared = await addEntry(app, ADMIN, { target_type: 'event', target_id: ids.wave, body: 'everyone in ir' });
         const entries = (who: Principal) => list(who, { target_type: 'event', target_id: String(ids.wave), sort: 'id' }, 'entry');
-        assert.deepEqual((await entries(ir)).records.map((r) => r.id), [shared.id]);
-        assert.deepEqual((await entries(hr)).records.map((r) => r.id), [secret.id]);
-        assert.deepEqual((await entries(ADMIN)).records.map((r) => r.id), [secret.id, shared.id]);
+        assert.deepEqual(
+          (await entries(ir)).records.map((r) => r.id),
+          [shared.id],
+        );
+        assert.deepEqual(
+          (await entries(hr)).records.map((r) => r.id),
+          [secret.id],
+        );
+        assert.deepEqual(
+          (await entries(ADMIN)).records.map((r) => r.id),
+          [secret.id, shared.id],
+        );
       });
 
       it('alertgroups filter by message_id, counts and subject', async () => {
         const { app } = fixture();
-        await ingestAlertgroup(app, ADMIN, { subject: 'Splunk: 50% CPU_spike', message_id: '<q1@x>', data: [{ a: 1 }, { a: 2 }] });
+        await ingestAlertgroup(app, ADMIN, {
+          subject: 'Splunk: 50% CPU_spike',
+          message_id: '<q1@x>',
+          data: [{ a: 1 }, { a: 2 }],
+        });
         const byMessage = await list(ir, { message_id: '<q1@x>' }, 'alertgroup');
-        assert.deepEqual(byMessage.records.map((r) => [r.subject, r.alert_count]), [['Splunk: 50% CPU_spike', 2]]);
+        assert.deepEqual(
+          byMessage.records.map((r) => [r.subject, r.alert_count]),
+          [['Splunk: 50% CPU_spike', 2]],
+        );
         assert.equal((await list(ir, { subject: '50% cpu_', alert_count: '2' }, 'alertgroup')).totalRecordCount, 1);
         assert.equal((await list(ir, { subject: '50% cpu_', open_count: '1' }, 'alertgroup')).totalRecordCount, 0);
       });

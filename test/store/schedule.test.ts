@@ -13,7 +13,12 @@ const BACKUPS = { name: 'backup', cron: '0 3,12,20 * * *', kind: 'backup', paylo
 
 /** The backup jobs enqueued so far: their keys and payloads. */
 async function backupJobs(app: App) {
-  const rows = await app.store.db.selectFrom('job').select(['key', 'payload', 'run_at']).where('kind', '=', 'backup').orderBy('id').execute();
+  const rows = await app.store.db
+    .selectFrom('job')
+    .select(['key', 'payload', 'run_at'])
+    .where('kind', '=', 'backup')
+    .orderBy('id')
+    .execute();
   return rows.map((r) => ({ key: r.key, payload: JSON.parse(r.payload), run_at: Number(r.run_at) }));
 }
 

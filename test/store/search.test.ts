@@ -55,14 +55,29 @@ for (const backend of await backends()) {
       k.alert1 = `alert:${group.alerts[0]}`;
       k.alert2 = `alert:${group.alerts[1]}`;
       clock.now = Date.UTC(2026, 1, 20) / 1000;
-      const event = await createCase(app, alice, 'event', { subject: 'Ransomware outbreak', groups: { read: ['ir'], modify: ['ir'] } });
+      const event = await createCase(app, alice, 'event', {
+        subject: 'Ransomware outbreak',
+        groups: { read: ['ir'], modify: ['ir'] },
+      });
       eventId = Number(event.id);
       k.event = `event:${eventId}`;
-      const summary = await addEntry(app, alice, { target_type: 'event', target_id: eventId, class: 'summary', body: '<p>Encrypted files on <b>host-7</b>; first seen 10.1.2.3</p>' });
+      const summary = await addEntry(app, alice, {
+        target_type: 'event',
+        target_id: eventId,
+        class: 'summary',
+        body: '<p>Encrypted files on <b>host-7</b>; first seen 10.1.2.3</p>',
+      });
       k.summary = `entry:${summary.id}`;
-      const note = await addEntry(app, alice, { target_type: 'event', target_id: eventId, body: '<p>Analyst notes: the quick brown fox jumps over ransomware</p>' });
+      const note = await addEntry(app, alice, {
+        target_type: 'event',
+        target_id: eventId,
+        body: '<p>Analyst notes: the quick brown fox jumps over ransomware</p>',
+      });
       k.entry = `entry:${note.id}`;
-      const incident = await createCase(app, helen, 'incident', { subject: 'Secret payroll phishing', groups: { read: ['hr'], modify: ['hr'] } });
+      const incident = await createCase(app, helen, 'incident', {
+        subject: 'Secret payroll phishing',
+        groups: { read: ['hr'], modify: ['hr'] },
+      });
       k.incident = `incident:${incident.id}`;
       clock.now = T0;
       await catchUp(app);
@@ -105,7 +120,39 @@ for (const backend of await backends()) {
 
     it('any query either answers or is refused with a 400 naming q, never an engine error', async () => {
       const { app } = fixture();
-      const pieces = ['a', 'Z', 'é', '日本', '1', '.', '-', '"', '*', ':', 'tag:', 'type:', 'subject:', 'created:', '..', '[.]', '(', "'", '\\', '%', '_', '&', '!', '|', '<->', ' ', ' ', 'NOT', 'OR', 'hxxp://', '@'];
+      const pieces = [
+        'a',
+        'Z',
+        'é',
+        '日本',
+        '1',
+        '.',
+        '-',
+        '"',
+        '*',
+        ':',
+        'tag:',
+        'type:',
+        'subject:',
+        'created:',
+        '..',
+        '[.]',
+        '(',
+        "'",
+        '\\',
+        '%',
+        '_',
+        '&',
+        '!',
+        '|',
+        '<->',
+        ' ',
+        ' ',
+        'NOT',
+        'OR',
+        'hxxp://',
+        '@',
+      ];
       let seed = 7;
       const next = () => (seed = (seed * 48_271) % 2_147_483_647);
       for (let i = 0; i < 300; i++) {
@@ -113,7 +160,10 @@ for (const backend of await backends()) {
         try {
           await searchObjects(app, alice, { q });
         } catch (err) {
-          assert.ok(err instanceof AppError && err.statusCode === 400 && err.field === 'q', `${JSON.stringify(q)}: ${String(err)}`);
+          assert.ok(
+            err instanceof AppError && err.statusCode === 400 && err.field === 'q',
+            `${JSON.stringify(q)}: ${String(err)}`,
+          );
         }
       }
     });
@@ -131,7 +181,10 @@ for (const backend of await backends()) {
 
     it('a word in the subject ranks above the same word in text', async () => {
       const { records } = await searchObjects(fixture().app, alice, { q: 'ransomware' });
-      assert.deepEqual(records.map((r) => `${r.type}:${r.id}`), [k.event, k.entry]);
+      assert.deepEqual(
+        records.map((r) => `${r.type}:${r.id}`),
+        [k.event, k.entry],
+      );
     });
 
     it('a renamed tag finds its objects under the new name once the consumer has seen the rename', async () => {

@@ -79,7 +79,10 @@ for (const backend of await backends()) {
       await client.until(() => client.closedWith !== undefined);
       assert.equal(client.closedWith!.code, STREAM_CLOSE.slow);
       assert.match(client.closedWith!.reason, /too slow: more than 1000 bytes/);
-      assert.deepEqual(client.sent.map((m) => m.summary.subject), ['read in time']);
+      assert.deepEqual(
+        client.sent.map((m) => m.summary.subject),
+        ['read in time'],
+      );
     });
 
     it('closes a client whose since is further back than the replay limit, naming the limit', async () => {
@@ -91,7 +94,10 @@ for (const backend of await backends()) {
       assert.match(client.closedWith!.reason, new RegExp(`more than 3 changes since ${start}; reload`));
       const near = new FakeClient();
       await hub.connect(near, start + 2);
-      assert.deepEqual(near.sent.map((m) => m.summary.subject), ['missed 3', 'missed 4']);
+      assert.deepEqual(
+        near.sent.map((m) => m.summary.subject),
+        ['missed 3', 'missed 4'],
+      );
       hub.disconnect(near);
     });
   });

@@ -41,9 +41,19 @@ for (const backend of await backends()) {
         const closed = await updateObject(app, alice, 'alert', alerts[0], { status: 'closed' });
         assert.equal(closed.status, 'closed');
         let group = await getObject(app, alice, 'alertgroup', id);
-        assert.deepEqual([group.status, group.open_count, group.closed_count, group.promoted_count, group.alert_count], ['open', 2, 1, 0, 3]);
-        assert.deepEqual((await changesOf(app, 'alertgroup', id)).map((c) => c.action), ['create'], 'no status change yet');
-        assert.deepEqual((await changesOf(app, 'alert', alerts[0])).map((c) => [c.action, c.diff]), [['update', { status: ['open', 'closed'] }]]);
+        assert.deepEqual(
+          [group.status, group.open_count, group.closed_count, group.promoted_count, group.alert_count],
+          ['open', 2, 1, 0, 3],
+        );
+        assert.deepEqual(
+          (await changesOf(app, 'alertgroup', id)).map((c) => c.action),
+          ['create'],
+          'no status change yet',
+        );
+        assert.deepEqual(
+          (await changesOf(app, 'alert', alerts[0])).map((c) => [c.action, c.diff]),
+          [['update', { status: ['open', 'closed'] }]],
+        );
 
         await updateObject(app, alice, 'alert', alerts[1], { status: 'closed' });
         await updateObject(app, alice, 'alert', alerts[2], { status: 'closed' });
@@ -78,7 +88,10 @@ for (const backend of await backends()) {
         assert.equal((await getObject(app, alice, 'alert', alerts[0])).promotion_id, event.promotion_id);
 
         const reopened = await updateObject(app, alice, 'alertgroup', id, { status: 'open' });
-        assert.deepEqual([reopened.status, reopened.open_count, reopened.closed_count, reopened.promoted_count], ['open', 3, 0, 1]);
+        assert.deepEqual(
+          [reopened.status, reopened.open_count, reopened.closed_count, reopened.promoted_count],
+          ['open', 3, 0, 1],
+        );
         assert.deepEqual(await statuses(), ['promoted', 'open', 'open', 'open']);
       });
     });
@@ -112,13 +125,18 @@ for (const backend of await backends()) {
       it('creates an event from several alerts, adds another alert later, and refuses a second promotion', async () => {
         const { app } = fixture();
         const { alerts } = await alertgroup(app, 'many to one', 3);
-        const event = await createCase(app, alice, 'event', { subject: 'Campaign', promote_from: { alert: [alerts[0], alerts[1], alerts[0]] } });
+        const event = await createCase(app, alice, 'event', {
+          subject: 'Campaign',
+          promote_from: { alert: [alerts[0], alerts[1], alerts[0]] },
+        });
         assert.equal(event.subject, 'Campaign');
         assert.deepEqual(event.promoted_from, [alerts[0], alerts[1]]);
         const added = await updateObject(app, alice, 'alert', alerts[2], { promote: event.id as number });
         assert.equal(added.promotion_id, event.id);
         assert.deepEqual((await getObject(app, alice, 'event', event.id as number)).promoted_from, alerts);
-        assert.deepEqual((await changesOf(app, 'event', event.id as number)).at(-1)!.diff, { promoted_from: { alert: [alerts[2]] } });
+        assert.deepEqual((await changesOf(app, 'event', event.id as number)).at(-1)!.diff, {
+          promoted_from: { alert: [alerts[2]] },
+        });
         // Promoting again to the same event is a no-op; to another event a conflict.
         await updateObject(app, alice, 'alert', alerts[2], { promote: event.id as number });
         const other = await createCase(app, alice, 'event', { subject: 'Other' });
@@ -140,7 +158,11 @@ for (const backend of await backends()) {
         assert.deepEqual(incident.tag, ['apt', 'exfil']);
         assert.deepEqual(incident.promoted_from, [e1.id, e2.id]);
         assert.equal((await getObject(app, alice, 'event', e1.id as number)).status, 'promoted');
-        await rejectsWith(createCase(app, alice, 'incident', { subject: 'x', promote_from: { alert: [1] } }), 400, 'promote_from.alert');
+        await rejectsWith(
+          createCase(app, alice, 'incident', { subject: 'x', promote_from: { alert: [1] } }),
+          400,
+          'promote_from.alert',
+        );
         const closed = await updateObject(app, alice, 'incident', incident.id as number, { status: 'closed' });
         assert.equal(closed.closed, T0, 'closing an incident stamps its closed time');
       });
@@ -152,20 +174,31 @@ for (const backend of await backends()) {
         const groupBefore = await storedRow(app, 'alertgroup', id);
         const counts = await snapshot(app);
         await rejectsWith(
-          updateObject(app, alice, 'alert', alerts[0], { owner: 'carol', tag: ['brand-new-tag'], status: 'closed', promote: 999_999 }),
+          updateObject(app, alice, 'alert', alerts[0], {
+            owner: 'carol',
+            tag: ['brand-new-tag'],
+            status: 'closed',
+            promote: 999_999,
+          }),
           404,
         );
         assert.deepEqual(await storedRow(app, 'alert', alerts[0]), alertBefore, 'owner, status and rev unchanged');
         assert.deepEqual(await storedRow(app, 'alertgroup', id), groupBefore, 'counts unchanged');
         assert.deepEqual(await snapshot(app), counts, 'no new rows anywhere, not even a change');
-        assert.equal(await app.store.db.selectFrom('tag').select('id').where('name', '=', 'brand-new-tag').executeTakeFirst(), undefined);
+        assert.equal(
+          await app.store.db.selectFrom('tag').select('id').where('name', '=', 'brand-new-tag').executeTakeFirst(),
+          undefined,
+        );
       });
 
       it('an event from a missing alert is not created, and the good alerts stay as they were', async () => {
         const { app } = fixture();
         const { alerts } = await alertgroup(app, 'partial promote', 1);
         const counts = await snapshot(app);
-        await rejectsWith(createCase(app, alice, 'event', { subject: 'never', promote_from: { alert: [alerts[0], 999_999] } }), 404);
+        await rejectsWith(
+          createCase(app, alice, 'event', { subject: 'never', promote_from: { alert: [alerts[0], 999_999] } }),
+          404,
+        );
         assert.deepEqual(await snapshot(app), counts);
         assert.equal((await storedRow(app, 'alert', alerts[0])).status, 'open');
       });
@@ -182,7 +215,12 @@ for (const backend of await backends()) {
         const { app, clock } = fixture();
         const event = await createCase(app, alice, 'event', { subject: 'Before', tag: ['a'] });
         clock.now = T0 + 60;
-        const updated = await updateObject(app, alice, 'event', event.id as number, { rev: event.rev as number, subject: 'After', tag: ['b', 'a', 'b'], source: ['ids'] });
+        const updated = await updateObject(app, alice, 'event', event.id as number, {
+          rev: event.rev as number,
+          subject: 'After',
+          tag: ['b', 'a', 'b'],
+          source: ['ids'],
+        });
         assert.equal(updated.subject, 'After');
         assert.deepEqual(updated.tag, ['a', 'b']);
         assert.deepEqual(updated.source, ['ids']);
@@ -197,7 +235,11 @@ for (const backend of await backends()) {
         const { app } = fixture();
         const event = await createCase(app, alice, 'event', { subject: 'rev' });
         await updateObject(app, bob, 'event', event.id as number, { subject: 'bob was here' });
-        await rejectsWith(updateObject(app, alice, 'event', event.id as number, { rev: event.rev as number, subject: 'alice too' }), 409, 'rev');
+        await rejectsWith(
+          updateObject(app, alice, 'event', event.id as number, { rev: event.rev as number, subject: 'alice too' }),
+          409,
+          'rev',
+        );
         assert.equal((await getObject(app, alice, 'event', event.id as number)).subject, 'bob was here');
       });
 
@@ -216,11 +258,17 @@ for (const backend of await backends()) {
         const { app } = fixture();
         const { id, alerts } = await alertgroup(app, 'regroup', 2);
         const shared = await addEntry(app, alice, { target_type: 'alertgroup', target_id: id, body: 'shared' });
-        const own = await addEntry(app, alice, { target_type: 'alertgroup', target_id: id, body: 'own', groups: { read: ['ir'], modify: ['ir'] } });
+        const own = await addEntry(app, alice, {
+          target_type: 'alertgroup',
+          target_id: id,
+          body: 'own',
+          groups: { read: ['ir'], modify: ['ir'] },
+        });
         const onAlert = await addEntry(app, alice, { target_type: 'alert', target_id: alerts[0], body: 'on an alert' });
         const regrouped = await updateObject(app, alice, 'alertgroup', id, { groups: { read: ['hr'] } });
         assert.deepEqual(regrouped.groups, { read: ['hr'], modify: ['ir'] });
-        for (const alertId of alerts) assert.deepEqual((await getObject(app, ADMIN, 'alert', alertId)).groups, { read: ['hr'], modify: ['ir'] });
+        for (const alertId of alerts)
+          assert.deepEqual((await getObject(app, ADMIN, 'alert', alertId)).groups, { read: ['hr'], modify: ['ir'] });
         assert.deepEqual((await getObject(app, ADMIN, 'entry', shared.id as number)).groups, { read: ['hr'], modify: ['ir'] });
         assert.deepEqual((await getObject(app, ADMIN, 'entry', onAlert.id as number)).groups, { read: ['hr'], modify: ['ir'] });
         assert.deepEqual((await getObject(app, ADMIN, 'entry', own.id as number)).groups, { read: ['ir'], modify: ['ir'] });
@@ -243,7 +291,10 @@ for (const backend of await backends()) {
         assert.equal(await flushViews(app), 0, 'each view is stored once');
         const viewed = await getObject(app, alice, 'event', id);
         assert.deepEqual([viewed.view_count, viewed.views], [3, 3]);
-        assert.deepEqual(viewed.view_history, { alice: { when: clock.now, where: '192.0.2.2' }, bob: { when: clock.now, where: '192.0.2.3' } });
+        assert.deepEqual(viewed.view_history, {
+          alice: { when: clock.now, where: '192.0.2.2' },
+          bob: { when: clock.now, where: '192.0.2.3' },
+        });
         assert.equal((await storedRow(app, 'event', id)).rev, rev, 'a view is not a change');
       });
 
@@ -273,9 +324,15 @@ for (const backend of await backends()) {
         assert.equal((await storedRow(app, 'event', eventId)).deleted_at, T0 + 20, 'the row stays');
         const unit = unitFor(app, alice);
         const deletedList = await listObjects(unit, 'event', { deleted: 'true', id: String(eventId) });
-        assert.deepEqual(deletedList.records.map((r) => [r.id, r.deleted]), [[eventId, T0 + 20]]);
+        assert.deepEqual(
+          deletedList.records.map((r) => [r.id, r.deleted]),
+          [[eventId, T0 + 20]],
+        );
         assert.equal((await listObjects(unit, 'event', { id: String(eventId) })).totalRecordCount, 0);
-        assert.equal((await listObjects(unit, 'entry', { target_type: 'event', target_id: String(eventId) })).totalRecordCount, 0);
+        assert.equal(
+          (await listObjects(unit, 'entry', { target_type: 'event', target_id: String(eventId) })).totalRecordCount,
+          0,
+        );
 
         clock.now = T0 + 30;
         const back = await updateObject(app, alice, 'event', eventId, { undelete: true });
@@ -283,7 +340,10 @@ for (const backend of await backends()) {
         assert.equal(back.entry_count, 1);
         assert.equal((await getObject(app, alice, 'entry', kept.id as number)).body, 'kept');
         await rejectsWith(getObject(app, alice, 'entry', gone.id as number), 404);
-        assert.deepEqual((await changesOf(app, 'event', eventId)).map((c) => c.action), ['create', 'delete', 'undelete']);
+        assert.deepEqual(
+          (await changesOf(app, 'event', eventId)).map((c) => c.action),
+          ['create', 'delete', 'undelete'],
+        );
         clock.now = T0;
       });
 
@@ -294,12 +354,21 @@ for (const backend of await backends()) {
         const onAlert = await addEntry(app, alice, { target_type: 'alert', target_id: alerts[0], body: 'on an alert' });
         clock.now = T0 + 5;
         await deleteObject(app, alice, 'alertgroup', id);
-        for (const [type, objectId] of [['alertgroup', id], ['alert', alerts[0]], ['alert', alerts[1]], ['entry', onGroup.id], ['entry', onAlert.id]] as const) {
+        for (const [type, objectId] of [
+          ['alertgroup', id],
+          ['alert', alerts[0]],
+          ['alert', alerts[1]],
+          ['entry', onGroup.id],
+          ['entry', onAlert.id],
+        ] as const) {
           await rejectsWith(getObject(app, alice, type, objectId as number), 404);
         }
         const unit = unitFor(app, alice);
         assert.equal((await listObjects(unit, 'alert', { alertgroup: String(id) })).totalRecordCount, 0);
-        assert.equal((await listObjects(unit, 'entry', { target_type: 'alert', target_id: String(alerts[0]) })).totalRecordCount, 0);
+        assert.equal(
+          (await listObjects(unit, 'entry', { target_type: 'alert', target_id: String(alerts[0]) })).totalRecordCount,
+          0,
+        );
         await rejectsWith(updateObject(app, alice, 'alert', alerts[0], { undelete: true }), 409, 'undelete');
 
         await updateObject(app, alice, 'alertgroup', id, { undelete: true });
@@ -338,7 +407,10 @@ for (const backend of await backends()) {
     describe('entries', () => {
       it('sanitizes the body, inherits the target groups and touches the target', async () => {
         const { app, clock } = fixture();
-        const event = await createCase(app, alice, 'event', { subject: 'entries', groups: { read: ['ir', 'ir-readonly'], modify: ['ir'] } });
+        const event = await createCase(app, alice, 'event', {
+          subject: 'entries',
+          groups: { read: ['ir', 'ir-readonly'], modify: ['ir'] },
+        });
         clock.now = T0 + 100;
         const entry = await addEntry(app, bob, {
           target_type: 'event',
@@ -368,10 +440,19 @@ for (const backend of await backends()) {
         const e1 = await createCase(app, alice, 'event', { subject: 'thread' });
         const e2 = await createCase(app, alice, 'event', { subject: 'elsewhere' });
         const root = await addEntry(app, alice, { target_type: 'event', target_id: e1.id as number, body: 'root' });
-        const reply = await addEntry(app, bob, { target_type: 'event', target_id: e1.id as number, body: 'reply', parent: root.id as number });
+        const reply = await addEntry(app, bob, {
+          target_type: 'event',
+          target_id: e1.id as number,
+          body: 'reply',
+          parent: root.id as number,
+        });
         assert.equal(reply.parent, root.id);
         assert.equal((await getObject(app, alice, 'entry', root.id as number)).reply_count, 1);
-        await rejectsWith(addEntry(app, bob, { target_type: 'event', target_id: e2.id as number, body: 'x', parent: root.id as number }), 400, 'parent');
+        await rejectsWith(
+          addEntry(app, bob, { target_type: 'event', target_id: e2.id as number, body: 'x', parent: root.id as number }),
+          400,
+          'parent',
+        );
         await rejectsWith(updateObject(app, bob, 'entry', reply.id as number, { class: 'summary' }), 400, 'class');
       });
 
@@ -388,14 +469,26 @@ for (const backend of await backends()) {
         const promoted = await updateObject(app, alice, 'entry', first.id as number, { class: 'summary' });
         assert.equal(promoted.class, 'summary');
         assert.equal((await getObject(app, alice, 'entry', second.id as number)).class, 'entry');
-        const summaries = await listObjects(unitFor(app, alice), 'entry', { target_id: String(event.id), target_type: 'event', class: 'summary' });
-        assert.deepEqual(summaries.records.map((r) => r.id), [first.id]);
+        const summaries = await listObjects(unitFor(app, alice), 'entry', {
+          target_id: String(event.id),
+          target_type: 'event',
+          class: 'summary',
+        });
+        assert.deepEqual(
+          summaries.records.map((r) => r.id),
+          [first.id],
+        );
       });
 
       it('tasks are taken, then completed by whoever holds them', async () => {
         const { app } = fixture();
         const event = await createCase(app, alice, 'event', { subject: 'tasks' });
-        const task = await addEntry(app, alice, { target_type: 'event', target_id: event.id as number, body: 'block evil.com', class: 'task' });
+        const task = await addEntry(app, alice, {
+          target_type: 'event',
+          target_id: event.id as number,
+          body: 'block evil.com',
+          class: 'task',
+        });
         assert.deepEqual(task.task, { status: 'open', who: null, when: T0 });
         const id = task.id as number;
 
@@ -410,23 +503,36 @@ for (const backend of await backends()) {
         assert.deepEqual(reopened.task, { status: 'open', who: null, when: T0 });
         const completedUntaken = await updateObject(app, alice, 'entry', id, { task: 'complete' });
         assert.deepEqual(completedUntaken.task, { status: 'completed', who: 'alice', when: T0 });
-        assert.deepEqual((await changesOf(app, 'entry', id)).map((c) => c.action), ['create', 'take', 'complete', 'reopen', 'complete']);
+        assert.deepEqual(
+          (await changesOf(app, 'entry', id)).map((c) => c.action),
+          ['create', 'take', 'complete', 'reopen', 'complete'],
+        );
 
         const plain = await addEntry(app, alice, { target_type: 'event', target_id: event.id as number, body: 'not a task' });
         await rejectsWith(updateObject(app, alice, 'entry', plain.id as number, { task: 'take' }), 409, 'task');
         const madeTask = await updateObject(app, alice, 'entry', plain.id as number, { class: 'task', task: 'take' });
         assert.deepEqual(madeTask.task, { status: 'assigned', who: 'alice', when: T0 });
         const open = await listObjects(unitFor(app, alice), 'entry', { task_status: 'assigned', target_id: String(event.id) });
-        assert.deepEqual(open.records.map((r) => r.id), [plain.id]);
+        assert.deepEqual(
+          open.records.map((r) => r.id),
+          [plain.id],
+        );
       });
 
       it('its author may edit an entry; others need the modify groups', async () => {
         const { app } = fixture();
-        const event = await createCase(app, alice, 'event', { subject: 'edits', groups: { read: ['ir', 'ir-readonly'], modify: ['ir'] } });
+        const event = await createCase(app, alice, 'event', {
+          subject: 'edits',
+          groups: { read: ['ir', 'ir-readonly'], modify: ['ir'] },
+        });
         const entry = await addEntry(app, alice, { target_type: 'event', target_id: event.id as number, body: '<p>v1</p>' });
-        const edited = await updateObject(app, bob, 'entry', entry.id as number, { body: '<p>v2 <img src="x" onerror="steal()"></p>' });
+        const edited = await updateObject(app, bob, 'entry', entry.id as number, {
+          body: '<p>v2 <img src="x" onerror="steal()"></p>',
+        });
         assert.equal(edited.body, '<p>v2 <img src="x" /></p>');
-        assert.deepEqual((await changesOf(app, 'entry', entry.id as number)).at(-1)!.diff, { body: ['<p>v1</p>', '<p>v2 <img src="x" /></p>'] });
+        assert.deepEqual((await changesOf(app, 'entry', entry.id as number)).at(-1)!.diff, {
+          body: ['<p>v1</p>', '<p>v2 <img src="x" /></p>'],
+        });
         await rejectsWith(updateObject(app, reader, 'entry', entry.id as number, { body: 'no' }), 403);
       });
     });
@@ -445,19 +551,37 @@ for (const backend of await backends()) {
         clock.now = T0;
         const all = await history(app, reader, 'event', id, {});
         assert.equal(all.totalRecordCount, 6);
-        assert.deepEqual(all.records.map((r) => r.action), ['create', 'update', 'update', 'update', 'update', 'update']);
-        assert.deepEqual(all.records.map((r) => r.when), [T0, T0 + 1, T0 + 2, T0 + 3, T0 + 4, T0 + 5]);
-        assert.deepEqual(all.records.map((r) => r.who), ['alice', 'bob', 'alice', 'bob', 'alice', 'alice']);
+        assert.deepEqual(
+          all.records.map((r) => r.action),
+          ['create', 'update', 'update', 'update', 'update', 'update'],
+        );
+        assert.deepEqual(
+          all.records.map((r) => r.when),
+          [T0, T0 + 1, T0 + 2, T0 + 3, T0 + 4, T0 + 5],
+        );
+        assert.deepEqual(
+          all.records.map((r) => r.who),
+          ['alice', 'bob', 'alice', 'bob', 'alice', 'alice'],
+        );
         const seqs = all.records.map((r) => r.seq as number);
-        assert.deepEqual([...seqs].sort((a, b) => a - b), seqs);
+        assert.deepEqual(
+          [...seqs].sort((a, b) => a - b),
+          seqs,
+        );
         assert.deepEqual(all.records[2].diff, { subject: ['v1', 'v2'] });
         assert.deepEqual(all.records[5].diff, { status: ['open', 'closed'] });
 
         const newest = await history(app, alice, 'event', id, { sort: '-seq', limit: '2' });
-        assert.deepEqual(newest.records.map((r) => r.seq), [seqs[5], seqs[4]]);
+        assert.deepEqual(
+          newest.records.map((r) => r.seq),
+          [seqs[5], seqs[4]],
+        );
         assert.equal(newest.totalRecordCount, 6);
         const page = await history(app, alice, 'event', id, { limit: '2', offset: '4' });
-        assert.deepEqual(page.records.map((r) => r.seq), [seqs[4], seqs[5]]);
+        assert.deepEqual(
+          page.records.map((r) => r.seq),
+          [seqs[4], seqs[5]],
+        );
         await rejectsWith(history(app, alice, 'event', id, { sort: 'when' }), 400, 'sort');
         await rejectsWith(history(app, outsider, 'event', id, {}), 404);
 

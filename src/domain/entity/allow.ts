@@ -18,7 +18,8 @@ const MAX_ALLOWED_LENGTH = 300;
 /** Reads an allow-list entry the way the extractor normalizes values: `10.0.0.0/8` a block, `example.org` a domain. */
 export function allowedOf(raw: string): Allowed {
   const value = raw.trim().toLowerCase();
-  if (value.length === 0 || value.length > MAX_ALLOWED_LENGTH) throw badInput('value', `value must be 1 to ${MAX_ALLOWED_LENGTH} characters`);
+  if (value.length === 0 || value.length > MAX_ALLOWED_LENGTH)
+    throw badInput('value', `value must be 1 to ${MAX_ALLOWED_LENGTH} characters`);
   if (value.includes('/')) {
     if (!ipaddr.isValidCIDR(value)) throw badInput('value', `"${raw}" is not a CIDR block such as 10.0.0.0/8`);
     const [address, bits] = ipaddr.parseCIDR(value);

@@ -27,14 +27,20 @@ function compile(match: string): RE2 {
   try {
     return new RE2(match, 'gu');
   } catch (err) {
-    throw badInput('match', `"${match}" is not a regular expression RE2 accepts (no backreferences or lookaround): ${(err as Error).message}`);
+    throw badInput(
+      'match',
+      `"${match}" is not a regular expression RE2 accepts (no backreferences or lookaround): ${(err as Error).message}`,
+    );
   }
 }
 
 /** Refuses a definition that is malformed, or that would find empty values or shadow a built-in type. */
 export function checkEntitytype(definition: EntitytypeDefinition): void {
   if (!NAME.test(definition.value)) {
-    throw badInput('value', `entity type "${definition.value}" must be 1 to 40 lower-case letters, digits, "_" or "-", starting with a letter`);
+    throw badInput(
+      'value',
+      `entity type "${definition.value}" must be 1 to 40 lower-case letters, digits, "_" or "-", starting with a letter`,
+    );
   }
   if ((ENTITY_TYPES as readonly string[]).includes(definition.value)) {
     throw badInput('value', `"${definition.value}" is a built-in entity type; choose another name`);

@@ -24,13 +24,105 @@ export interface ExtractOptions {
  * written bare, such a name is far more often a file; in a URL or an e-mail address its domain is still found.
  */
 const FILE_EXTENSIONS = new Set([
-  '7z', 'apk', 'app', 'asp', 'aspx', 'bat', 'bin', 'bz2', 'cab', 'chm', 'class', 'cmd', 'cpl', 'csv', 'dat', 'deb',
-  'dll', 'dmg', 'doc', 'docm', 'docx', 'dot', 'dotm', 'drv', 'elf', 'eml', 'exe', 'gif', 'gz', 'hta', 'htm', 'html',
-  'img', 'inf', 'ini', 'iso', 'jar', 'jpeg', 'jpg', 'js', 'jse', 'json', 'jsp', 'ko', 'lnk', 'log', 'macho', 'msg',
-  'msi', 'msp', 'ocx', 'one', 'pdf', 'php', 'pif', 'pl', 'png', 'pot', 'potm', 'pps', 'ppsm', 'ppt', 'pptm', 'pptx',
-  'ps1', 'psm1', 'py', 'pyc', 'rar', 'reg', 'rpm', 'rtf', 'scr', 'sh', 'so', 'swf', 'sys', 'tar', 'tgz', 'tmp',
-  'txt', 'vb', 'vbe', 'vbs', 'vhd', 'vhdx', 'wsf', 'wsh', 'xla', 'xlam', 'xls', 'xlsb', 'xlsm', 'xlsx', 'xlt',
-  'xltm', 'xml', 'xz', 'zip',
+  '7z',
+  'apk',
+  'app',
+  'asp',
+  'aspx',
+  'bat',
+  'bin',
+  'bz2',
+  'cab',
+  'chm',
+  'class',
+  'cmd',
+  'cpl',
+  'csv',
+  'dat',
+  'deb',
+  'dll',
+  'dmg',
+  'doc',
+  'docm',
+  'docx',
+  'dot',
+  'dotm',
+  'drv',
+  'elf',
+  'eml',
+  'exe',
+  'gif',
+  'gz',
+  'hta',
+  'htm',
+  'html',
+  'img',
+  'inf',
+  'ini',
+  'iso',
+  'jar',
+  'jpeg',
+  'jpg',
+  'js',
+  'jse',
+  'json',
+  'jsp',
+  'ko',
+  'lnk',
+  'log',
+  'macho',
+  'msg',
+  'msi',
+  'msp',
+  'ocx',
+  'one',
+  'pdf',
+  'php',
+  'pif',
+  'pl',
+  'png',
+  'pot',
+  'potm',
+  'pps',
+  'ppsm',
+  'ppt',
+  'pptm',
+  'pptx',
+  'ps1',
+  'psm1',
+  'py',
+  'pyc',
+  'rar',
+  'reg',
+  'rpm',
+  'rtf',
+  'scr',
+  'sh',
+  'so',
+  'swf',
+  'sys',
+  'tar',
+  'tgz',
+  'tmp',
+  'txt',
+  'vb',
+  'vbe',
+  'vbs',
+  'vhd',
+  'vhdx',
+  'wsf',
+  'wsh',
+  'xla',
+  'xlam',
+  'xls',
+  'xlsb',
+  'xlsm',
+  'xlsx',
+  'xlt',
+  'xltm',
+  'xml',
+  'xz',
+  'zip',
 ]);
 
 /**
@@ -49,7 +141,7 @@ const CANDIDATE = new RegExp(
     String.raw`|(?<!:)((?:[0-9a-f]{0,4}:){2,8}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
     String.raw`|((?:hkey_[a-z_]+|hklm|hkcu|hkcr|hku|hkcc)(?:\\[^\\\s"<>|]+(?: [^\\\s"<>|]+)*(?=\\))*\\[^\\\s"<>|]*)`,
     String.raw`|([\w\-]+(?:\.[\w\-]+)+)(?:/(\d{1,3})(?![\w.]))?`,
-    String.raw`)`,
+    ')',
     String.raw`|(<[^\s<>@]{1,256}@[^\s<>@]{1,256}>)`,
     String.raw`|(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})`,
   ].join(''),
@@ -91,7 +183,8 @@ function scan(text: string, tried: (position: number) => number): void {
     // A word whose first mark is its last character (`dog.`, `well-`) is prose, not an indicator.
     const trailing = at === end - 1 && text.charCodeAt(end) !== COLON && text.charCodeAt(end) !== BACKSLASH;
     let next = at + 1;
-    if (code === LESS_THAN || code === BRACE || (code === COLON && start === at && text.charCodeAt(at + 1) === COLON)) next = tried(at);
+    if (code === LESS_THAN || code === BRACE || (code === COLON && start === at && text.charCodeAt(at + 1) === COLON))
+      next = tried(at);
     else if ((start < at || isWord(code)) && !trailing) next = tried(start);
     from = Math.max(end, next, at + 1);
     TRIGGER.lastIndex = from;
@@ -99,7 +192,13 @@ function scan(text: string, tried: (position: number) => number): void {
 }
 
 /** Hex lengths that name a hash type; any other length of hex is not an entity. */
-const HASH_BY_LENGTH: Record<number, EntityMatch['type']> = { 32: 'md5', 40: 'sha1', 62: 'jarm_hash', 64: 'sha256', 128: 'sha512' };
+const HASH_BY_LENGTH: Record<number, EntityMatch['type']> = {
+  32: 'md5',
+  40: 'sha1',
+  62: 'jarm_hash',
+  64: 'sha256',
+  128: 'sha512',
+};
 
 /** A dotted number just after these words is a version, not an address (`version 1.2.3.4`). */
 const VERSION_BEFORE = /\b(?:ver|version|release|build|firmware|rev|revision)\.?\s*$/i;
@@ -177,11 +276,12 @@ function urlEntities(written: string, start: number): EntityMatch[] {
   const authorityStart = scheme + 3;
   const pathAt = url.slice(authorityStart).search(/[/?#]/);
   const authorityEnd = pathAt < 0 ? url.length : authorityStart + pathAt;
-  const hostStart = url.lastIndexOf('@', authorityEnd - 1) >= authorityStart ? url.lastIndexOf('@', authorityEnd - 1) + 1 : authorityStart;
+  const hostStart =
+    url.lastIndexOf('@', authorityEnd - 1) >= authorityStart ? url.lastIndexOf('@', authorityEnd - 1) + 1 : authorityStart;
   const port = url.slice(hostStart, authorityEnd).search(/:\d*$/);
   const hostEnd = port < 0 ? authorityEnd : hostStart + port;
   const host = url.slice(hostStart, hostEnd);
-  if (!/^[\w.\-]+$/.test(host)) return [];
+  if (!/^[\w.-]+$/.test(host)) return [];
   const value = url.slice(0, scheme).toLowerCase() + url.slice(scheme, hostStart) + host.toLowerCase() + url.slice(hostEnd);
   const found: EntityMatch[] = [{ type: 'url', value, start, end: start + url.length }];
   const target = hostEntity(host, start + hostStart);

@@ -8,8 +8,35 @@ import { Tokenizer } from 'htmlparser2';
 
 /** Elements that flow inside a line: an indicator may be split by them (`1.2.<b>3</b>.4`, `evil<wbr>.com`). */
 const INLINE = new Set([
-  'a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd', 'mark',
-  'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'tt', 'u', 'var', 'wbr',
+  'a',
+  'abbr',
+  'b',
+  'bdi',
+  'bdo',
+  'cite',
+  'code',
+  'data',
+  'del',
+  'dfn',
+  'em',
+  'font',
+  'i',
+  'ins',
+  'kbd',
+  'mark',
+  'q',
+  's',
+  'samp',
+  'small',
+  'span',
+  'strong',
+  'sub',
+  'sup',
+  'time',
+  'tt',
+  'u',
+  'var',
+  'wbr',
 ]);
 
 /** Elements whose content is not shown as text. */
@@ -98,8 +125,16 @@ export function readMarkup(html: string): Markup {
         const end = html.indexOf('>', to);
         addTag({ start: html.lastIndexOf('<', from), end: end < 0 ? html.length : end + 1, name, kind: 'close' });
       },
-      onattribdata: ignore, onattribentity: ignore, onattribend: ignore, onattribname: ignore, oncdata: ignore,
-      oncomment: ignore, ondeclaration: ignore, onend: ignore, onprocessinginstruction: ignore, ontextentity: ignore,
+      onattribdata: ignore,
+      onattribentity: ignore,
+      onattribend: ignore,
+      onattribname: ignore,
+      oncdata: ignore,
+      oncomment: ignore,
+      ondeclaration: ignore,
+      onend: ignore,
+      onprocessinginstruction: ignore,
+      ontextentity: ignore,
     },
   );
   tokenizer.write(html);

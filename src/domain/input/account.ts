@@ -17,7 +17,10 @@ const Fullname = Type.String({ maxLength: 200 });
 const GroupNames = Type.Array(GroupName, { maxItems: 100 });
 
 /** Signing in with a username and password. */
-export const LOGIN_INPUT = strict({ username: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ maxLength: 1000 }) });
+export const LOGIN_INPUT = strict({
+  username: Type.String({ minLength: 1, maxLength: 200 }),
+  password: Type.String({ maxLength: 1000 }),
+});
 
 /** A new user. */
 export const USER_INPUT = strict({
@@ -48,16 +51,25 @@ export const GROUP_INPUT = strict({ name: GroupName, description: Type.Optional(
 /** A new group as its use case takes it. */
 export type GroupInput = Static<typeof GROUP_INPUT>;
 /** What may change on a group. */
-export const GROUP_PATCH = Type.Object({ description: Type.Optional(Description) }, { additionalProperties: false, minProperties: 1 });
+export const GROUP_PATCH = Type.Object(
+  { description: Type.Optional(Description) },
+  { additionalProperties: false, minProperties: 1 },
+);
 /** A group update as its use case takes it. */
 export type GroupPatch = Static<typeof GROUP_PATCH>;
 
 /** A new tag or source. */
 export const LABEL_INPUT = strict({ name: Name, description: Type.Optional(Description) });
 /** A tag or source renamed or described. */
-export const LABEL_PATCH = Type.Object({ name: Type.Optional(Name), description: Type.Optional(Description) }, { additionalProperties: false, minProperties: 1 });
+export const LABEL_PATCH = Type.Object(
+  { name: Type.Optional(Name), description: Type.Optional(Description) },
+  { additionalProperties: false, minProperties: 1 },
+);
 /** A label update as its use case takes it. */
 export type LabelPatch = Static<typeof LABEL_PATCH>;
 
 /** Every field may be left out: a key for the caller, named `api`. */
-export const APIKEY_INPUT = strict({ user: Type.Optional(Username), name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
+export const APIKEY_INPUT = strict({
+  user: Type.Optional(Username),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});

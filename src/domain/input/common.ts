@@ -33,7 +33,10 @@ export const Groups = Type.Object(
 );
 
 /** A tag or source: its name, or its name with a note kept on the label when it is first seen. */
-export const Label = Type.Union([Name, Type.Object({ name: Name, note: Type.Optional(Description) }, { additionalProperties: false })]);
+export const Label = Type.Union([
+  Name,
+  Type.Object({ name: Name, note: Type.Optional(Description) }, { additionalProperties: false }),
+]);
 /** Tags or sources given together. */
 export const LabelList = Type.Array(Label, { maxItems: 200 });
 

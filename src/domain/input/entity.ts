@@ -20,7 +20,10 @@ const kind = { type: 'string', enum: ['literal', 'regex'] };
 const status = { type: 'string', enum: ['enabled', 'disabled'] };
 
 /** `POST /entitytype`: a name and what it matches, a regular expression unless `kind` says literal. */
-export const ENTITYTYPE_INPUT = strict({ value: { type: 'string', minLength: 1, maxLength: 40 }, match, kind, status }, ['value', 'match']);
+export const ENTITYTYPE_INPUT = strict({ value: { type: 'string', minLength: 1, maxLength: 40 }, match, kind, status }, [
+  'value',
+  'match',
+]);
 export interface EntitytypeInput {
   value: string;
   match: string;

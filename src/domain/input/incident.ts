@@ -3,7 +3,15 @@ import { Epoch, Groups, IdList, labels, Name, patch, Status, strict, Subject, Tl
 
 /** Reporting fields of an incident, set by hand. */
 export const INCIDENT_FIELDS = [
-  'type', 'category', 'sensitivity', 'security_category', 'reportable', 'occurred', 'discovered', 'reported', 'closed',
+  'type',
+  'category',
+  'sensitivity',
+  'security_category',
+  'reportable',
+  'occurred',
+  'discovered',
+  'reported',
+  'closed',
 ] as const;
 
 const Text = Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 200 });

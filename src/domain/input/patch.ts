@@ -16,8 +16,15 @@ export const PATCHES = {
 
 /** Any workflow type's update: each field means the same wherever it is allowed. */
 export type Patch = Partial<
-  Static<typeof ALERTGROUP_PATCH> & Static<typeof ALERT_PATCH> & Static<typeof EVENT_PATCH> & Static<typeof INCIDENT_PATCH> & Static<typeof ENTRY_PATCH>
+  Static<typeof ALERTGROUP_PATCH> &
+    Static<typeof ALERT_PATCH> &
+    Static<typeof EVENT_PATCH> &
+    Static<typeof INCIDENT_PATCH> &
+    Static<typeof ENTRY_PATCH>
 >;
 
 /** SCOT 3's undelete of an entry of `GET /deleted`: `PUT /deleted/:id {"status": "undelete"}`. */
-export const DELETED_PATCH = Type.Object({ status: Type.Enum(['undelete']) }, { additionalProperties: false, required: ['status'] });
+export const DELETED_PATCH = Type.Object(
+  { status: Type.Enum(['undelete']) },
+  { additionalProperties: false, required: ['status'] },
+);

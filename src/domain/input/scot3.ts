@@ -13,7 +13,10 @@ export type Scot3Kind = 'alertgroup' | 'alert' | 'event' | 'incident' | 'entry';
 /** [what SCOT 3 sends, SCOT's own path], the path dotted when the field moves into an object. */
 type Alias = readonly [string, string];
 
-const GROUPS: Alias[] = [['readgroups', 'groups.read'], ['modifygroups', 'groups.modify']];
+const GROUPS: Alias[] = [
+  ['readgroups', 'groups.read'],
+  ['modifygroups', 'groups.modify'],
+];
 
 const ALIASES: Record<Scot3Kind, readonly Alias[]> = {
   // SCOT 3's mail ingester sends the mail's date as `created`: when the alerts happened.
@@ -25,7 +28,10 @@ const ALIASES: Record<Scot3Kind, readonly Alias[]> = {
 };
 
 /** [SCOT's label field, SCOT 3's]: SCOT 3's mail ingester sends both, the parser's and its own. */
-const LABELS: Alias[] = [['tag', 'tags'], ['source', 'sources']];
+const LABELS: Alias[] = [
+  ['tag', 'tags'],
+  ['source', 'sources'],
+];
 
 /** Values SCOT 3 spelled differently, per kind of input. */
 const RESPELL: Partial<Record<Scot3Kind, (input: Record<string, unknown>) => void>> = {

@@ -50,21 +50,32 @@ const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
  * Bad input throws a 400 naming `field`.
  */
 export function parseSearchQuery(input: string, field = 'q'): SearchQuery {
-  if (input.length > MAX_QUERY_LENGTH) throw badInput(field, `the query is ${input.length} characters; at most ${MAX_QUERY_LENGTH} are searched`);
+  if (input.length > MAX_QUERY_LENGTH)
+    throw badInput(field, `the query is ${input.length} characters; at most ${MAX_QUERY_LENGTH} are searched`);
   // PostgreSQL refuses text holding NUL; no analyst types control characters.
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(input)) throw badInput(field, 'the query holds control characters; search for printable text');
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(input))
+    throw badInput(field, 'the query holds control characters; search for printable text');
   const query: SearchQuery = { match: [], exclude: [], types: [], tags: [], statuses: [], owners: [], created: {} };
   let clauses = 0;
   PART.lastIndex = 0;
   let position = 0;
   for (let m = PART.exec(input); m; m = PART.exec(input)) {
     position = PART.lastIndex;
-    if (++clauses > MAX_CLAUSES) throw badInput(field, `the query has more than ${MAX_CLAUSES} words, phrases and fields; search for fewer`);
-    const [, minus, name, phrase, word] = m as unknown as [string, string, Field | undefined, string | undefined, string | undefined];
+    if (++clauses > MAX_CLAUSES)
+      throw badInput(field, `the query has more than ${MAX_CLAUSES} words, phrases and fields; search for fewer`);
+    const [, minus, name, phrase, word] = m as unknown as [
+      string,
+      string,
+      Field | undefined,
+      string | undefined,
+      string | undefined,
+    ];
     const value = phrase ?? word!;
-    if (!name && phrase === undefined && value === '-') throw badInput(field, 'a lone "-" excludes nothing; put the word to exclude right after it, as in -spam');
+    if (!name && phrase === undefined && value === '-')
+      throw badInput(field, 'a lone "-" excludes nothing; put the word to exclude right after it, as in -spam');
     const bareField = word?.endsWith(':') ? word.slice(0, -1) : undefined;
-    if (!name && bareField && (FIELDS as readonly string[]).includes(bareField)) throw badInput(field, `${bareField}: needs a value, as in ${bareField}:x`);
+    if (!name && bareField && (FIELDS as readonly string[]).includes(bareField))
+      throw badInput(field, `${bareField}: needs a value, as in ${bareField}:x`);
     if (name && name !== 'subject') {
       if (minus) throw badInput(field, `only words and phrases can be excluded, not ${name}:`);
       addField(query, name, value, field);
@@ -73,10 +84,19 @@ export function parseSearchQuery(input: string, field = 'q'): SearchQuery {
     const matches = textMatches(value, phrase !== undefined, name === 'subject', field);
     (minus ? query.exclude : query.match).push(...matches);
   }
-  if (input.slice(position).trim() !== '') throw badInput(field, 'the query has an unbalanced quote; close the phrase with another "');
-  const filtered = query.types.length + query.tags.length + query.statuses.length + query.owners.length > 0 || query.created.from !== undefined || query.created.until !== undefined;
+  if (input.slice(position).trim() !== '')
+    throw badInput(field, 'the query has an unbalanced quote; close the phrase with another "');
+  const filtered =
+    query.types.length + query.tags.length + query.statuses.length + query.owners.length > 0 ||
+    query.created.from !== undefined ||
+    query.created.until !== undefined;
   if (query.match.length === 0 && !filtered) {
-    throw badInput(field, query.exclude.length ? 'the query only excludes; add a word or a field to search for' : 'the query has nothing to search for');
+    throw badInput(
+      field,
+      query.exclude.length
+        ? 'the query only excludes; add a word or a field to search for'
+        : 'the query has nothing to search for',
+    );
   }
   return query;
 }
@@ -110,7 +130,8 @@ function addField(query: SearchQuery, name: Exclude<Field, 'subject'>, value: st
   if (value === '') throw badInput(field, `${name}: needs a value, as in ${name}:x`);
   switch (name) {
     case 'type':
-      if (!(SEARCH_TYPES as readonly string[]).includes(value)) throw badInput(field, `type:${value} is not searched; types: ${SEARCH_TYPES.join(', ')}`);
+      if (!(SEARCH_TYPES as readonly string[]).includes(value))
+        throw badInput(field, `type:${value} is not searched; types: ${SEARCH_TYPES.join(', ')}`);
       query.types.push(value as SearchType);
       return;
     case 'tag':
@@ -130,7 +151,8 @@ function addField(query: SearchQuery, name: Exclude<Field, 'subject'>, value: st
 /** `a..b`, `a..`, `..b` or one day `a`, as epoch seconds from the start of `a` to the end of `b`. */
 function dateRange(value: string, field: string): SearchQuery['created'] {
   const [from, to, extra] = value.includes('..') ? value.split('..') : [value, value];
-  if (extra !== undefined || (from === '' && to === '')) throw badInput(field, `created:${value} is not a date range; write created:2026-01-01..2026-02-01`);
+  if (extra !== undefined || (from === '' && to === ''))
+    throw badInput(field, `created:${value} is not a date range; write created:2026-01-01..2026-02-01`);
   return {
     from: from === '' ? undefined : dayStart(from, field),
     until: to === '' ? undefined : dayStart(to, field) + 86_400,
@@ -140,6 +162,7 @@ function dateRange(value: string, field: string): SearchQuery['created'] {
 function dayStart(day: string, field: string): number {
   const m = DAY.exec(day);
   const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  if (!m || new Date(ms).toISOString().slice(0, 10) !== day) throw badInput(field, `created: "${day}" is not a day; write it as 2026-01-31`);
+  if (!m || new Date(ms).toISOString().slice(0, 10) !== day)
+    throw badInput(field, `created: "${day}" is not a day; write it as 2026-01-31`);
   return ms / 1000;
 }

@@ -26,7 +26,7 @@ function patternOf(matches: readonly TextMatch[]): RegExp | undefined {
 export function snippetOf(subject: string, text: string, matches: readonly TextMatch[]): { snippet: string; highlight: string } {
   const pattern = patternOf(matches);
   const sources = [refang(text), refang(subject)];
-  const source = (pattern && sources.find((s) => s.search(pattern) >= 0)) ?? (sources.find((s) => s !== '') ?? '');
+  const source = (pattern && sources.find((s) => s.search(pattern) >= 0)) ?? sources.find((s) => s !== '') ?? '';
   const first = pattern ? Math.max(source.search(pattern), 0) : 0;
   const start = first > LEAD ? source.lastIndexOf(' ', first - LEAD) + 1 : 0;
   const window = source.slice(start, start + SNIPPET_LENGTH);

@@ -73,7 +73,10 @@ export function termOf(chunk: string): string | undefined {
 }
 
 /** The chunks of a text, defanged forms refanged. */
-export const chunksOf = (text: string): string[] => refang(text).split(CHUNK_BREAK).filter((c) => c !== '');
+export const chunksOf = (text: string): string[] =>
+  refang(text)
+    .split(CHUNK_BREAK)
+    .filter((c) => c !== '');
 
 /** What a document's text indexes as: its words in order (for phrases) and its distinct terms. */
 export function tokenize(text: string): { words: string[]; terms: string[] } {

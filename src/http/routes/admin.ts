@@ -4,12 +4,26 @@ import type { App } from '../../app/context.js';
 import { changeLabel, createLabel, labelsPage, presentLabel, removeLabel } from '../../app/label.js';
 import { envelope, parsePage } from '../../app/list.js';
 import {
-  changeGroup, createGroup, createUser, groupsPage, presentGroup, presentUser, removeGroup, updateUserAccount, usersPage,
+  changeGroup,
+  createGroup,
+  createUser,
+  groupsPage,
+  presentGroup,
+  presentUser,
+  removeGroup,
+  updateUserAccount,
+  usersPage,
 } from '../../app/user.js';
 import { principal } from '../auth.js';
 import { idParam, queryOf } from '../params.js';
 import {
-  APIKEY_INPUT, GROUP_INPUT, GROUP_PATCH, LABEL_INPUT, LABEL_PATCH, USER_INPUT, USER_PATCH,
+  APIKEY_INPUT,
+  GROUP_INPUT,
+  GROUP_PATCH,
+  LABEL_INPUT,
+  LABEL_PATCH,
+  USER_INPUT,
+  USER_PATCH,
 } from '../../domain/input/account.js';
 import { optionalBody } from '../scot3.js';
 import type { ApiServer } from '../server.js';

@@ -32,7 +32,9 @@ import { idParam, queryOf } from '../params.js';
 export function entityRoutes(server: FastifyInstance, app: App) {
   for (const type of WORKFLOW_TYPES) {
     server.get(`/${type}/:id/entity`, async (request) => entitiesOfObject(app, principal(request), type, idParam(request)));
-    server.get(`/entity/:id/${type}`, async (request) => whereSeen(app, principal(request), idParam(request), type, queryOf(request)));
+    server.get(`/entity/:id/${type}`, async (request) =>
+      whereSeen(app, principal(request), idParam(request), type, queryOf(request)),
+    );
   }
   server.get('/entity', async (request) => findEntityList(app, principal(request), queryOf(request)));
   server.get('/entity/:id', async (request) => getEntity(app, principal(request), idParam(request)));

@@ -84,11 +84,15 @@ export function streamRoutes(server: FastifyInstance, app: App, options: Partial
         tokens = Math.min(settings.messageBurst, tokens + ((now - filled) / 1000) * settings.messagesPerSecond);
         filled = now;
         if (tokens < 1) {
-          return refuse(1008, `too many messages: at most ${settings.messageBurst} at once, then ${settings.messagesPerSecond} a second`, '(message)');
+          return refuse(
+            1008,
+            `too many messages: at most ${settings.messageBurst} at once, then ${settings.messagesPerSecond} a second`,
+            '(message)',
+          );
         }
         tokens -= 1;
         if (isBinary) return refuse(1003, 'binary messages are not accepted; send JSON text', '(message)');
-        let message;
+        let message: ReturnType<typeof parseStreamMessage>;
         try {
           message = parseStreamMessage(data.toString());
         } catch (err) {

@@ -1,4 +1,10 @@
-import { ENTRY_TARGET_TYPES, LABEL_KINDS, type EntryTargetType, WORKFLOW_TYPES, type WorkflowType } from '../../domain/catalog.js';
+import {
+  ENTRY_TARGET_TYPES,
+  LABEL_KINDS,
+  type EntryTargetType,
+  WORKFLOW_TYPES,
+  type WorkflowType,
+} from '../../domain/catalog.js';
 import { ALERT_INPUT, ALERTGROUP_INPUT } from '../../domain/input/alertgroup.js';
 import { ENTRY_INPUT } from '../../domain/input/entry.js';
 import { EVENT_INPUT } from '../../domain/input/event.js';
@@ -58,18 +64,27 @@ export function workflowRoutes(server: ApiServer, app: App) {
         const row = await readable(unit, type, idParam(request));
         const names = (await labelsOf(unit.db, kind, type, [row.id])).get(row.id) ?? [];
         // SCOT 3 clients read a label's name as `value`.
-        return envelope(names.map((n) => ({ name: n, value: n })), names.length);
+        return envelope(
+          names.map((n) => ({ name: n, value: n })),
+          names.length,
+        );
       });
     }
 
     for (const kind of LABEL_KINDS) {
       server.delete(`/${type}/:id/${kind}/:${kind}_id`, async (request) =>
-        written('delete', type, await unlabel(app, principal(request), type, idParam(request), kind, idParam(request, `${kind}_id`))),
+        written(
+          'delete',
+          type,
+          await unlabel(app, principal(request), type, idParam(request), kind, idParam(request, `${kind}_id`)),
+        ),
       );
     }
 
     if (isEntryTarget(type)) {
-      server.get(`/${type}/:id/entry`, async (request) => entriesOf(app, principal(request), type, idParam(request), queryOf(request)));
+      server.get(`/${type}/:id/entry`, async (request) =>
+        entriesOf(app, principal(request), type, idParam(request), queryOf(request)),
+      );
     }
 
     if (type in PROMOTES_TO) {
@@ -93,14 +108,27 @@ export function workflowRoutes(server: ApiServer, app: App) {
     }
   }
 
-  server.post('/alertgroup', { schema: { body: ALERTGROUP_INPUT }, preValidation: scot3Input('alertgroup') }, async (request, reply) => {
-    const result = await ingestAlertgroup(app, principal(request), request.body);
-    reply.status(result.created ? 201 : 200);
-    return { id: result.id, alerts: result.alerts, action: 'post', thing: 'alertgroup', status: 'ok', ...(result.created ? {} : { duplicate: true }) };
-  });
+  server.post(
+    '/alertgroup',
+    { schema: { body: ALERTGROUP_INPUT }, preValidation: scot3Input('alertgroup') },
+    async (request, reply) => {
+      const result = await ingestAlertgroup(app, principal(request), request.body);
+      reply.status(result.created ? 201 : 200);
+      return {
+        id: result.id,
+        alerts: result.alerts,
+        action: 'post',
+        thing: 'alertgroup',
+        status: 'ok',
+        ...(result.created ? {} : { duplicate: true }),
+      };
+    },
+  );
 
   server.get('/task', async (request) =>
-    listObjects(reader(app, principal(request)), 'entry', queryOf(request), [{ column: 'class', kind: 'exact', values: ['task'] }]),
+    listObjects(reader(app, principal(request)), 'entry', queryOf(request), [
+      { column: 'class', kind: 'exact', values: ['task'] },
+    ]),
   );
 
   server.post('/alert', { schema: { body: ALERT_INPUT }, preValidation: scot3Input('alert') }, async (request, reply) => {

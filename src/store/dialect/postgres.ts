@@ -23,7 +23,7 @@ export const postgresRules: DialectRules = {
     return sql<boolean>`(${column})::jsonb ?| array[${sql.join(values)}]::text[]`;
   },
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean> {
-    return sql<boolean>`${column} ilike ${'%' + escapeLike(needle) + '%'} escape '\\'`;
+    return sql<boolean>`${column} ilike ${`%${escapeLike(needle)}%`} escape '\\'`;
   },
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query.forUpdate().skipLocked(),
   transactionLock(key: string): RawBuilder<unknown> {
@@ -42,7 +42,8 @@ export const postgresRules: DialectRules = {
     return () => client.end();
   },
   // PostgreSQL delivers a NOTIFY only when its transaction commits, and never one that rolls back.
-  announceChanges: (seqs: readonly number[]) => encodeSeqs(seqs).map((payload) => sql`select pg_notify(${CHANGE_CHANNEL}, ${payload})`),
+  announceChanges: (seqs: readonly number[]) =>
+    encodeSeqs(seqs).map((payload) => sql`select pg_notify(${CHANGE_CHANNEL}, ${payload})`),
   jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string> {
     return sql<string>`(${column}::jsonb || jsonb_build_object(${key}::text, ${value}::jsonb))::text`;
   },

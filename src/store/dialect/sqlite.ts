@@ -1,8 +1,18 @@
 import fs from 'node:fs/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import {
-  SelectQueryNode, SqliteDialect, SqliteDriver, sql,
-  type CompiledQuery, type DatabaseConnection, type Driver, type Expression, type QueryResult, type RawBuilder, type SelectQueryBuilder, type SqliteDialectConfig,
+  SelectQueryNode,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type Expression,
+  type QueryResult,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  type SqliteDialectConfig,
 } from 'kysely';
 import type { DialectRules } from './rules.js';
 
@@ -100,8 +110,14 @@ export function sharedSync(sync: () => Promise<void>): () => Promise<void> {
   return () => {
     if (!running) return start();
     next ??= running.then(
-      () => ((next = null), start()),
-      () => ((next = null), start()),
+      () => {
+        next = null;
+        return start();
+      },
+      () => {
+        next = null;
+        return start();
+      },
     );
     return next;
   };
@@ -131,7 +147,7 @@ export const sqliteRules: DialectRules = {
     return sql<boolean>`exists (select 1 from json_each(${column}) where value in (${sql.join(values)}))`;
   },
   containsText(column: Expression<string>, needle: string): RawBuilder<boolean> {
-    return sql<boolean>`${column} like ${'%' + escapeLike(needle) + '%'} escape '\\'`;
+    return sql<boolean>`${column} like ${`%${escapeLike(needle)}%`} escape '\\'`;
   },
   // The one writer needs no row locks: a claim is a single update statement.
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query,
@@ -144,8 +160,8 @@ export const sqliteRules: DialectRules = {
   announceChanges: () => [],
   jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string> {
     // A quoted path member, so a key holding "." or "[" names one member; JSON string escapes quote its quotes.
-    return sql<string>`json_set(${column}, ${'$.' + JSON.stringify(key)}, json(${value}))`;
+    return sql<string>`json_set(${column}, ${`$.${JSON.stringify(key)}`}, json(${value}))`;
   },
 };
 
-export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' + c);
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -40,7 +40,12 @@ export async function up(db: Kysely<unknown>, kind: StoreKind): Promise<void> {
     .addColumn('view_count', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   // Partial: most rows are never promoted, and ingest should not pay to index their nulls.
-  await db.schema.createIndex('event_promotion').on('event').column('promotion_id').where('promotion_id', 'is not', null).execute();
+  await db.schema
+    .createIndex('event_promotion')
+    .on('event')
+    .column('promotion_id')
+    .where('promotion_id', 'is not', null)
+    .execute();
 
   await tracked(db.schema.createTable('alert'))
     .addColumn('alertgroup_id', 'integer', (c) => c.notNull().references('alertgroup.id'))
@@ -48,7 +53,12 @@ export async function up(db: Kysely<unknown>, kind: StoreKind): Promise<void> {
     .addColumn('promotion_id', 'integer')
     .execute();
   await db.schema.createIndex('alert_alertgroup').on('alert').column('alertgroup_id').execute();
-  await db.schema.createIndex('alert_promotion').on('alert').column('promotion_id').where('promotion_id', 'is not', null).execute();
+  await db.schema
+    .createIndex('alert_promotion')
+    .on('alert')
+    .column('promotion_id')
+    .where('promotion_id', 'is not', null)
+    .execute();
 
   await tracked(db.schema.createTable('incident'))
     .addColumn('subject', 'text', (c) => c.notNull())

@@ -8,10 +8,16 @@ import type { StoreKind } from '../dialect/rules.js';
  */
 export async function up(db: Kysely<unknown>, _kind: StoreKind): Promise<void> {
   for (const table of ['alertgroup', 'alert', 'event', 'incident', 'entry']) {
-    await db.schema.alterTable(table).addColumn('tlp', 'text', (c) => c.notNull().defaultTo('unset')).execute();
+    await db.schema
+      .alterTable(table)
+      .addColumn('tlp', 'text', (c) => c.notNull().defaultTo('unset'))
+      .execute();
   }
   await db.schema.alterTable('alertgroup').addColumn('occurred', 'bigint').execute();
   for (const column of ['body', 'body_plain']) await db.schema.alterTable('alertgroup').addColumn(column, 'text').execute();
   await db.schema.alterTable('incident').addColumn('security_category', 'text').execute();
-  await db.schema.alterTable('incident').addColumn('reportable', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('incident')
+    .addColumn('reportable', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }

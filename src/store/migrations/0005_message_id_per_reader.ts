@@ -7,5 +7,10 @@ import type { Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('alertgroup_message_id').execute();
-  await db.schema.createIndex('alertgroup_message_id').on('alertgroup').column('message_id').where('message_id', 'is not', null).execute();
+  await db.schema
+    .createIndex('alertgroup_message_id')
+    .on('alertgroup')
+    .column('message_id')
+    .where('message_id', 'is not', null)
+    .execute();
 }

@@ -34,7 +34,13 @@ export async function up(db: Kysely<unknown>, kind: StoreKind): Promise<void> {
   await db.schema.createIndex('job_lease').on('job').column('lease_until').where(sql.ref('status'), '=', 'running').execute();
   await db.schema.createIndex('job_finished').on('job').columns(['status', 'finished']).execute();
   // A key de-duplicates only jobs still to run: one reflair per entity type at a time, not one ever.
-  await db.schema.createIndex('job_key').unique().on('job').column('key').where(sql.ref('status'), 'in', sql`('pending', 'running', 'failed')`).execute();
+  await db.schema
+    .createIndex('job_key')
+    .unique()
+    .on('job')
+    .column('key')
+    .where(sql.ref('status'), 'in', sql`('pending', 'running', 'failed')`)
+    .execute();
 
   await db.schema
     .createTable('job_schedule')

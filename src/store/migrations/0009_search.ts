@@ -9,7 +9,10 @@ import type { StoreKind } from '../dialect/rules.js';
  */
 export async function createSearchIndex(db: Kysely<any>, kind: StoreKind, name: string): Promise<void> {
   const doc = db.schema.createTable(name);
-  await (kind === 'postgres' ? doc.addColumn('doc', 'bigserial', (c) => c.primaryKey()) : doc.addColumn('doc', 'integer', (c) => c.primaryKey()))
+  await (kind === 'postgres'
+    ? doc.addColumn('doc', 'bigserial', (c) => c.primaryKey())
+    : doc.addColumn('doc', 'integer', (c) => c.primaryKey())
+  )
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('object_id', 'integer', (c) => c.notNull())
     .addColumn('target_type', 'text', (c) => c.notNull())
@@ -28,7 +31,9 @@ export async function createSearchIndex(db: Kysely<any>, kind: StoreKind, name: 
     await sql`create index ${sql.id(`${name}_vector`)} on ${sql.table(name)} using gin (vector)`.execute(db);
   } else {
     // Tokens arrive encoded to [a-z0-9] (src/domain/search/text.ts): the ascii tokenizer keeps each whole.
-    await sql`create virtual table ${sql.table(`${name}_fts`)} using fts5(subject, words, terms, tokenize = 'ascii', prefix = '2 4')`.execute(db);
+    await sql`create virtual table ${sql.table(`${name}_fts`)} using fts5(subject, words, terms, tokenize = 'ascii', prefix = '2 4')`.execute(
+      db,
+    );
   }
 }
 

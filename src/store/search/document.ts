@@ -24,7 +24,11 @@ type Untagged = Omit<SearchDocument, 'tags'>;
 
 const readersOf = (row: Row): string[] => [...new Set([...JSON.parse(row.read_groups), ...JSON.parse(row.modify_groups)])];
 
-const documentOf = (type: string, row: Row, fields: Pick<SearchDocument, 'targetType' | 'targetId' | 'subject' | 'text'>): Untagged => ({
+const documentOf = (
+  type: string,
+  row: Row,
+  fields: Pick<SearchDocument, 'targetType' | 'targetId' | 'subject' | 'text'>,
+): Untagged => ({
   type,
   id: Number(row.id),
   readers: readersOf(row),
@@ -48,16 +52,29 @@ async function summariesOf(db: Executor, type: 'event' | 'incident', ids: readon
     .orderBy('id')
     .execute();
   const out = new Map<number, string>();
-  for (const r of rows) out.set(Number(r.target_id), [out.get(Number(r.target_id)), textOfHtml(r.body)].filter(Boolean).join(' '));
+  for (const r of rows)
+    out.set(Number(r.target_id), [out.get(Number(r.target_id)), textOfHtml(r.body)].filter(Boolean).join(' '));
   return out;
 }
 
 /** An event or incident: its subject and its summary. */
 const withSummary = (type: 'event' | 'incident'): Indexer => ({
   async documents(db, ids) {
-    const rows = await db.selectFrom(type).select([...TRACKED, 'subject']).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+    const rows = await db
+      .selectFrom(type)
+      .select([...TRACKED, 'subject'])
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is', null)
+      .execute();
     const summaries = await summariesOf(db, type, ids);
-    return rows.map((r) => documentOf(type, r, { targetType: type, targetId: Number(r.id), subject: r.subject, text: summaries.get(Number(r.id)) ?? '' }));
+    return rows.map((r) =>
+      documentOf(type, r, {
+        targetType: type,
+        targetId: Number(r.id),
+        subject: r.subject,
+        text: summaries.get(Number(r.id)) ?? '',
+      }),
+    );
   },
 });
 
@@ -68,8 +85,15 @@ const withSummary = (type: 'event' | 'incident'): Indexer => ({
 export const INDEXERS: Record<SearchType, Indexer> = {
   alertgroup: {
     async documents(db, ids) {
-      const rows = await db.selectFrom('alertgroup').select([...TRACKED, 'subject']).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
-      return rows.map((r) => documentOf('alertgroup', r, { targetType: 'alertgroup', targetId: Number(r.id), subject: r.subject, text: '' }));
+      const rows = await db
+        .selectFrom('alertgroup')
+        .select([...TRACKED, 'subject'])
+        .where('id', 'in', ids)
+        .where('deleted_at', 'is', null)
+        .execute();
+      return rows.map((r) =>
+        documentOf('alertgroup', r, { targetType: 'alertgroup', targetId: Number(r.id), subject: r.subject, text: '' }),
+      );
     },
     async dependents(db, ids) {
       const rows = await db.selectFrom('alert').select('id').where('alertgroup_id', 'in', ids).execute();
@@ -78,11 +102,23 @@ export const INDEXERS: Record<SearchType, Indexer> = {
   },
   alert: {
     async documents(db, ids) {
-      const rows = await db.selectFrom('alert').select([...TRACKED, 'alertgroup_id', 'data']).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+      const rows = await db
+        .selectFrom('alert')
+        .select([...TRACKED, 'alertgroup_id', 'data'])
+        .where('id', 'in', ids)
+        .where('deleted_at', 'is', null)
+        .execute();
       // Every data cell: the values, not the column names every alert of the group shares.
       return rows.map((r) => {
-        const cells = Object.values(JSON.parse(r.data) as Record<string, unknown>).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-        return documentOf('alert', r, { targetType: 'alertgroup', targetId: Number(r.alertgroup_id), subject: '', text: cells.join(' ') });
+        const cells = Object.values(JSON.parse(r.data) as Record<string, unknown>).map((v) =>
+          typeof v === 'string' ? v : JSON.stringify(v),
+        );
+        return documentOf('alert', r, {
+          targetType: 'alertgroup',
+          targetId: Number(r.alertgroup_id),
+          subject: '',
+          text: cells.join(' '),
+        });
       });
     },
   },
@@ -90,21 +126,39 @@ export const INDEXERS: Record<SearchType, Indexer> = {
   incident: withSummary('incident'),
   entry: {
     async documents(db, ids) {
-      const rows = await db.selectFrom('entry').select([...TRACKED, 'target_type', 'target_id', 'body']).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+      const rows = await db
+        .selectFrom('entry')
+        .select([...TRACKED, 'target_type', 'target_id', 'body'])
+        .where('id', 'in', ids)
+        .where('deleted_at', 'is', null)
+        .execute();
       // An entry on an alert opens in the alert's alertgroup, as an alert hit does.
       const alertIds = rows.filter((r) => r.target_type === 'alert').map((r) => Number(r.target_id));
       const groupOf = new Map(
-        alertIds.length === 0 ? [] : (await db.selectFrom('alert').select(['id', 'alertgroup_id']).where('id', 'in', alertIds).execute()).map((a) => [Number(a.id), Number(a.alertgroup_id)]),
+        alertIds.length === 0
+          ? []
+          : (await db.selectFrom('alert').select(['id', 'alertgroup_id']).where('id', 'in', alertIds).execute()).map((a) => [
+              Number(a.id),
+              Number(a.alertgroup_id),
+            ]),
       );
       return rows.map((r) => {
         const group = r.target_type === 'alert' ? groupOf.get(Number(r.target_id)) : undefined;
-        const target = group === undefined ? { targetType: r.target_type, targetId: Number(r.target_id) } : { targetType: 'alertgroup', targetId: group };
+        const target =
+          group === undefined
+            ? { targetType: r.target_type, targetId: Number(r.target_id) }
+            : { targetType: 'alertgroup', targetId: group };
         return documentOf('entry', r, { ...target, subject: '', text: textOfHtml(r.body) });
       });
     },
     // A summary entry is its object's summary too.
     async dependents(db, ids) {
-      const rows = await db.selectFrom('entry').select(['target_type', 'target_id']).where('id', 'in', ids).where('target_type', 'in', ['event', 'incident']).execute();
+      const rows = await db
+        .selectFrom('entry')
+        .select(['target_type', 'target_id'])
+        .where('id', 'in', ids)
+        .where('target_type', 'in', ['event', 'incident'])
+        .execute();
       return rows.map((r) => ({ type: r.target_type, id: Number(r.target_id) }));
     },
   },
@@ -136,12 +190,23 @@ export const isIndexed = (type: string): type is SearchType => Object.hasOwn(IND
 
 /** The next `limit` ids of `type` after `after`, deleted ones left out: what a rebuild reads in one step. */
 export async function idsAfter(db: Executor, type: SearchType, after: number, limit: number): Promise<number[]> {
-  const rows = await (db as any).selectFrom(type).select('id').where('id', '>', after).where('deleted_at', 'is', null).orderBy('id').limit(limit).execute();
+  const rows = await (db as any)
+    .selectFrom(type)
+    .select('id')
+    .where('id', '>', after)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map((r: { id: number }) => Number(r.id));
 }
 
 /** How many objects of `type` are not deleted: the rebuild's total. */
 export async function countIndexable(db: Executor, type: SearchType): Promise<number> {
-  const row = await (db as any).selectFrom(type).select((eb: any) => eb.fn.countAll().as('n')).where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+  const row = await (db as any)
+    .selectFrom(type)
+    .select((eb: any) => eb.fn.countAll().as('n'))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -100,7 +100,15 @@ export interface TextPlan {
 /** Runs a plan: a page of the newest matches ranked best first (newest first among equals) and their count. */
 export async function runPlan(db: Executor, plan: TextPlan, request: IndexSearch): Promise<{ hits: SearchHit[]; total: number }> {
   const where = plan.where.length ? sql.join(plan.where, sql` and `) : sql`1 = 1`;
-  const { rows } = await sql<{ type: string; object_id: number; target_type: string; target_id: number; subject: string; text: string; score: number }>`
+  const { rows } = await sql<{
+    type: string;
+    object_id: number;
+    target_type: string;
+    target_id: number;
+    subject: string;
+    text: string;
+    score: number;
+  }>`
     select * from (
       select d.doc, d.type, d.object_id, d.target_type, d.target_id, d.created, d.subject, d.text, ${plan.score} as score
       from ${plan.from} where ${where} order by ${plan.newest} limit ${MAX_RANKED}
@@ -119,7 +127,15 @@ export async function runPlan(db: Executor, plan: TextPlan, request: IndexSearch
   const total =
     request.offset === 0 && hits.length < request.limit
       ? hits.length
-      : Number((await sql<{ n: number }>`select count(*) as n from (select 1 as one from ${plan.from} where ${where} limit ${MAX_RANKED}) counted`.execute(db)).rows[0].n);
+      : Number(
+          (
+            await sql<{
+              n: number;
+            }>`select count(*) as n from (select 1 as one from ${plan.from} where ${where} limit ${MAX_RANKED}) counted`.execute(
+              db,
+            )
+          ).rows[0].n,
+        );
   return { hits, total };
 }
 

@@ -16,6 +16,9 @@ export const searchEngineFor = (kind: StoreKind): SearchEngine => ENGINES[kind];
 
 /** How many documents index `name` holds. */
 export async function countDocuments(db: Executor, name: string): Promise<number> {
-  const row = await (db as any).selectFrom(name).select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const row = await (db as any)
+    .selectFrom(name)
+    .select((eb: any) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -55,7 +55,11 @@ export const postgresSearch: SearchEngine = {
   async replace(db, name, keys, docs) {
     for (const [type, ids] of idsByType(keys)) {
       for (const run of inRuns(ids, INSERT_BATCH)) {
-        await (db as Executor).deleteFrom(name as 'search_doc').where('type', '=', type).where('object_id', 'in', run).execute();
+        await (db as Executor)
+          .deleteFrom(name as 'search_doc')
+          .where('type', '=', type)
+          .where('object_id', 'in', run)
+          .execute();
       }
     }
     for (const run of inRuns(docs, INSERT_BATCH)) {
@@ -72,7 +76,10 @@ export const postgresSearch: SearchEngine = {
       if (exclude.length) where.push(sql`not (d.vector @@ ${anyOf(exclude)}::tsquery)`);
       return runPlan(db, { from, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
     }
-    const positive = [...match.map(tsMatch), ...(tags.length ? [`(${tags.map((t) => `'${tagToken(t)}'`).join(' | ')})`] : [])].join(' & ');
+    const positive = [
+      ...match.map(tsMatch),
+      ...(tags.length ? [`(${tags.map((t) => `'${tagToken(t)}'`).join(' | ')})`] : []),
+    ].join(' & ');
     const query = exclude.length ? `${positive} & !${anyOf(exclude)}` : positive;
     return runPlan(
       db,
@@ -93,7 +100,9 @@ export const postgresSearch: SearchEngine = {
     await sql`drop table ${sql.table(to)}`.execute(db);
     await sql`alter table ${sql.table(from)} rename to ${sql.table(to)}`.execute(db);
     // Index names are unique in a schema: the next rebuild creates the `from` names again.
-    await sql`alter table ${sql.table(to)} rename constraint ${sql.id(`${from}_object`)} to ${sql.id(`${to}_object`)}`.execute(db);
+    await sql`alter table ${sql.table(to)} rename constraint ${sql.id(`${from}_object`)} to ${sql.id(`${to}_object`)}`.execute(
+      db,
+    );
     await sql`alter index ${sql.id(`${from}_vector`)} rename to ${sql.id(`${to}_vector`)}`.execute(db);
   },
 };

@@ -27,12 +27,22 @@ export const sqliteSearch: SearchEngine = {
   async replace(db, name, keys, docs) {
     for (const [type, ids] of idsByType(keys)) {
       for (const run of inRuns(ids, INSERT_BATCH)) {
-        await sql`delete from ${sql.table(fts(name))} where rowid in (select doc from ${sql.table(name)} where type = ${type} and object_id in (${sql.join(run)}))`.execute(db);
-        await (db as Executor).deleteFrom(name as 'search_doc').where('type', '=', type).where('object_id', 'in', run).execute();
+        await sql`delete from ${sql.table(fts(name))} where rowid in (select doc from ${sql.table(name)} where type = ${type} and object_id in (${sql.join(run)}))`.execute(
+          db,
+        );
+        await (db as Executor)
+          .deleteFrom(name as 'search_doc')
+          .where('type', '=', type)
+          .where('object_id', 'in', run)
+          .execute();
       }
     }
     for (const run of inRuns(docs, INSERT_BATCH)) {
-      const inserted = await db.insertInto(name as 'search_doc').values(run.map(docRow)).returning('doc').execute();
+      const inserted = await db
+        .insertInto(name as 'search_doc')
+        .values(run.map(docRow))
+        .returning('doc')
+        .execute();
       const rows = run.map((d, i) => {
         const subject = tokenize(d.subject);
         const text = tokenize(d.text);
@@ -51,7 +61,10 @@ export const sqliteSearch: SearchEngine = {
       if (exclude.length) where.push(sql`d.doc not in (select rowid from ${table} where ${table} match ${anyOf(exclude)})`);
       return runPlan(db, { from: sql`${sql.table(name)} d`, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
     }
-    const positive = [...match.map(ftsMatch), ...(tags.length ? [`(${tags.map((t) => `"${tagToken(t)}"`).join(' OR ')})`] : [])].join(' AND ');
+    const positive = [
+      ...match.map(ftsMatch),
+      ...(tags.length ? [`(${tags.map((t) => `"${tagToken(t)}"`).join(' OR ')})`] : []),
+    ].join(' AND ');
     const expression = exclude.length ? `(${positive}) NOT (${anyOf(exclude)})` : positive;
     return runPlan(
       db,

@@ -17,7 +17,10 @@ describe('entity allow-list', () => {
 
   it('refuses a malformed block or an empty value, naming the field', () => {
     for (const bad of ['10.0.0.0/33', 'evil.com/8', '   ']) {
-      assert.throws(() => allowedOf(bad), (err: unknown) => err instanceof AppError && err.statusCode === 400 && err.field === 'value');
+      assert.throws(
+        () => allowedOf(bad),
+        (err: unknown) => err instanceof AppError && err.statusCode === 400 && err.field === 'value',
+      );
     }
   });
 

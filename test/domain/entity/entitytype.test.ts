@@ -5,18 +5,29 @@ import { extractEntities } from '../../../src/domain/entity/extract.js';
 import { AppError } from '../../../src/domain/error.js';
 
 const found = (definition: EntitytypeDefinition, text: string) =>
-  extractEntities(text, { extra: [extraType(definition)] }).filter((e) => e.type === definition.value).map((e) => [e.value, e.start]);
+  extractEntities(text, { extra: [extraType(definition)] })
+    .filter((e) => e.type === definition.value)
+    .map((e) => [e.value, e.start]);
 
 const refused = (definition: EntitytypeDefinition, field: string) =>
-  assert.throws(() => checkEntitytype(definition), (err: unknown) => err instanceof AppError && err.statusCode === 400 && err.field === field);
+  assert.throws(
+    () => checkEntitytype(definition),
+    (err: unknown) => err instanceof AppError && err.statusCode === 400 && err.field === field,
+  );
 
 describe('admin-defined entity types', () => {
   it('a regular expression finds each match where it is written', () => {
-    assert.deepEqual(found({ value: 'hostname', match: 'ws-\\d{4}', kind: 'regex' }, 'ws-1234 then ws-99 then ws-0001'), [['ws-1234', 0], ['ws-0001', 24]]);
+    assert.deepEqual(found({ value: 'hostname', match: 'ws-\\d{4}', kind: 'regex' }, 'ws-1234 then ws-99 then ws-0001'), [
+      ['ws-1234', 0],
+      ['ws-0001', 24],
+    ]);
   });
 
   it('a literal is found as written, regular-expression characters included', () => {
-    assert.deepEqual(found({ value: 'project', match: 'op.x(1)', kind: 'literal' }, 'op.x(1) not opax(1), op.x(1)'), [['op.x(1)', 0], ['op.x(1)', 21]]);
+    assert.deepEqual(found({ value: 'project', match: 'op.x(1)', kind: 'literal' }, 'op.x(1) not opax(1), op.x(1)'), [
+      ['op.x(1)', 0],
+      ['op.x(1)', 21],
+    ]);
   });
 
   it('a pattern that backtracks catastrophically elsewhere runs in linear time under RE2', () => {

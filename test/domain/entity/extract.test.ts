@@ -23,7 +23,25 @@ describe('the labelled entity cases', () => {
     assert.ok(all.length >= 300, `${all.length} cases`);
     assert.ok(all.filter(([, expected]) => expected.length === 0).length >= 60, 'negative cases');
     const types = new Set(all.flatMap(([, expected]) => expected.map(([type]) => type)));
-    for (const type of ['ipaddr', 'ipv6', 'cidr', 'domain', 'email', 'url', 'md5', 'sha1', 'sha256', 'sha512', 'message_id', 'file', 'cve', 'uuid1', 'clsid', 'winregistry', 'jarm_hash']) {
+    for (const type of [
+      'ipaddr',
+      'ipv6',
+      'cidr',
+      'domain',
+      'email',
+      'url',
+      'md5',
+      'sha1',
+      'sha256',
+      'sha512',
+      'message_id',
+      'file',
+      'cve',
+      'uuid1',
+      'clsid',
+      'winregistry',
+      'jarm_hash',
+    ]) {
       assert.ok(types.has(type), `a case for ${type}`);
     }
   });
@@ -44,21 +62,47 @@ describe('extractEntities', () => {
   it('gives offsets into the text as written, defanged pieces included', () => {
     const text = 'ip 10.1.2[.]3, mail bob(at)evil[dot]com, hxxps[:]//evil[.]com/x';
     const found = extractEntities(text);
-    assert.deepEqual(written(text, found), ['10.1.2[.]3', 'bob(at)evil[dot]com', 'evil[dot]com', 'hxxps[:]//evil[.]com/x', 'evil[.]com']);
-    assert.deepEqual(seen(found), [['ipaddr', '10.1.2.3'], ['email', 'bob@evil.com'], ['domain', 'evil.com'], ['url', 'https://evil.com/x'], ['domain', 'evil.com']]);
+    assert.deepEqual(written(text, found), [
+      '10.1.2[.]3',
+      'bob(at)evil[dot]com',
+      'evil[dot]com',
+      'hxxps[:]//evil[.]com/x',
+      'evil[.]com',
+    ]);
+    assert.deepEqual(seen(found), [
+      ['ipaddr', '10.1.2.3'],
+      ['email', 'bob@evil.com'],
+      ['domain', 'evil.com'],
+      ['url', 'https://evil.com/x'],
+      ['domain', 'evil.com'],
+    ]);
   });
 
   it('orders matches by position, a URL before the domain inside it', () => {
     const found = extractEntities('see http://evil.com/a then 1.2.3.4');
-    assert.deepEqual(found.map((m) => [m.type, m.start, m.end]), [['url', 4, 21], ['domain', 11, 19], ['ipaddr', 27, 34]]);
+    assert.deepEqual(
+      found.map((m) => [m.type, m.start, m.end]),
+      [
+        ['url', 4, 21],
+        ['domain', 11, 19],
+        ['ipaddr', 27, 34],
+      ],
+    );
   });
 
   it('marks the range of each address: public, private, loopback, reserved and the rest as ipaddr.js names them', () => {
-    const ranges = extractEntities('8.8.8.8 10.1.2.3 127.0.0.1 240.0.0.1 169.254.1.1 ::1 fe80::1 2001:db8::1 100.64.0.0/10')
-      .map((m) => [m.value, m.range]);
+    const ranges = extractEntities('8.8.8.8 10.1.2.3 127.0.0.1 240.0.0.1 169.254.1.1 ::1 fe80::1 2001:db8::1 100.64.0.0/10').map(
+      (m) => [m.value, m.range],
+    );
     assert.deepEqual(ranges, [
-      ['8.8.8.8', 'public'], ['10.1.2.3', 'private'], ['127.0.0.1', 'loopback'], ['240.0.0.1', 'reserved'],
-      ['169.254.1.1', 'linkLocal'], ['::1', 'loopback'], ['fe80::1', 'linkLocal'], ['2001:db8::1', 'reserved'],
+      ['8.8.8.8', 'public'],
+      ['10.1.2.3', 'private'],
+      ['127.0.0.1', 'loopback'],
+      ['240.0.0.1', 'reserved'],
+      ['169.254.1.1', 'linkLocal'],
+      ['::1', 'loopback'],
+      ['fe80::1', 'linkLocal'],
+      ['2001:db8::1', 'reserved'],
       ['100.64.0.0/10', 'carrierGradeNat'],
     ]);
   });
@@ -68,18 +112,32 @@ describe('extractEntities', () => {
   });
 
   it('counts a hash once, under its own type', () => {
-    const sha512 = 'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e';
+    const sha512 =
+      'cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e';
     assert.deepEqual(seen(extractEntities(sha512)), [['sha512', sha512]]);
   });
 
   it('finds admin-defined types beside the built-in ones', () => {
-    const ticket = { type: 'ticket', *find(text: string) { for (const m of text.matchAll(/INC-\d+/g)) yield { start: m.index, end: m.index + m[0].length, value: m[0] }; } };
+    const ticket = {
+      type: 'ticket',
+      *find(text: string) {
+        for (const m of text.matchAll(/INC-\d+/g)) yield { start: m.index, end: m.index + m[0].length, value: m[0] };
+      },
+    };
     const found = extractEntities('INC-42 on 1.2.3.4', { extra: [ticket] });
-    assert.deepEqual(found.map((m) => [m.type, m.value, m.start, m.end]), [['ticket', 'INC-42', 0, 6], ['ipaddr', '1.2.3.4', 10, 17]]);
+    assert.deepEqual(
+      found.map((m) => [m.type, m.value, m.start, m.end]),
+      [
+        ['ticket', 'INC-42', 0, 6],
+        ['ipaddr', '1.2.3.4', 10, 17],
+      ],
+    );
   });
 
   it('leaves out what the allow-list skips', () => {
-    const found = extractEntities('ours.example.com and evil.com 10.0.0.1', { skip: (m) => m.value.endsWith('example.com') || m.range === 'private' });
+    const found = extractEntities('ours.example.com and evil.com 10.0.0.1', {
+      skip: (m) => m.value.endsWith('example.com') || m.range === 'private',
+    });
     assert.deepEqual(seen(found), [['domain', 'evil.com']]);
   });
 });
@@ -96,7 +154,10 @@ describe('extractFromHtml', () => {
 });
 
 /** Lower-case words with no dots or digits: prose that holds no entity by itself (and says no `version`). */
-const prose = fc.array(fc.stringMatching(/^[a-z]{1,10}$/).filter((w) => !/^(ver|version|release|build|firmware|rev|revision)$/.test(w)), { maxLength: 20 });
+const prose = fc.array(
+  fc.stringMatching(/^[a-z]{1,10}$/).filter((w) => !/^(ver|version|release|build|firmware|rev|revision)$/.test(w)),
+  { maxLength: 20 },
+);
 
 /** A label of a domain name. */
 const label = fc.stringMatching(/^[a-z][a-z0-9]{0,9}$/);
@@ -104,18 +165,43 @@ const label = fc.stringMatching(/^[a-z][a-z0-9]{0,9}$/);
 /** A valid indicator as written, with its type and normalized value. */
 const indicator = fc.oneof(
   fc.ipV4().map((ip) => ({ type: 'ipaddr', written: ip, value: ip })),
-  fc.tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom('com', 'net', 'org', 'co.uk', 'io', 'ru', 'de', 'com.au'))
-    .map(([labels, suffix]) => ({ type: 'domain', written: `${labels.join('.')}.${suffix}`, value: `${labels.join('.')}.${suffix}` })),
-  fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,12}[a-z0-9]$/), label)
+  fc
+    .tuple(
+      fc.array(label, { minLength: 1, maxLength: 3 }),
+      fc.constantFrom('com', 'net', 'org', 'co.uk', 'io', 'ru', 'de', 'com.au'),
+    )
+    .map(([labels, suffix]) => ({
+      type: 'domain',
+      written: `${labels.join('.')}.${suffix}`,
+      value: `${labels.join('.')}.${suffix}`,
+    })),
+  fc
+    .tuple(fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,12}[a-z0-9]$/), label)
     .filter(([local]) => !local.includes('..'))
     .map(([local, host]) => ({ type: 'email', written: `${local}@${host}.com`, value: `${local}@${host}.com` })),
-  ...([[32, 'md5'], [40, 'sha1'], [64, 'sha256'], [128, 'sha512']] as const).map(([length, type]) =>
-    fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`)).map((hex) => ({ type, written: hex.toUpperCase(), value: hex }))),
-  fc.ipV6().filter((ip) => /\d/.test(ip)).map((ip) => {
-    const parsed = ipaddr.IPv6.parse(ip);
-    return { type: 'ipv6', written: ip, value: parsed.isIPv4MappedAddress() ? `::ffff:${parsed.toIPv4Address()}` : parsed.toRFC5952String() };
-  }),
-  fc.tuple(fc.integer({ min: 1999, max: 2030 }), fc.integer({ min: 1000, max: 9999999 }))
+  ...(
+    [
+      [32, 'md5'],
+      [40, 'sha1'],
+      [64, 'sha256'],
+      [128, 'sha512'],
+    ] as const
+  ).map(([length, type]) =>
+    fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`)).map((hex) => ({ type, written: hex.toUpperCase(), value: hex })),
+  ),
+  fc
+    .ipV6()
+    .filter((ip) => /\d/.test(ip))
+    .map((ip) => {
+      const parsed = ipaddr.IPv6.parse(ip);
+      return {
+        type: 'ipv6',
+        written: ip,
+        value: parsed.isIPv4MappedAddress() ? `::ffff:${parsed.toIPv4Address()}` : parsed.toRFC5952String(),
+      };
+    }),
+  fc
+    .tuple(fc.integer({ min: 1999, max: 2030 }), fc.integer({ min: 1000, max: 9999999 }))
     .map(([year, n]) => ({ type: 'cve', written: `cve-${year}-${n}`, value: `CVE-${year}-${n}` })),
 );
 
@@ -126,7 +212,10 @@ describe('a random valid indicator in random prose', () => {
         const text = [...before, entity.written, ...after].join(' ');
         const start = before.length === 0 ? 0 : before.join(' ').length + 1;
         const found = extractEntities(text).filter((m) => m.type === entity.type);
-        assert.deepEqual(found.map((m) => [m.value, m.start, m.end]), [[entity.value, start, start + entity.written.length]]);
+        assert.deepEqual(
+          found.map((m) => [m.value, m.start, m.end]),
+          [[entity.value, start, start + entity.written.length]],
+        );
       }),
       { numRuns: 500 },
     );
@@ -134,11 +223,17 @@ describe('a random valid indicator in random prose', () => {
 
   it('is found with its real value when defanged', () => {
     fc.assert(
-      fc.property(prose, indicator.filter((e) => e.type === 'ipaddr' || e.type === 'domain'), fc.constantFrom('[.]', '(.)', '{.}', '[dot]'), prose, (before, entity, dot, after) => {
-        const defanged = entity.written.replaceAll('.', dot);
-        const found = extractEntities([...before, defanged, ...after].join(' '));
-        assert.deepEqual(seen(found), [[entity.type, entity.value]]);
-      }),
+      fc.property(
+        prose,
+        indicator.filter((e) => e.type === 'ipaddr' || e.type === 'domain'),
+        fc.constantFrom('[.]', '(.)', '{.}', '[dot]'),
+        prose,
+        (before, entity, dot, after) => {
+          const defanged = entity.written.replaceAll('.', dot);
+          const found = extractEntities([...before, defanged, ...after].join(' '));
+          assert.deepEqual(seen(found), [[entity.type, entity.value]]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -149,7 +244,10 @@ describe('a random valid indicator in random prose', () => {
         const cut = at % (entity.written.length + 1);
         const html = `<p>${entity.written.slice(0, cut)}<${tag}>${entity.written.slice(cut)}</${tag}> seen</p>`;
         const found = extractFromHtml(html).filter((m) => m.type === entity.type);
-        assert.deepEqual(found.map((m) => m.value), [entity.value]);
+        assert.deepEqual(
+          found.map((m) => m.value),
+          [entity.value],
+        );
       }),
       { numRuns: 300 },
     );

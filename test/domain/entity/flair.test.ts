@@ -8,7 +8,8 @@ import { renderFlair } from '../../../src/domain/entity/flair.js';
 const flaired = (html: string) => renderFlair(html, extractFromHtml(html));
 
 /** The HTML without flair spans: what the analyst wrote, which flair must leave as it was. */
-const unflaired = (html: string) => html.replace(/<span class="entity [^"]*" data-entity-type="[^"]*" data-entity-value="[^"]*">|<\/span>/g, '');
+const unflaired = (html: string) =>
+  html.replace(/<span class="entity [^"]*" data-entity-type="[^"]*" data-entity-value="[^"]*">|<\/span>/g, '');
 
 /** Every element as a browser builds it, failing when a closing tag closes anything but the innermost element. */
 function elements(html: string): { name: string; attributes: Record<string, string>; text: string }[] {
@@ -80,8 +81,13 @@ describe('renderFlair', () => {
     const out = flaired(html);
     assert.equal(unflaired(out), html);
     assert.deepEqual(
-      elements(out).filter((e) => e.name === 'span').map((e) => [e.attributes['data-entity-value'], e.text]),
-      [['bob@evil.com', 'bob@evil.com'], ['8.8.8.8', '8.8.8.8']],
+      elements(out)
+        .filter((e) => e.name === 'span')
+        .map((e) => [e.attributes['data-entity-value'], e.text]),
+      [
+        ['bob@evil.com', 'bob@evil.com'],
+        ['8.8.8.8', '8.8.8.8'],
+      ],
     );
   });
 
@@ -92,11 +98,21 @@ describe('renderFlair', () => {
     ];
     const out = renderFlair('<p>abcd efgh</p>', hostile);
     const spans = elements(out).filter((e) => e.name === 'span');
-    assert.deepEqual(spans.map((e) => e.attributes), [
-      { class: 'entity x" onmouseover="alert(1)', 'data-entity-type': 'x" onmouseover="alert(1)', 'data-entity-value': '"><script>alert(1)</script>' },
-      { class: 'entity y', 'data-entity-type': 'y', 'data-entity-value': "'><img src=x onerror=alert(1)>&amp;" },
-    ]);
-    assert.deepEqual(elements(out).map((e) => e.name), ['p', 'span', 'span']);
+    assert.deepEqual(
+      spans.map((e) => e.attributes),
+      [
+        {
+          class: 'entity x" onmouseover="alert(1)',
+          'data-entity-type': 'x" onmouseover="alert(1)',
+          'data-entity-value': '"><script>alert(1)</script>',
+        },
+        { class: 'entity y', 'data-entity-type': 'y', 'data-entity-value': "'><img src=x onerror=alert(1)>&amp;" },
+      ],
+    );
+    assert.deepEqual(
+      elements(out).map((e) => e.name),
+      ['p', 'span', 'span'],
+    );
   });
 
   it('leaves HTML without entities unchanged', () => {
