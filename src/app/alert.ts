@@ -127,7 +127,7 @@ export async function addAlert(app: App, who: Principal, input: AlertInput): Pro
       modify_groups: group.modify_groups,
     });
     const before: string[] = JSON.parse(group.columns);
-    const columns = alertgroupColumns([input.data], before);
+    const columns = alertgroupColumns([input.data], [...before, ...(input.columns ?? [])]);
     if (columns.length > before.length)
       await updateTracked(unit.db, 'alertgroup', group.id, { columns: JSON.stringify(columns) });
     unit.record('alert', id, 'create', { alertgroup: group.id, data: input.data });

@@ -9,8 +9,21 @@ import { presentChange, type ChangeView } from './view.js';
 /** What the audit log filters by: list parameters, and `when` as `<from>,<to>` epoch seconds. */
 const AUDIT_PARAMETERS = ['type', 'id', 'who', 'action', 'when', 'limit', 'offset', 'sort'];
 
+/** SCOT 3's names for what an audit record says happened; other actions keep SCOT's name. */
+const SCOT3_WHAT: Record<string, string> = { create: 'create_thing', update: 'update_thing', delete: 'delete_thing' };
+
+/** An audit log record: a change, and what SCOT 3's audit records said of it (`what`, `data: {thing, id}`). */
+export interface AuditView extends ChangeView {
+  what: string;
+  data: { thing: string; id: number };
+}
+
+function presentAudit(change: ChangeView): AuditView {
+  return { ...change, what: SCOT3_WHAT[change.action] ?? change.action, data: { thing: change.type, id: change.id } };
+}
+
 /** The change log across objects, newest first unless `sort=seq`: for admins, as SCOT 3's `/audit` was. */
-export async function auditLog(app: App, who: Principal, q: RawQuery): Promise<ListEnvelope<ChangeView>> {
+export async function auditLog(app: App, who: Principal, q: RawQuery): Promise<ListEnvelope<AuditView>> {
   if (!who.admin) throw forbidden('only admins read the audit log');
   const unknown = Object.keys(q).find((name) => !AUDIT_PARAMETERS.includes(name));
   if (unknown) throw badInput(unknown, `cannot filter the audit log by "${unknown}"; filters: ${AUDIT_PARAMETERS.join(', ')}`);
@@ -36,5 +49,8 @@ export async function auditLog(app: App, who: Principal, q: RawQuery): Promise<L
     },
     { ...parsePage(q), desc: sort === '-seq' },
   );
-  return envelope(rows.map(presentChange), total);
+  return envelope(
+    rows.map((row) => presentAudit(presentChange(row))),
+    total,
+  );
 }

@@ -21,6 +21,8 @@ export interface IncidentRecord extends TrackedRecord, ViewedRecord {
   entry_count: number;
   /** The events promoted into it. */
   promoted_from: number[];
+  /** The same, by the name SCOT 3 clients read. */
+  events: number[];
   event_count: number;
 }
 
@@ -54,6 +56,7 @@ async function presentIncidents(unit: Unit, rows: IncidentRow[]): Promise<Incide
       view_count: row.view_count,
       entry_count: entries.get(row.id) ?? 0,
       promoted_from: from,
+      events: from,
       event_count: from.length,
       ...viewed(row),
     };

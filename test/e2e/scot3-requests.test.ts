@@ -236,6 +236,13 @@ for (const backend of await backends()) {
         });
       });
 
+      it("POST /alert with t/api/alert.t's columns adds the new ones to the alertgroup's, after those it has", async () => {
+        const group = expectStatus(await client.post('/alertgroup', { subject: 'columns', data: [{ host: 'a' }] }), 201);
+        const body = { alertgroup: group.id, columns: ['port', 'host', 'note'], data: { host: 'b', port: 22 } };
+        expectStatus(await client.post('/alert', body), 201);
+        assert.deepEqual((await storedForm(client, 'alertgroup', group.id)).columns, ['host', 'port', 'note']);
+      });
+
       it('POST /alert to an alertgroup that does not exist is 404 and adds nothing', async () => {
         const before = expectStatus(await client.get('/alert'), 200).totalRecordCount;
         expectError(await client.post('/alert', { alertgroup: 999999, data: { host: 'x' } }), 404);

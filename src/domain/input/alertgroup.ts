@@ -4,12 +4,15 @@ import { Body, Epoch, Groups, Id, labels, Name, patch, Status, strict, Subject, 
 /** One data row of an alertgroup: any number of key/value pairs. */
 const Row = Type.Record(Type.String(), Type.Unknown());
 
+/** Column names, in the order the alerts are shown. */
+const Columns = Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 5000 });
+
 /** An alertgroup as detection systems, mail ingest and the CLI send it. */
 export const ALERTGROUP_INPUT = strict({
   message_id: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
   subject: Subject,
   data: Type.Array(Row, { minItems: 1, maxItems: 100000 }),
-  columns: Type.Optional(Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 5000 })),
+  columns: Type.Optional(Columns),
   groups: Type.Optional(Groups),
   owner: Type.Optional(Name),
   tlp: Type.Optional(TlpLevel),
@@ -37,6 +40,8 @@ export const ALERTGROUP_PATCH = patch({
 export const ALERT_INPUT = strict({
   alertgroup: Id,
   data: Row,
+  /** The row's columns in order, as SCOT 3 sends them; added to the alertgroup's after those it has. */
+  columns: Type.Optional(Columns),
   tlp: Type.Optional(TlpLevel),
 });
 /** One row added to a stored alertgroup. */

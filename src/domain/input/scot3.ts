@@ -8,7 +8,7 @@ import { badInput } from '../error.js';
  */
 
 /** The inputs SCOT 3 clients send in their own spelling. */
-export type Scot3Kind = 'alertgroup' | 'alert' | 'event' | 'incident' | 'entry';
+export type Scot3Kind = 'alertgroup' | 'alert' | 'event' | 'incident' | 'entry' | 'label';
 
 /** [what SCOT 3 sends, SCOT's own path], the path dotted when the field moves into an object. */
 type Alias = readonly [string, string];
@@ -25,6 +25,11 @@ const ALIASES: Record<Scot3Kind, readonly Alias[]> = {
   event: [...GROUPS, ['alert_id', 'promote_from.alert'], ['alert', 'promote_from.alert']],
   incident: [...GROUPS, ['events', 'promote_from.event']],
   entry: GROUPS,
+  // SCOT 3 posts a tag or source as `{"value", "note"}`, as it spells a label inside an object.
+  label: [
+    ['value', 'name'],
+    ['note', 'description'],
+  ],
 };
 
 /** [SCOT's label field, SCOT 3's]: SCOT 3's mail ingester sends both, the parser's and its own. */

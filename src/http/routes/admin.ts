@@ -3,6 +3,7 @@ import { apikeysOf, createApikey, revokeApikey } from '../../app/auth.js';
 import type { App } from '../../app/context.js';
 import { changeLabel, createLabel, labelsPage, presentLabel, removeLabel } from '../../app/label.js';
 import { envelope, parsePage } from '../../app/list.js';
+import { written } from '../../app/view.js';
 import {
   changeGroup,
   createGroup,
@@ -25,7 +26,7 @@ import {
   USER_INPUT,
   USER_PATCH,
 } from '../../domain/input/account.js';
-import { optionalBody } from '../scot3.js';
+import { optionalBody, scot3Input } from '../scot3.js';
 import type { ApiServer } from '../server.js';
 
 /** Tags, sources, users, groups and API keys. The use cases decide who may do what. */
@@ -33,9 +34,9 @@ export function adminRoutes(server: ApiServer, app: App) {
   for (const kind of LABEL_KINDS) {
     server.get(`/${kind}`, async (request) => labelsPage(app, principal(request), kind, queryOf(request)));
     server.get(`/${kind}/:id`, async (request) => presentLabel(app, principal(request), kind, idParam(request)));
-    server.post(`/${kind}`, { schema: { body: LABEL_INPUT } }, async (request, reply) => {
+    server.post(`/${kind}`, { schema: { body: LABEL_INPUT }, preValidation: scot3Input('label') }, async (request, reply) => {
       reply.status(201);
-      return createLabel(app, principal(request), kind, request.body);
+      return written('post', kind, await createLabel(app, principal(request), kind, request.body));
     });
     server.put(`/${kind}/:id`, { schema: { body: LABEL_PATCH } }, async (request) =>
       changeLabel(app, principal(request), kind, idParam(request), request.body),
@@ -90,14 +91,17 @@ export function adminRoutes(server: ApiServer, app: App) {
     const rows = await apikeysOf(app, principal(request));
     return envelope(rows, rows.length);
   });
-  // SCOT 3 clients post no body: a key for the caller. SCOT 3 named the key it answered `apikey`.
-  server.post('/apikey', { schema: { body: APIKEY_INPUT }, preValidation: optionalBody }, async (request, reply) => {
-    const who = principal(request);
-    const { user, name } = request.body;
-    reply.status(201);
-    const created = await createApikey(app, who, user ?? who.username, name ?? 'api');
-    return { ...created, apikey: created.key };
-  });
+  // SCOT 3 clients post no body, also to SCOT 3's `/create_apikey`: a key for the caller. SCOT 3 named
+  // the key it answered `apikey` and said `status: ok`.
+  for (const path of ['/apikey', '/create_apikey']) {
+    server.post(path, { schema: { body: APIKEY_INPUT }, preValidation: optionalBody }, async (request, reply) => {
+      const who = principal(request);
+      const { user, name } = request.body;
+      reply.status(201);
+      const created = await createApikey(app, who, user ?? who.username, name ?? 'api');
+      return { ...created, apikey: created.key, status: 'ok' };
+    });
+  }
   server.delete('/apikey/:id', async (request) => {
     const id = idParam(request);
     await revokeApikey(app, principal(request), id);
