@@ -3,6 +3,7 @@
  *
  *   npm run bench:ingest -- [--duration 20] [--connections 32] [--rows 10] [--database-url postgres://...]
  *                           [--large-rows 100000] [--cli other/dist/cli/main.js]
+ *   npm run bench:ingest -- --role api   (the server in one role: api measures ingest without background work)
  *   npm run bench:ingest -- --flair     (two servers in one run: `--role api` without flair, then with flair running)
  *   npm run bench:ingest -- --url http://host:8080 --key <api key>      (an already running server)
  *
@@ -30,6 +31,7 @@ const { values: opts } = parseArgs({
     url: { type: 'string' },
     key: { type: 'string' },
     flair: { type: 'boolean', default: false },
+    role: { type: 'string' },
   },
 });
 const durationS = Number(opts.duration);
@@ -81,7 +83,7 @@ async function sampleFlairLag(agent: http.Agent, base: string, key: string, unti
   return lags.sort((a, b) => a - b);
 }
 
-async function run(role: string): Promise<{ rate: number; lags: number[] }> {
+async function run(role: string | undefined): Promise<{ rate: number; lags: number[] }> {
   const server = opts.url ? undefined : await startServer({ databaseUrl: opts['database-url'], cli: opts.cli, role });
   const base = opts.url ?? server!.url;
   const key = opts.key ?? server?.key;
@@ -163,5 +165,5 @@ if (opts.flair) {
   );
   console.log(`  flair lag ms (commit to entities queryable, ${lags.length} samples)  ${spread(lags)}`);
 } else {
-  await run('all');
+  await run(opts.role);
 }

@@ -33,7 +33,7 @@ export async function startServer(
     SCOT_LOG_LEVEL: 'warn',
     ...(options.databaseUrl ? { SCOT_DATABASE_URL: options.databaseUrl } : {}),
   };
-  const child = spawn(process.execPath, [cli, 'serve', '--role', options.role ?? 'all'], {
+  const child = spawn(process.execPath, [cli, 'serve', ...(options.role ? ['--role', options.role] : [])], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
