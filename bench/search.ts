@@ -12,7 +12,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +19,7 @@ import { createApp } from '../src/app/context.js';
 import { reindexSearch } from '../src/app/search.js';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/store/index.js';
+import { freePort } from './server.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -149,16 +149,6 @@ async function reindex(url: string, dataDir: string): Promise<{ documents: numbe
   const seconds = (Date.now() - started) / 1000;
   await store.close();
   return { documents, seconds, cpuSeconds: (used.user + used.system) / 1e6 };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 function get(agent: http.Agent, url: string, key: string): Promise<number> {

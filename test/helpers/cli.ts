@@ -47,11 +47,6 @@ export function scot(env: NodeJS.ProcessEnv, args: string[], stdin: string | Buf
   });
 }
 
-/** Runs one `scot` command to its end with `stdin` piped in and no SCOT_* setting from this process. */
-export function runScot(args: string[], stdin: string | Buffer = ''): Promise<Run> {
-  return scot(userEnv({}), args, stdin);
-}
-
 /** `scot <args>` that must succeed; its stdout. */
 export async function scotOk(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<string> {
   const run = await scot(env, args, stdin);
