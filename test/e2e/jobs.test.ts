@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createApp, type App } from '../../src/app/context.js';
+import { before, describe, it } from 'node:test';
+import type { App } from '../../src/app/context.js';
 import { enqueue, type JobHandler } from '../../src/app/job.js';
 import { Worker } from '../../src/jobs/worker.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { backends } from '../helpers/backend.js';
-import { freePort, scotFails, scotOk, Served, sleep, userEnv } from '../helpers/cli.js';
-import { testConfig } from '../helpers/store.js';
+import { freePort, scotFails, scotOk, Served, sleep, cliDatabase } from '../helpers/cli.js';
 
 async function jobStatus(app: App, id: number): Promise<string | undefined> {
   return (await app.store.db.selectFrom('job').select('status').where('id', '=', id).executeTakeFirst())?.status;
@@ -23,19 +21,11 @@ async function untilStatus(app: App, id: number, status: string, ms = 20_000): P
 
 for (const backend of await backends()) {
   describe(`scot jobs and serve --role worker (${backend.name})`, { skip: backend.skip, timeout: 120_000 }, () => {
-    let database: Awaited<ReturnType<typeof backend.create>>;
-    let store: Store;
+    const database = cliDatabase(backend);
     let app: App;
     let env: NodeJS.ProcessEnv;
-    before(async () => {
-      database = await backend.create();
-      store = await openStore(database.url);
-      app = createApp(store, testConfig(database.dataDir, database.url));
-      env = userEnv({ SCOT_DATA_DIR: database.dataDir, SCOT_DATABASE_URL: database.url });
-    });
-    after(async () => {
-      await store?.close();
-      await database?.dispose();
+    before(() => {
+      ({ app, env } = database());
     });
 
     it('scot jobs shows counts by kind and the latest failures; scot jobs retry makes a dead job due again', async () => {

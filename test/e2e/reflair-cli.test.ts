@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
-import { createApp, type App } from '../../src/app/context.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { App } from '../../src/app/context.js';
 import { backends } from '../helpers/backend.js';
-import { scotFails, scotOk, userEnv } from '../helpers/cli.js';
-import { as, testConfig } from '../helpers/store.js';
+import { scotFails, scotOk, cliDatabase } from '../helpers/cli.js';
+import { as } from '../helpers/store.js';
 
 /** The flaired HTML of an alert's cells, as stored; undefined before it was flaired. */
 async function flairOfAlert(app: App, id: number): Promise<Record<string, string> | undefined> {
@@ -20,19 +19,11 @@ async function flairOfAlert(app: App, id: number): Promise<Record<string, string
 
 for (const backend of await backends()) {
   describe(`scot reflair (${backend.name})`, { skip: backend.skip, timeout: 120_000 }, () => {
-    let database: Awaited<ReturnType<typeof backend.create>>;
-    let store: Store;
+    const database = cliDatabase(backend);
     let app: App;
     let env: NodeJS.ProcessEnv;
-    before(async () => {
-      database = await backend.create();
-      store = await openStore(database.url);
-      app = createApp(store, testConfig(database.dataDir, database.url));
-      env = userEnv({ SCOT_DATA_DIR: database.dataDir, SCOT_DATABASE_URL: database.url });
-    });
-    after(async () => {
-      await store?.close();
-      await database?.dispose();
+    before(() => {
+      ({ app, env } = database());
     });
 
     it('scot reflair --all flairs every stored alert; --type flairs what that type matches', async () => {

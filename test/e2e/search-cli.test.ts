@@ -1,29 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
-import { createApp, type App } from '../../src/app/context.js';
+import type { App } from '../../src/app/context.js';
 import { searchIndexer, searchObjects } from '../../src/app/search.js';
 import { CursorReader } from '../../src/jobs/consumer.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { backends } from '../helpers/backend.js';
-import { scot, scotOk, userEnv } from '../helpers/cli.js';
-import { ADMIN, testConfig } from '../helpers/store.js';
+import { scot, scotOk, cliDatabase } from '../helpers/cli.js';
+import { ADMIN } from '../helpers/store.js';
 
 for (const backend of await backends()) {
   describe(`scot search (${backend.name})`, { skip: backend.skip, timeout: 120_000 }, () => {
-    let database: Awaited<ReturnType<typeof backend.create>>;
-    let store: Store;
+    const database = cliDatabase(backend);
     let app: App;
     let env: NodeJS.ProcessEnv;
-    before(async () => {
-      database = await backend.create();
-      store = await openStore(database.url);
-      app = createApp(store, testConfig(database.dataDir, database.url));
-      env = userEnv({ SCOT_DATA_DIR: database.dataDir, SCOT_DATABASE_URL: database.url });
-    });
-    after(async () => {
-      await store?.close();
-      await database?.dispose();
+    before(() => {
+      ({ app, env } = database());
     });
 
     it('scot search status shows the lag; scot search reindex rebuilds with progress and the index answers at once', async () => {

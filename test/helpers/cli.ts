@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createApp, type App } from '../../src/app/context.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import type { Backend } from './backend.js';
+import { testConfig } from './store.js';
 
 /** The checkout, where a user runs `scot` from. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -109,3 +114,29 @@ export class Served {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A fresh database of `backend` for the enclosing suite, opened before its tests and dropped after
+ * them: an app on it, and the environment a user's `scot` runs with against it.
+ */
+export function cliDatabase(backend: Backend): () => { app: App; env: NodeJS.ProcessEnv } {
+  let database: Awaited<ReturnType<Backend['create']>> | undefined;
+  let store: Store | undefined;
+  let open: { app: App; env: NodeJS.ProcessEnv } | undefined;
+  before(async () => {
+    database = await backend.create();
+    store = await openStore(database.url);
+    open = {
+      app: createApp(store, testConfig(database.dataDir, database.url)),
+      env: userEnv({ SCOT_DATA_DIR: database.dataDir, SCOT_DATABASE_URL: database.url }),
+    };
+  });
+  after(async () => {
+    await store?.close();
+    await database?.dispose();
+  });
+  return () => {
+    if (!open) throw new Error('the database is not open yet');
+    return open;
+  };
+}

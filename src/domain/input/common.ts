@@ -43,6 +43,16 @@ export const LabelList = Type.Array(Label, { maxItems: 200 });
 /** Tags and sources, as every workflow object takes them. */
 export const labels = { tag: Type.Optional(LabelList), source: Type.Optional(LabelList) };
 
+/** What an event and an incident both take, created or changed. */
+export const caseFields = {
+  subject: Type.Optional(Subject),
+  status: Type.Optional(Status),
+  owner: Type.Optional(Name),
+  groups: Type.Optional(Groups),
+  tlp: Type.Optional(TlpLevel),
+  ...labels,
+};
+
 /** What every update may carry: the revision it was based on, and a request to undelete. */
 const patchBase = { rev: Type.Optional(Id), undelete: Type.Optional(Type.Boolean()) };
 

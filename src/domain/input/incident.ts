@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { Epoch, Groups, IdList, labels, Name, patch, Status, strict, Subject, TlpLevel } from './common.js';
+import { caseFields, Epoch, IdList, patch, strict } from './common.js';
 
 /** Reporting fields of an incident, set by hand. */
 export const INCIDENT_FIELDS = [
@@ -30,12 +30,7 @@ const reporting = {
 
 /** A new incident: by hand, or promoted from events. */
 export const INCIDENT_INPUT = strict({
-  subject: Type.Optional(Subject),
-  status: Type.Optional(Status),
-  owner: Type.Optional(Name),
-  groups: Type.Optional(Groups),
-  tlp: Type.Optional(TlpLevel),
-  ...labels,
+  ...caseFields,
   ...reporting,
   promote_from: Type.Optional(strict({ event: Type.Optional(IdList) })),
 });
@@ -44,11 +39,6 @@ export type IncidentInput = Static<typeof INCIDENT_INPUT>;
 
 /** What an update may change on an incident. */
 export const INCIDENT_PATCH = patch({
-  subject: Type.Optional(Subject),
-  owner: Type.Optional(Name),
-  status: Type.Optional(Status),
-  groups: Type.Optional(Groups),
-  tlp: Type.Optional(TlpLevel),
-  ...labels,
+  ...caseFields,
   ...reporting,
 });

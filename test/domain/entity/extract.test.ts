@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { extractEntities, extractFromHtml, type EntityMatch } from '../../../src/domain/entity/extract.js';
+import { ENTITY_TYPES } from '../../../src/domain/entity/type.js';
 import { HTML_CASES, TEXT_CASES, type LabelledCase } from './cases.js';
 
 /** What an analyst sees of the matches: type and value, in order. */
@@ -23,25 +24,7 @@ describe('the labelled entity cases', () => {
     assert.ok(all.length >= 300, `${all.length} cases`);
     assert.ok(all.filter(([, expected]) => expected.length === 0).length >= 60, 'negative cases');
     const types = new Set(all.flatMap(([, expected]) => expected.map(([type]) => type)));
-    for (const type of [
-      'ipaddr',
-      'ipv6',
-      'cidr',
-      'domain',
-      'email',
-      'url',
-      'md5',
-      'sha1',
-      'sha256',
-      'sha512',
-      'message_id',
-      'file',
-      'cve',
-      'uuid1',
-      'clsid',
-      'winregistry',
-      'jarm_hash',
-    ]) {
+    for (const type of ENTITY_TYPES) {
       assert.ok(types.has(type), `a case for ${type}`);
     }
   });
