@@ -46,6 +46,8 @@ export interface ServerOptions {
   onRoute?: (route: RouteOptions) => void;
   /** How the change stream treats its clients (tests shorten its timers). */
   stream?: Partial<StreamOptions>;
+  /** How often views noted in memory are stored (default VIEW_FLUSH_SECONDS); tests flush when they choose. */
+  viewFlushSeconds?: number;
 }
 
 /** The HTTP face of SCOT: REST API v2 under /scot/api/v2. */
@@ -73,7 +75,7 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   // Views are counted in memory and stored in batches, so that reading an object never writes.
   const viewFlusher = setInterval(() => {
     flushViews(app).catch((err) => server.log.error({ err }, 'storing views failed'));
-  }, VIEW_FLUSH_SECONDS * 1000);
+  }, (options.viewFlushSeconds ?? VIEW_FLUSH_SECONDS) * 1000);
   viewFlusher.unref();
   server.addHook('onClose', async () => {
     clearInterval(viewFlusher);

@@ -84,7 +84,8 @@ export async function startServer(backend: Backend, options: TestServerOptions =
   const app = createApp(store, config);
   await ensureAdmin(app);
   const { background: withBackground, ...serverOptions } = options;
-  const server = await buildServer(app, { logLevel: false, ...serverOptions });
+  // Views are stored when a test flushes them, not by a timer that a loaded machine makes fire mid-test.
+  const server = await buildServer(app, { logLevel: false, viewFlushSeconds: 3600, ...serverOptions });
   await server.listen({ port: 0, host: '127.0.0.1' });
   // Polls often: a test waits for background work by polling the API, and no other node commits here.
   const background = withBackground ? await startBackground(app, BUILT_IN, { pollMs: 50 }) : undefined;
