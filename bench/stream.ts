@@ -22,6 +22,9 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '5' },
     'database-url': { type: 'string' },
+    role: { type: 'string' },
+    workers: { type: 'string', default: '0' },
+    profile: { type: 'string' },
   },
 });
 const clients = Number(opts.clients);
@@ -55,21 +58,30 @@ function alertgroup(n: number, sentAt: number): string {
 }
 
 async function main() {
-  const server = await startServer({ databaseUrl: opts['database-url'] });
+  const server = await startServer({
+    databaseUrl: opts['database-url'],
+    role: opts.role,
+    workers: Number(opts.workers),
+    nodeArgs: opts.profile ? ['--cpu-prof', '--cpu-prof-dir', opts.profile] : [],
+  });
   const pid = server.child.pid!;
   const streamUrl = `${server.url.replace(/^http/, 'ws')}/scot/api/v2/stream`;
   const latencies: number[] = [];
+  /** From sending a POST to its answer: the part of the delivery latency that is ingest's. */
+  const answers: number[] = [];
   let received = 0;
   let closedEarly = 0;
   let measuring = false;
   const sockets = await Promise.all(
     Array.from({ length: clients }, () => {
       const socket = new WebSocket(streamUrl, { headers: { authorization: `Bearer ${server.key}` } });
+      // A frame `{"notices": [...]}` carries every notice of its interval: each subject names its send time.
       socket.on('message', (data) => {
-        const sent = /sent=(\d+\.\d+)/.exec(data.toString())?.[1];
-        if (!sent) return;
-        received++;
-        if (measuring) latencies.push(clock() - Number(sent));
+        const now = clock();
+        for (const [, sent] of data.toString().matchAll(/sent=(\d+\.\d+)/g)) {
+          received++;
+          if (measuring) latencies.push(now - Number(sent));
+        }
       });
       socket.on('close', () => measuring && closedEarly++);
       return new Promise<WebSocket>((resolve, reject) => {
@@ -90,8 +102,12 @@ async function main() {
     measuring = clock() - start >= warmupS * 1000;
     const due = Math.floor(((clock() - start) / 1000) * groupsPerSecond);
     while (sentGroups < due) {
-      const request = post(agent, url, server.key, alertgroup(sentGroups++, clock())).then(
-        (status) => void (status !== 201 && errors++),
+      const sentAt = clock();
+      const request = post(agent, url, server.key, alertgroup(sentGroups++, sentAt)).then(
+        (status) => {
+          if (status !== 201) errors++;
+          else if (measuring) answers.push(clock() - sentAt);
+        },
         () => void errors++,
       );
       inFlight.add(request);
@@ -118,6 +134,11 @@ async function main() {
   console.log(
     `  delivery latency ms (post sent -> client received)  p50 ${percentile(latencies, 50).toFixed(2)}  ` +
       `p99 ${percentile(latencies, 99).toFixed(2)}  max ${latencies.at(-1)?.toFixed(2)}`,
+  );
+  answers.sort((a, b) => a - b);
+  console.log(
+    `  ingest answer ms (post sent -> 201 received)          p50 ${percentile(answers, 50).toFixed(2)}  ` +
+      `p99 ${percentile(answers, 99).toFixed(2)}  max ${answers.at(-1)?.toFixed(2)}`,
   );
   console.log(`  server memory MiB  ${memory.map(([s, mib]) => `${s}s ${mib.toFixed(0)}`).join('  ')}`);
   if (errors > 0 || closedEarly > 0) process.exitCode = 1;
