@@ -104,7 +104,8 @@ async function measure(run: string, index: number): Promise<Result> {
   if (engine !== 'sqlite' && engine !== 'postgres') throw new Error(`--run ${run}: the engine is sqlite or postgres`);
   if (!['all', 'api', 'split'].includes(role)) throw new Error(`--run ${run}: the role is all, api or split`);
   if (engine === 'postgres' && !opts['database-url']) throw new Error(`--run ${run} needs --database-url postgres://...`);
-  const database = engine === 'postgres' ? await freshDatabase(opts['database-url']!, `scot_stream_bench_${process.pid}_${index}`) : undefined;
+  const database =
+    engine === 'postgres' ? await freshDatabase(opts['database-url']!, `scot_stream_bench_${process.pid}_${index}`) : undefined;
   const server = await startServer({
     databaseUrl: database?.url,
     cli,
@@ -208,7 +209,9 @@ async function main() {
   for (const [index, run] of runs.entries()) {
     const r = await measure(run, index);
     results.push(r);
-    console.log(`${run}: alertgroups posted ${r.posted}  errors ${r.errors}  notices received ${r.received}  clients dropped ${r.dropped}`);
+    console.log(
+      `${run}: alertgroups posted ${r.posted}  errors ${r.errors}  notices received ${r.received}  clients dropped ${r.dropped}`,
+    );
     console.log(`  delivery ms (post sent -> notice received)     ${spread(r.latency)}`);
     console.log(`  stream's own ms (201 received -> notice)       ${spread(r.afterAnswer)}`);
     console.log(`  ingest answer ms (post sent -> 201 received)   ${spread(r.answers)}`);

@@ -312,8 +312,9 @@ export class StreamHub {
     const diff = (change.diff ?? {}) as Record<string, unknown>;
     // New groups on an object move its alerts' and entries' groups too: forget them all.
     if ('groups' in diff) this.groupsCache.clear();
+    // A user's creation, heard after it connected, changed nothing it signed in with.
     const affected = (who: Principal) =>
-      (change.type === 'user' && who.userId === change.target_id) ||
+      (change.type === 'user' && change.action !== 'create' && who.userId === change.target_id) ||
       (change.type === 'group' && change.action === 'delete' && who.groups.includes(String(diff.name)));
     for (const connection of [...this.connections.values()]) {
       if (affected(connection.subscriber.who)) {
