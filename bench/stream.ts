@@ -21,8 +21,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import WebSocket from 'ws';
+import { freshPostgresDatabase } from '../test/helpers/postgres.js';
 import { percentile, post, startServer } from './server.js';
 
 const { values: opts } = parseArgs({
@@ -72,25 +72,6 @@ function alertgroup(run: number, n: number, sentAt: number): string {
   });
 }
 
-/** A fresh PostgreSQL database beside the one `url` names, and how to drop it. */
-async function freshDatabase(url: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const fresh = new URL(url);
-  fresh.pathname = `/${name}`;
-  return {
-    url: fresh.toString(),
-    async drop() {
-      const again = new pg.Client({ connectionString: url });
-      await again.connect();
-      await again.query(`drop database if exists ${name} with (force)`);
-      await again.end();
-    },
-  };
-}
-
 interface Result {
   run: string;
   posted: number;
@@ -109,8 +90,7 @@ async function measure(run: string, index: number): Promise<Result> {
   if (engine !== 'sqlite' && engine !== 'postgres') throw new Error(`--run ${run}: the engine is sqlite or postgres`);
   if (!['all', 'api', 'split'].includes(role)) throw new Error(`--run ${run}: the role is all, api or split`);
   if (engine === 'postgres' && !opts['database-url']) throw new Error(`--run ${run} needs --database-url postgres://...`);
-  const database =
-    engine === 'postgres' ? await freshDatabase(opts['database-url']!, `scot_stream_bench_${process.pid}_${index}`) : undefined;
+  const database = engine === 'postgres' ? await freshPostgresDatabase(opts['database-url']) : undefined;
   const server = await startServer({
     databaseUrl: database?.url,
     cli,
