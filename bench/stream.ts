@@ -184,7 +184,9 @@ async function measure(run: string, index: number): Promise<Result> {
 }
 
 const spread = (sorted: number[]) =>
-  `p50 ${percentile(sorted, 50).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)?.toFixed(1)}`;
+  sorted.length === 0
+    ? 'no samples'
+    : `p50 ${percentile(sorted, 50).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)?.toFixed(1)}`;
 
 async function main() {
   console.log(
