@@ -107,6 +107,27 @@ for (const backend of await backends()) {
       hub.disconnect(client);
     });
 
+    it('tells each client exactly what its groups may read, clients with the same groups in any order the same', async () => {
+      const as = (username: string, groups: string[]) => new FakeClient({ userId: 0, username, groups, admin: false });
+      const red = as('red-only', ['red']);
+      const blue = as('blue-only', ['blue']);
+      const both = as('both', ['red', 'blue']);
+      const bothReversed = as('both-reversed', ['blue', 'red', 'blue']);
+      const clients = [red, blue, both, bothReversed];
+      for (const client of clients) await hub.connect(client);
+      // Made one after the other, within one frame interval or not: the last one every client may read.
+      for (const read of [['red'], ['blue'], ['red'], ['green'], ['red', 'blue']]) {
+        await createCase(fixture().app, ADMIN, 'event', { subject: read.join(' '), groups: { read, modify: read } });
+      }
+      const subjects = (client: FakeClient) => client.sent.filter((m) => m.type === 'event').map((m) => m.summary.subject);
+      for (const client of clients) await client.until(() => subjects(client).includes('red blue'));
+      assert.deepEqual(subjects(red), ['red', 'red', 'red blue']);
+      assert.deepEqual(subjects(blue), ['blue', 'red blue']);
+      assert.deepEqual(subjects(both), ['red', 'blue', 'red', 'red blue']);
+      assert.deepEqual(bothReversed.sent, both.sent);
+      for (const client of clients) hub.disconnect(client);
+    });
+
     it('closes a client whose since is further back than the replay limit, naming the limit', async () => {
       const start = (await changesAfter(fixture().store.db, 0, 10_000)).at(-1)?.seq ?? 0;
       for (const n of [1, 2, 3, 4]) await createCase(fixture().app, ADMIN, 'event', { subject: `missed ${n}` });
