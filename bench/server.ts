@@ -17,10 +17,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `serve` of the build `cli` in its role on a fresh data folder and a free loopback port, with an admin API key. */
+/**
+ * Starts `serve` of the build `cli` in its role on a fresh data folder and a free loopback port, with an admin API key;
+ * with `workers`, that many `serve --role worker` processes beside it on the same database. `nodeArgs` go to each
+ * server process's node (e.g. `--cpu-prof`).
+ */
 export async function startServer(
-  options: { databaseUrl?: string; cli?: string; role?: string } = {},
-): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
+  options: { databaseUrl?: string; cli?: string; role?: string; workers?: number; nodeArgs?: string[] } = {},
+): Promise<{ url: string; key: string; child: ChildProcess; workers: ChildProcess[]; cleanup(): void }> {
   const cli = path.resolve(options.cli ?? 'dist/cli/main.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
@@ -34,14 +38,23 @@ export async function startServer(
     SCOT_LOG_LEVEL: 'warn',
     ...(options.databaseUrl ? { SCOT_DATABASE_URL: options.databaseUrl } : {}),
   };
-  const child = spawn(process.execPath, [cli, 'serve', ...(options.role ? ['--role', options.role] : [])], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  const serve = (role: string | undefined, ready: string) => {
+    const process_ = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'serve', ...(role ? ['--role', role] : [])], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const started = new Promise<void>((resolve, reject) => {
+      process_.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes(ready) && resolve());
+      process_.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    return { process_, started };
+  };
+  const main = serve(options.role, 'listening');
+  const child = main.process_;
+  await main.started;
+  // Workers start once the first process migrated the database.
+  const workers = Array.from({ length: options.workers ?? 0 }, () => serve('worker', 'running background jobs'));
+  await Promise.all(workers.map((w) => w.started));
   const key = execFileSync(process.execPath, [cli, 'apikey', 'create', '--user', 'admin', '--name', 'bench'], { env })
     .toString()
     .trim()
@@ -51,8 +64,10 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     key,
     child,
+    workers: workers.map((w) => w.process_),
     cleanup: () => {
       child.kill('SIGTERM');
+      for (const worker of workers) worker.process_.kill('SIGTERM');
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -23,7 +23,7 @@ export interface Notice {
 /** One connected client as the hub sees it: who it is and how to reach it. */
 export interface Subscriber {
   readonly who: Principal;
-  /** Sends one JSON text message: a notice is encoded once, as bytes, for all the clients that hear it. */
+  /** Sends one JSON text message: a frame of notices is encoded once, as bytes, for all the clients that hear it. */
   send(message: string | Buffer): void;
   /** Bytes queued for the client and not yet sent. */
   buffered(): number;
@@ -45,9 +45,21 @@ export interface StreamLimits {
   maxBufferedBytes: number;
   /** Changes a reconnecting client may have missed and still be replayed (default 10,000). */
   replayLimit: number;
+  /**
+   * Least time between two frames of notices to a client (default 25 ms): a change heard after a quiet
+   * spell leaves at once, and at high change rates one frame carries all the notices of the interval,
+   * so the writes to hundreds of clients do not grow with the number of commits.
+   */
+  frameIntervalMs: number;
 }
 
-const DEFAULT_LIMITS: StreamLimits = { maxBufferedBytes: 1024 * 1024, replayLimit: 10_000 };
+const DEFAULT_LIMITS: StreamLimits = { maxBufferedBytes: 1024 * 1024, replayLimit: 10_000, frameIntervalMs: 25 };
+
+/** The one message that carries notices: `{"notices": [...]}`, in seq order. */
+export const frameOf = (notices: readonly Notice[]): Buffer => Buffer.from(JSON.stringify({ notices }));
+
+/** Principals with the same key may read the same objects: admins all, others by their groups. */
+const readersKeyOf = (who: Principal): string => (who.admin ? '*admin' : [...new Set(who.groups)].sort().join('\n'));
 
 /** Fields whose new value a notice carries: what a list or a header shows of the object. */
 const SUMMARY_FIELDS = ['status', 'subject', 'owner', 'class'] as const;
@@ -97,6 +109,8 @@ export function noticeOf(change: ChangeRecord): Notice {
 
 interface Connection {
   subscriber: Subscriber;
+  /** Connections with the same key hear the same notices: these are picked, and encoded, once for them all. */
+  readers: string;
   /** Notices heard while the missed ones are replayed, sent after them; undefined once live. */
   held?: Notice[];
   /** Seqs the replay sent, so a notice heard again live is not sent twice. */
@@ -114,7 +128,12 @@ export class StreamHub {
   private readonly connections = new Map<Subscriber, Connection>();
   private readonly groupsCache = new Map<string, Groups>();
   private readonly limits: StreamLimits;
+  /** Changes heard and not yet published: committed here (SQLite), or announced by seq by any node (PostgreSQL). */
   private incoming: ChangeRecord[] = [];
+  private incomingSeqs: number[] = [];
+  /** The next publishing of what was heard, once scheduled. */
+  private flushTimer?: NodeJS.Timeout;
+  private lastFlush = Number.NEGATIVE_INFINITY;
   /** Publishing runs one batch at a time, so that notices leave in the order they were heard. */
   private publishing: Promise<void> = Promise.resolve();
   private lastSeq = 0;
@@ -139,13 +158,11 @@ export class StreamHub {
     const { store } = this.app;
     if (store.watchChanges) {
       const watch = await store.watchChanges({
-        onSeqs: (seqs) =>
-          this.enqueue(async () => {
-            // A node without clients has nobody to tell: it need not read the changes.
-            if (this.connections.size > 0) await this.publish(await changesIn(store.db, seqs));
-            // One announcement may name a run of 100,000 seqs: too many arguments for Math.max.
-            else this.lastSeq = seqs.reduce((last, seq) => Math.max(last, seq), this.lastSeq);
-          }),
+        onSeqs: (seqs) => {
+          // One announcement may name a run of 100,000 seqs: too many arguments for push.
+          for (const seq of seqs) this.incomingSeqs.push(seq);
+          this.schedule();
+        },
         onResume: () => this.enqueue(() => this.catchUp()),
         onPresence: (payload) => this.hearPresence(payload),
       });
@@ -168,12 +185,18 @@ export class StreamHub {
 
   async stop(): Promise<void> {
     await this.stopWatching?.();
+    clearTimeout(this.flushTimer);
     await this.publishing;
   }
 
   /** Connects a client; with `since`, the changes after that seq it may read come first, then live ones. */
   async connect(subscriber: Subscriber, since?: number): Promise<void> {
-    const connection: Connection = { subscriber, replayed: new Set(), held: since === undefined ? undefined : [] };
+    const connection: Connection = {
+      subscriber,
+      readers: readersKeyOf(subscriber.who),
+      replayed: new Set(),
+      held: since === undefined ? undefined : [],
+    };
     this.connections.set(subscriber, connection);
     if (since !== undefined) await this.replay(connection, since);
   }
@@ -207,16 +230,35 @@ export class StreamHub {
     if (connection.viewing) this.tellViewers(connection.viewing);
   }
 
-  /** Hears one change of this process: the changes of one commit are heard together and published as one batch. */
+  /** Hears one change of this process: the changes of one commit are heard together, and published together. */
   private hear(change: ChangeRecord) {
-    if (this.incoming.length === 0) {
-      queueMicrotask(() => {
-        const batch = this.incoming;
-        this.incoming = [];
-        this.enqueue(() => this.publish(batch));
-      });
-    }
     this.incoming.push(change);
+    this.schedule();
+  }
+
+  /** Publishes what was heard at once after a quiet spell, else once `frameIntervalMs` passed since the last time. */
+  private schedule() {
+    if (this.flushTimer) return;
+    const wait = Math.max(0, this.lastFlush + this.limits.frameIntervalMs - performance.now());
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.enqueue(() => this.flush());
+    }, wait);
+  }
+
+  /** Publishes every change heard so far as one batch. */
+  private async flush() {
+    this.lastFlush = performance.now();
+    const changes = this.incoming;
+    const seqs = this.incomingSeqs;
+    this.incoming = [];
+    this.incomingSeqs = [];
+    if (seqs.length > 0) {
+      // A node without clients has nobody to tell: it need not read the changes.
+      if (this.connections.size > 0) changes.push(...(await changesIn(this.app.store.db, seqs)));
+      else this.lastSeq = seqs.reduce((last, seq) => Math.max(last, seq), this.lastSeq);
+    }
+    await this.publish(changes);
   }
 
   private enqueue(work: () => Promise<void>) {
@@ -239,20 +281,29 @@ export class StreamHub {
     if (this.connections.size === 0) return;
     const notices = changes.map(noticeOf);
     const groups = await this.groupsFor(notices);
-    for (const notice of notices) {
-      let message: Buffer | undefined;
-      for (const connection of this.connections.values()) {
-        if (!this.mayRead(connection.subscriber.who, notice, groups)) continue;
-        if (connection.held) {
-          connection.held.push(notice);
-          if (connection.held.length > this.limits.replayLimit)
-            this.drop(connection, STREAM_CLOSE.slow, 'too many changes arrived while replaying; reconnect with since');
-          continue;
-        }
-        if (connection.replayed.has(notice.seq)) continue;
-        message ??= Buffer.from(JSON.stringify(notice));
-        this.deliver(connection, message);
+    const heardBy = new Map<string, { notices: Notice[]; frame?: Buffer }>();
+    for (const connection of this.connections.values()) {
+      let heard = heardBy.get(connection.readers);
+      if (!heard) {
+        const who = connection.subscriber.who;
+        heard = { notices: notices.filter((notice) => this.mayRead(who, notice, groups)) };
+        heardBy.set(connection.readers, heard);
       }
+      if (heard.notices.length === 0) continue;
+      if (connection.held) {
+        connection.held.push(...heard.notices);
+        if (connection.held.length > this.limits.replayLimit)
+          this.drop(connection, STREAM_CLOSE.slow, 'too many changes arrived while replaying; reconnect with since');
+        continue;
+      }
+      const { replayed } = connection;
+      if (replayed.size === 0 || !heard.notices.some((notice) => replayed.has(notice.seq))) {
+        heard.frame ??= frameOf(heard.notices);
+        this.deliver(connection, heard.frame);
+        continue;
+      }
+      const fresh = heard.notices.filter((notice) => !replayed.has(notice.seq));
+      if (fresh.length > 0) this.deliver(connection, frameOf(fresh));
     }
   }
 
@@ -261,8 +312,9 @@ export class StreamHub {
     const diff = (change.diff ?? {}) as Record<string, unknown>;
     // New groups on an object move its alerts' and entries' groups too: forget them all.
     if ('groups' in diff) this.groupsCache.clear();
+    // A user's creation, heard after it connected, changed nothing it signed in with.
     const affected = (who: Principal) =>
-      (change.type === 'user' && who.userId === change.target_id) ||
+      (change.type === 'user' && change.action !== 'create' && who.userId === change.target_id) ||
       (change.type === 'group' && change.action === 'delete' && who.groups.includes(String(diff.name)));
     for (const connection of [...this.connections.values()]) {
       if (affected(connection.subscriber.who)) {
@@ -284,18 +336,16 @@ export class StreamHub {
       const groups = await this.groupsFor(notices);
       // A client dropped as too slow, or gone, is replayed no further.
       if (!this.connections.has(connection.subscriber)) return;
-      for (const notice of notices) {
-        connection.replayed.add(notice.seq);
-        if (this.mayRead(connection.subscriber.who, notice, groups)) this.deliver(connection, JSON.stringify(notice));
-      }
+      for (const notice of notices) connection.replayed.add(notice.seq);
+      const readable = notices.filter((notice) => this.mayRead(connection.subscriber.who, notice, groups));
+      if (readable.length > 0) this.deliver(connection, frameOf(readable));
       after = page.at(-1)!.seq;
       if (page.length < REPLAY_PAGE) break;
     }
     const held = connection.held ?? [];
     connection.held = undefined;
-    for (const notice of held) {
-      if (notice.seq > since && !connection.replayed.has(notice.seq)) this.deliver(connection, JSON.stringify(notice));
-    }
+    const fresh = held.filter((notice) => notice.seq > since && !connection.replayed.has(notice.seq));
+    if (fresh.length > 0) this.deliver(connection, frameOf(fresh));
     // Only the newest replayed changes can still be heard live (committed before the replay read them).
     connection.replayed = new Set([...connection.replayed].filter((seq) => seq > after - REPLAY_PAGE));
   }

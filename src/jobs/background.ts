@@ -66,9 +66,7 @@ export async function startBackground(
   // Only then: a feed without listeners skips emitting every change of a large ingest.
   if (readerLoops.length > 0) app.feed.on('change', onChange);
   // Jobs enqueued on other nodes wake this one at once; where nodes share no notices, polling finds them.
-  const stopListening = await app.store.rules.listen(app.config.databaseUrl, JOB_CHANNEL, (kind) =>
-    jobWakeups(app.store).emit('job', kind),
-  );
+  const stopListening = await app.store.listen?.(JOB_CHANNEL, { heard: (kind) => jobWakeups(app.store).emit('job', kind) });
   worker.start();
   schedulerLoop.start();
   for (const loop of readerLoops) loop.start();

@@ -6,7 +6,7 @@ import type { DialectRules, StoreKind } from './dialect/rules.js';
 import { sqliteDialect, sqliteRules, type SqliteSync } from './dialect/sqlite.js';
 import { postgresDialect, postgresRules } from './dialect/postgres.js';
 import { migrateToLatest } from './migrate.js';
-import { listenForChanges, type ChangeListener, type ChangeWatch } from './listen.js';
+import { listenForChanges, sharedListener, type ChangeListener, type ChangeWatch, type Listener } from './listen.js';
 
 export type Executor = Kysely<Database>;
 
@@ -23,6 +23,11 @@ export interface Store {
    * where one process holds it, whose in-process feed hears them all.
    */
   watchChanges?(watch: ChangeWatch): Promise<ChangeListener>;
+  /**
+   * Hears every process's notices on a channel (PostgreSQL `LISTEN`), all channels of this process on
+   * one connection; absent where one process holds the database.
+   */
+  listen?: Listener['listen'];
 }
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
@@ -39,13 +44,16 @@ export async function openStore(
   if (isPostgresUrl(databaseUrl)) {
     const { dialect } = postgresDialect(databaseUrl);
     const db = new Kysely<Database>({ dialect });
+    const listener = sharedListener(databaseUrl);
     store = {
       db,
       rules: postgresRules,
       kind: 'postgres',
       describe: redactUrl(databaseUrl),
       close: () => db.destroy(),
-      watchChanges: (watch) => listenForChanges(databaseUrl, watch),
+      listen: (channel, hearer) => listener.listen(channel, hearer),
+      watchChanges: (watch) =>
+        listenForChanges(listener, (channel, payload) => postgresRules.notify(db, channel, payload), watch),
     };
   } else {
     const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');

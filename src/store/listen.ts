@@ -61,53 +61,130 @@ export interface ChangeWatch {
 
 /** Listening for every node's announcements, and making this node's own. */
 export interface ChangeListener {
-  /** Tells every node, this one too, of who views what here; dropped while the connection is lost. */
+  /** Tells every node, this one too, of who views what here; dropped when it cannot be sent. */
   announcePresence(payload: string): void;
   close(): Promise<void>;
 }
 
+/** Hears the notices of one channel. */
+export interface Hearer {
+  heard(payload: string): void;
+  /** The listening connection was lost and is back: notices sent meanwhile were missed. */
+  resumed?(): void;
+}
+
+/** Hears any number of channels, every node's notices on them. */
+export interface Listener {
+  /** Hears `channel` until the returned stop is called. */
+  listen(channel: string, hearer: Hearer): Promise<() => Promise<void>>;
+}
+
+/** How the listening connection names itself to PostgreSQL (`pg_stat_activity.application_name`). */
+export const LISTENER_NAME = 'scot listen';
+
 /**
- * LISTENs for change announcements on a dedicated connection (a pooled one would be handed to other
- * queries), reconnecting after a loss for as long as it is not closed.
+ * One LISTEN connection for every channel a process hears (a pooled connection would be handed to
+ * other queries), opened with the first channel, closed after the last, and opened again after a loss
+ * for as long as a channel is heard: then every hearer is told it resumed.
  */
-export async function listenForChanges(url: string, watch: ChangeWatch): Promise<ChangeListener> {
+export function sharedListener(url: string): Listener {
+  const channels = new Map<string, Set<Hearer>>();
   let client: pg.Client | undefined;
-  let closed = false;
   let retry: NodeJS.Timeout | undefined;
-  const connect = async (resumed: boolean) => {
-    const next = new pg.Client({ connectionString: url });
+  // Connecting, LISTEN and UNLISTEN run one at a time, so no channel is heard on a connection being replaced.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work);
+    queue = next.catch(() => {});
+    return next;
+  };
+  const listenOn = (on: pg.Client, channel: string) => on.query(`listen ${on.escapeIdentifier(channel)}`);
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url, application_name: LISTENER_NAME });
     next.on('notification', (message) => {
-      if (message.channel === CHANGE_CHANNEL && message.payload) watch.onSeqs(decodeSeqs(message.payload));
-      if (message.channel === PRESENCE_CHANNEL && message.payload) watch.onPresence(message.payload);
+      for (const hearer of channels.get(message.channel) ?? []) hearer.heard(message.payload ?? '');
     });
     next.on('error', () => lost(next));
     next.on('end', () => lost(next));
-    await next.connect();
-    await next.query(`LISTEN ${CHANGE_CHANNEL}`);
-    await next.query(`LISTEN ${PRESENCE_CHANNEL}`);
-    if (closed) return void (await next.end());
+    try {
+      await next.connect();
+      for (const channel of channels.keys()) await listenOn(next, channel);
+    } catch (err) {
+      next.end().catch(() => {});
+      throw err;
+    }
     client = next;
-    if (resumed) watch.onResume();
   };
   const lost = (which: pg.Client) => {
-    if (closed || client !== which) return;
+    if (client !== which) return;
     client = undefined;
     which.end().catch(() => {});
-    scheduleRetry();
+    reconnectLater();
   };
-  const scheduleRetry = () => {
-    retry = setTimeout(() => connect(true).catch(scheduleRetry), RECONNECT_MS);
+  const reconnectLater = () => {
+    if (channels.size === 0) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      serially(async () => {
+        if (client || channels.size === 0) return;
+        await connect();
+        for (const hearers of channels.values()) for (const hearer of hearers) hearer.resumed?.();
+      }).catch(reconnectLater);
+    }, RECONNECT_MS);
     retry.unref();
   };
-  await connect(false);
-  return {
-    announcePresence(payload) {
-      client?.query('select pg_notify($1, $2)', [PRESENCE_CHANNEL, payload]).catch(() => {});
-    },
-    async close() {
-      closed = true;
+  const stop = (channel: string, hearer: Hearer) =>
+    serially(async () => {
+      const hearers = channels.get(channel);
+      if (!hearers?.delete(hearer) || hearers.size > 0) return;
+      channels.delete(channel);
+      if (channels.size > 0) return void (await client?.query(`unlisten ${client.escapeIdentifier(channel)}`));
       clearTimeout(retry);
-      await client?.end();
+      retry = undefined;
+      const last = client;
+      client = undefined;
+      await last?.end();
+    });
+  return {
+    listen: (channel, hearer) =>
+      serially(async () => {
+        const hearers = channels.get(channel);
+        if (hearers) hearers.add(hearer);
+        else {
+          channels.set(channel, new Set([hearer]));
+          try {
+            // While a lost connection waits to reconnect, the reconnection listens on the new channel too.
+            if (client) await listenOn(client, channel);
+            else if (!retry) await connect();
+          } catch (err) {
+            channels.delete(channel);
+            throw err;
+          }
+        }
+        return () => stop(channel, hearer);
+      }),
+  };
+}
+
+/**
+ * Hears change announcements and presence through `listener`, and announces this node's presence
+ * with `notify`.
+ */
+export async function listenForChanges(
+  listener: Listener,
+  notify: (channel: string, payload: string) => Promise<void>,
+  watch: ChangeWatch,
+): Promise<ChangeListener> {
+  const stopChanges = await listener.listen(CHANGE_CHANNEL, {
+    heard: (payload) => watch.onSeqs(decodeSeqs(payload)),
+    resumed: () => watch.onResume(),
+  });
+  const stopPresence = await listener.listen(PRESENCE_CHANNEL, { heard: (payload) => watch.onPresence(payload) });
+  return {
+    announcePresence: (payload) => void notify(PRESENCE_CHANNEL, payload).catch(() => {}),
+    async close() {
+      await stopChanges();
+      await stopPresence();
     },
   };
 }

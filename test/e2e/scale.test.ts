@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { createApp, type App } from '../../src/app/context.js';
 import { enqueue } from '../../src/app/job.js';
@@ -21,6 +22,23 @@ async function finished(app: App, ids: number[], ms = 30_000): Promise<string[]>
     if (Date.now() > deadline) assert.fail(`jobs still to run after ${ms} ms: ${JSON.stringify(rows)}`);
     await sleep(100);
   }
+}
+
+/** The record at `path` once flair has caught up with it; polls the API, bounded. */
+async function flaired(client: Client, path: string, ms = 30_000): Promise<any> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const reply = await client.get(path);
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    if (reply.body.flair === 'done') return reply.body;
+    if (Date.now() > deadline) assert.fail(`${path} was not flaired within ${ms} ms`);
+    await sleep(100);
+  }
+}
+
+/** Who holds the flair consumer's cursor: `<host>:<pid>:consumer:<random>`. */
+async function flairOwner(store: Store): Promise<string | null | undefined> {
+  return (await store.db.selectFrom('cursor').select('lease_owner').where('name', '=', 'flair').executeTakeFirst())?.lease_owner;
 }
 
 const postgres = (await backends()).find((b) => b.name === 'postgres')!;
@@ -79,12 +97,16 @@ describe('two api nodes and a worker on one PostgreSQL database', { skip: postgr
     const madeAt = Date.now();
     await onB.waitFor((m) => m.type === 'event' && m.id === event.id, 1, 1000);
     assert.ok(Date.now() - madeAt < 1000);
-    const group = await postAlertgroup(nodeB, { subject: 'posted to B' });
+    const group = await postAlertgroup(nodeB, { subject: 'posted to B', data: [{ src_ip: '10.20.30.40', note: 'seen' }] });
     const postedAt = Date.now();
     const [notice] = await onA.waitFor((m) => m.type === 'alertgroup' && m.id === group.id, 1, 1000);
     assert.ok(Date.now() - postedAt < 1000);
     assert.deepEqual(notice.summary, { subject: 'posted to B' });
-    // Where flair lands: the worker flairs this alertgroup, and both streams hear its `flair` change.
+    // The api nodes run no background work: the worker flairs what node B took in, and node A shows it.
+    const alert = await flaired(nodeA, `/alert/${group.alerts[0]}`);
+    assert.match(alert.data_with_flair.src_ip, /data-entity-type="ipaddr" data-entity-value="10\.20\.30\.40"/);
+    const worker = nodes.find((n) => n.stdout.includes('SCOT worker'))!;
+    assert.match((await flairOwner(store)) ?? '', new RegExp(`^${os.hostname()}:${worker.child.pid}:consumer:`));
     onA.close();
     onB.close();
   });
@@ -131,6 +153,13 @@ describe('two api nodes and a worker on one PostgreSQL database', { skip: postgr
     worker.child.kill('SIGKILL');
     await worker.stop();
     const whileDown = await Promise.all([1, 2, 3].map(async () => (await enqueue(app, 'job.prune', {})).id));
+    const postedWhileDown = await postAlertgroup(nodeB, { data: [{ host: 'evil.example.com' }] });
+    // The cursor the killed worker's flair held: its lease ran out, as it does 30 s after a kill.
+    await store.db
+      .updateTable('cursor')
+      .set({ lease_until: app.now() - 1 })
+      .where('name', '=', 'flair')
+      .execute();
     // A job the killed worker held when it died: its lease ran out, as it does a minute after a kill.
     const held = (await enqueue(app, 'job.prune', {})).id;
     await store.db
@@ -138,7 +167,10 @@ describe('two api nodes and a worker on one PostgreSQL database', { skip: postgr
       .set({ status: 'running', lease_owner: 'killed-worker', lease_until: app.now() - 1, attempts: 1 })
       .where('id', '=', held)
       .execute();
-    await start('worker');
+    const next = (await start('worker')).node;
     assert.deepEqual(await finished(app, [...whileDown, held]), ['done', 'done', 'done', 'done']);
+    const alert = await flaired(nodeA, `/alert/${postedWhileDown.alerts[0]}`);
+    assert.match(alert.data_with_flair.host, /data-entity-value="evil\.example\.com"/);
+    assert.match((await flairOwner(store)) ?? '', new RegExp(`^${os.hostname()}:${next.child.pid}:consumer:`));
   });
 });

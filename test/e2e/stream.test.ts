@@ -56,6 +56,26 @@ for (const backend of await backends()) {
       stream.close();
     });
 
+    it('tells of the changes of one commit in one frame of notices, in seq order', async () => {
+      const stream = await openStream(scot().admin);
+      const group = await postAlertgroup(scot().admin, { data: [{ host: 'a' }, { host: 'b' }, { host: 'c' }] });
+      await stream.waitFor((m) => m.type === 'alertgroup' && m.id === group.id);
+      expectWritten(await scot().admin.put(`/alertgroup/${group.id}`, { status: 'closed' }));
+      const [closed] = await stream.waitFor((m) => m.type === 'alertgroup' && m.id === group.id && m.action === 'update');
+      assert.deepEqual(closed.summary, { status: 'closed' });
+      const frame = stream.frames.find((notices) => notices.includes(closed))!;
+      assert.deepEqual(
+        frame.filter((m) => m.type === 'alert').map((m) => [m.id, m.summary.status]),
+        group.alerts.map((id) => [id, 'closed']),
+      );
+      const seqs = frame.map((m) => m.seq);
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((x, y) => x - y),
+      );
+      stream.close();
+    });
+
     it('replays with since what a reconnecting client missed, in order, then goes live, without gaps or duplicates', async () => {
       const first = await openStream(scot().admin);
       const event = await postEvent(scot().admin, { subject: 'seen' });

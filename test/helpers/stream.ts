@@ -2,16 +2,25 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import type { Client } from './server.js';
 
-/** A stream client that keeps every message it received, and waits for the ones a test expects. */
+/**
+ * A stream client that keeps every message it received, and waits for the ones a test expects; the notices
+ * of a `{"notices": [...]}` frame are kept one by one, as messages, and the frames as they came.
+ */
 export class StreamClient {
   readonly messages: any[] = [];
+  /** The notices of each frame, in the order the frames came. */
+  readonly frames: any[][] = [];
   /** How the server closed the connection, once it did. */
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: (() => void)[] = [];
 
   constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()));
+      const message = JSON.parse(data.toString());
+      if (Array.isArray(message.notices)) {
+        this.frames.push(message.notices);
+        this.messages.push(...message.notices);
+      } else this.messages.push(message);
       this.wake();
     });
     this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));

@@ -229,13 +229,15 @@ for (const backend of await backends()) {
     it('a job enqueued on one node is heard on every node listening, once its transaction commits', {
       skip: backend.name === 'sqlite' && 'one machine: in-process wake-ups only',
     }, async () => {
-      const { app, url } = fixture();
+      const { app } = fixture();
       const heard: string[] = [];
       let first!: () => void;
       const heardOne = new Promise<void>((resolve) => (first = resolve));
-      const stop = await app.store.rules.listen(url, JOB_CHANNEL, (kind) => {
-        heard.push(kind);
-        first();
+      const stop = await app.store.listen!(JOB_CHANNEL, {
+        heard: (kind) => {
+          heard.push(kind);
+          first();
+        },
       });
       try {
         await inTransaction(app, ADMIN, (unit) => enqueue(unit, 'test.heard', {}));

@@ -32,15 +32,6 @@ export const postgresRules: DialectRules = {
   async notify(db, channel, message) {
     await sql`select pg_notify(${channel}, ${message})`.execute(db);
   },
-  async listen(url, channel, heard) {
-    const client = new pg.Client({ connectionString: url });
-    // A lost listener only delays other nodes' notices until the next poll: say so, and never crash for it.
-    client.on('error', (err) => console.error(`listening on ${channel}: ${err.message}; other nodes are heard at the next poll`));
-    client.on('notification', (notice) => heard(notice.payload ?? ''));
-    await client.connect();
-    await client.query(`listen ${client.escapeIdentifier(channel)}`);
-    return () => client.end();
-  },
   // PostgreSQL delivers a NOTIFY only when its transaction commits, and never one that rolls back.
   announceChanges: (seqs: readonly number[]) =>
     encodeSeqs(seqs).map((payload) => sql`select pg_notify(${CHANGE_CHANNEL}, ${payload})`),

@@ -24,8 +24,6 @@ export interface DialectRules {
   transactionLock(key: string): RawBuilder<unknown> | undefined;
   /** Tells every node listening on `channel` once `db`'s transaction commits; nothing where one process is all there is. */
   notify(db: Kysely<any>, channel: string, message: string): Promise<void>;
-  /** Hears every node's notices on `channel` until the returned stop is called; undefined where nodes share no notices. */
-  listen(url: string, channel: string, heard: (message: string) => void): Promise<(() => Promise<void>) | undefined>;
   /**
    * Statements that, run in the transaction logging `seqs`, tell every node of them once it commits;
    * none where one process holds the database and its in-process feed already tells it.

@@ -155,7 +155,6 @@ export const sqliteRules: DialectRules = {
   transactionLock: () => undefined,
   // One SQLite file serves one machine: its in-process wake-ups are all there is.
   notify: async () => {},
-  listen: async () => undefined,
   // One process holds the file: the in-process feed tells it of every commit.
   announceChanges: () => [],
   jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string> {
