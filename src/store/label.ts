@@ -73,8 +73,23 @@ export async function linkLabels(
   targetIds: readonly number[],
   labelIds: readonly number[],
 ) {
-  if (targetIds.length === 0 || labelIds.length === 0) return;
-  const rows = targetIds.flatMap((target_id) => labelIds.map((label_id) => ({ label_id, target_type: targetType, target_id })));
+  await linkEach(
+    db,
+    kind,
+    targetType,
+    targetIds.flatMap((target_id) => labelIds.map((label_id) => ({ target_id, label_id }))),
+  );
+}
+
+/** Makes each of `links` (a target and a label), keeping links that already exist, in one statement. */
+export async function linkEach(
+  db: Executor,
+  kind: LabelKind,
+  targetType: string,
+  links: readonly { target_id: number; label_id: number }[],
+) {
+  if (links.length === 0) return;
+  const rows = links.map(({ target_id, label_id }) => ({ label_id, target_type: targetType, target_id }));
   await runShaped(
     db,
     `link ${kind}x${rows.length}`,
