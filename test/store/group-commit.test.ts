@@ -156,8 +156,8 @@ for (const backend of await backends()) {
         });
         const results = await Promise.all([
           ...posts.map(({ k, team }) => ingestAlertgroup(app, team[0], mail(k, [...team[1]])).then((r) => ({ r, k, team }))),
-          ...posts
-            .toReversed()
+          ...[...posts]
+            .reverse()
             .map(({ k, team }) => ingestAlertgroup(other.app, team[0], mail(k, [...team[1]])).then((r) => ({ r, k, team }))),
         ]);
         const byKey = new Map<string, Set<number>>();
