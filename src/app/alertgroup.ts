@@ -139,14 +139,14 @@ function newAlertgroup(unit: Unit, input: AlertgroupInput) {
 }
 
 /**
- * Inserts alert rows in chunks, letting other requests in between chunks; their ids in order.
- * Several alertgroups' alerts may share a chunk.
+ * Inserts alertgroup or alert rows in chunks, letting other requests in between chunks; their ids
+ * in order. Several alertgroups' rows may share a chunk.
  */
-async function insertAlerts(unit: Unit, rows: Record<string, unknown>[]): Promise<number[]> {
+async function insertInChunks(unit: Unit, type: 'alertgroup' | 'alert', rows: Record<string, unknown>[]): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < rows.length; i += ALERT_INSERT_CHUNK) {
     if (i > 0) await pause();
-    ids.push(...(await insertTrackedMany(unit.db, 'alert', rows.slice(i, i + ALERT_INSERT_CHUNK))));
+    ids.push(...(await insertTrackedMany(unit.db, type, rows.slice(i, i + ALERT_INSERT_CHUNK))));
   }
   return ids;
 }
@@ -169,7 +169,7 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
   if (existing) return existing;
   const { row, alerts: alertRows } = newAlertgroup(unit, input);
   const id = await insertTracked(unit.db, 'alertgroup', row);
-  const alerts = await insertAlerts(unit, alertRows(id));
+  const alerts = await insertInChunks(unit, 'alert', alertRows(id));
   await attachLabels(unit, 'alertgroup', [id], { tag: input.tag, source: input.source });
   recordIngest(unit, input, id, alerts);
   return { id, alerts, created: true };
@@ -200,13 +200,13 @@ async function insertAlertgroups(units: Unit[], inputs: AlertgroupInput[]): Prom
     return fresh;
   });
   const fresh = answers.flatMap((a, i) => ('row' in a ? [{ i, ...a }] : []));
-  const ids = await insertTrackedMany(
-    db,
+  const ids = await insertInChunks(
+    units[0],
     'alertgroup',
     fresh.map((f) => f.row),
   );
   const alertRows = fresh.map((f, n) => f.alerts(ids[n]));
-  const alertIds = await insertAlerts(units[0], alertRows.flat());
+  const alertIds = await insertInChunks(units[0], 'alert', alertRows.flat());
   const results: IngestResult[] = [];
   let next = 0;
   fresh.forEach((f, n) => {
