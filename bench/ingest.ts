@@ -6,6 +6,9 @@
  *   npm run bench:ingest -- --role api   (the server in one role: api measures ingest without background work)
  *   npm run bench:ingest -- --flair     (two servers in one run: `--role api` without flair, then with flair running)
  *   npm run bench:ingest -- --url http://host:8080 --key <api key>      (an already running server)
+ *   npm run bench:ingest -- --engines sqlite,postgres [--role api] [--against base/dist/cli/main.js]
+ *       (SQLite and PostgreSQL side by side in one run, each PostgreSQL server on a fresh database made
+ *        through --postgres-admin-url; --against measures another build likewise; prints the ratios)
  *
  * Without --url it builds nothing: it starts `dist/cli/main.js serve` (run `npm run build` first;
  * --cli names another build, to compare two commits in one run) on a fresh data folder and a free
@@ -17,7 +20,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { call, request, sleep, spread, startServer } from './server.js';
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { call, percentile, request, sleep, spread, startServer } from './server.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -32,6 +37,9 @@ const { values: opts } = parseArgs({
     key: { type: 'string' },
     flair: { type: 'boolean', default: false },
     role: { type: 'string' },
+    engines: { type: 'string' },
+    against: { type: 'string' },
+    'postgres-admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
 const durationS = Number(opts.duration);
@@ -40,7 +48,6 @@ const connections = Number(opts.connections);
 const rowsPerGroup = Number(opts.rows);
 const largeRows = Number(opts['large-rows']);
 
-const CLI = path.resolve(opts.cli!);
 /** How often the health check asks during the load. */
 const HEALTH_EVERY_MS = 20;
 
@@ -83,8 +90,23 @@ async function sampleFlairLag(agent: http.Agent, base: string, key: string, unti
   return lags.sort((a, b) => a - b);
 }
 
-async function run(role: string | undefined): Promise<{ rate: number; lags: number[] }> {
-  const server = opts.url ? undefined : await startServer({ databaseUrl: opts['database-url'], cli: opts.cli, role });
+/** Which server to measure: its build and its database (SQLite in its data folder when none). */
+interface Target {
+  cli: string;
+  databaseUrl?: string;
+}
+
+interface Measured {
+  rate: number;
+  lags: number[];
+  p99: number;
+}
+
+async function run(
+  role: string | undefined,
+  target: Target = { cli: opts.cli!, databaseUrl: opts['database-url'] },
+): Promise<Measured> {
+  const server = opts.url ? undefined : await startServer({ databaseUrl: target.databaseUrl, cli: target.cli, role });
   const base = opts.url ?? server!.url;
   const key = opts.key ?? server?.key;
   if (!key) throw new Error('--url needs --key');
@@ -142,7 +164,7 @@ async function run(role: string | undefined): Promise<{ rate: number; lags: numb
   const rate = measured / elapsed;
   console.log(
     `ingest: ${connections} keep-alive connections, ${rowsPerGroup} rows per alertgroup, ${durationS}s after ${warmupS}s warm-up` +
-      (opts['database-url'] ? ' (PostgreSQL)' : opts.url ? '' : ' (SQLite)') +
+      (target.databaseUrl ? ' (PostgreSQL)' : opts.url ? '' : ' (SQLite)') +
       (largeRows > 0 ? `, and alertgroups of ${largeRows} rows on one more connection` : ''),
   );
   console.log(
@@ -151,9 +173,67 @@ async function run(role: string | undefined): Promise<{ rate: number; lags: numb
   );
   console.log(`  latency ms  ${spread(latencies)}`);
   console.log(`  /health ms  ${spread(health)}  (${health.length} checks, one every ${HEALTH_EVERY_MS} ms)`);
-  console.log(`  machine     ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, server ${CLI}`);
+  console.log(
+    `  machine     ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, server ${path.resolve(target.cli)}`,
+  );
   if (errors > 0) process.exitCode = 1;
-  return { rate: rate * rowsPerGroup, lags };
+  const sorted = latencies.sort((a, b) => a - b);
+  return { rate: rate * rowsPerGroup, lags, p99: sorted.length > 0 ? percentile(sorted, 99) : Number.NaN };
+}
+
+/** Runs `measure` on a PostgreSQL database made for it, dropped afterwards. */
+async function onFreshPostgres<T>(measure: (url: string) => Promise<T>): Promise<T> {
+  const name = `scot_bench_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: opts['postgres-admin-url'] });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  try {
+    const url = new URL(opts['postgres-admin-url']!);
+    url.pathname = `/${name}`;
+    return await measure(url.toString());
+  } finally {
+    await admin(`drop database if exists ${name} with (force)`);
+  }
+}
+
+/** Each engine (and each build, with --against) in turn in one run, then their figures side by side with ratios. */
+async function sideBySide(engines: string[]) {
+  const builds = [opts.cli!, ...(opts.against ? [opts.against] : [])];
+  const results: { engine: string; cli: string; m: Measured }[] = [];
+  for (const cli of builds) {
+    for (const engine of engines) {
+      if (engine !== 'sqlite' && engine !== 'postgres') throw new Error(`--engines takes sqlite and postgres, got ${engine}`);
+      const m =
+        engine === 'sqlite'
+          ? await run(opts.role, { cli })
+          : await onFreshPostgres((databaseUrl) => run(opts.role, { cli, databaseUrl }));
+      results.push({ engine, cli, m });
+    }
+  }
+  const of = (engine: string, cli: string) => results.find((r) => r.engine === engine && r.cli === cli)?.m;
+  console.log(`\nside by side, role ${opts.role ?? 'all'} (alerts/s, latency p99 ms):`);
+  for (const r of results) {
+    console.log(
+      `  ${r.engine.padEnd(9)} ${r.m.rate.toFixed(0).padStart(7)} alerts/s  p99 ${r.m.p99.toFixed(1).padStart(6)}  ${r.cli}`,
+    );
+  }
+  for (const cli of builds) {
+    const [lite, post] = [of('sqlite', cli), of('postgres', cli)];
+    if (lite && post) console.log(`  PostgreSQL / SQLite: ${(post.rate / lite.rate).toFixed(2)}×  (${cli})`);
+  }
+  if (opts.against) {
+    for (const engine of engines) {
+      const [now, then] = [of(engine, builds[0]), of(engine, builds[1])];
+      if (now && then) console.log(`  ${engine}: this build / --against: ${(now.rate / then.rate).toFixed(2)}×`);
+    }
+  }
 }
 
 if (opts.flair) {
@@ -164,6 +244,8 @@ if (opts.flair) {
     `flair: alerts/s with flair running ${withFlair.rate.toFixed(0)} = ${((100 * withFlair.rate) / without.rate).toFixed(0)}% of ${without.rate.toFixed(0)} without`,
   );
   console.log(`  flair lag ms (commit to entities queryable, ${lags.length} samples)  ${spread(lags)}`);
+} else if (opts.engines) {
+  await sideBySide(opts.engines.split(','));
 } else {
   await run(opts.role);
 }

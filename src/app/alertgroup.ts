@@ -1,21 +1,23 @@
 import type { AlertgroupInput } from '../domain/input/alertgroup.js';
-import type { Principal } from '../domain/principal.js';
+import { canRead, type Groups, type Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
 import {
   alertgroupByMessageId,
+  alertgroupsByMessageIds,
   alertIdsOf,
+  alertIdsOfEach,
   alertIdsWithStatus,
   alertStatusCounts,
   updateAlertsAndEntries,
 } from '../store/alertgroup.js';
 import type { AlertgroupRow } from '../store/schema.js';
 import { getTracked, insertTracked, insertTrackedMany, touchTracked, updateTrackedWhere } from '../store/tracked.js';
-import { groupColumns, groupsForNew } from './access.js';
+import { dedupe, groupColumns, groupsForNew, groupsOf } from './access.js';
 import type { App } from './context.js';
 import { GroupCommit } from './group-commit.js';
-import { attachLabels, labelNames } from './label.js';
+import { attachLabels, attachLabelsEach, labelNames } from './label.js';
 import type { Noun } from './noun.js';
-import { inTransaction, type Unit } from './unit.js';
+import type { Unit } from './unit.js';
 import { entryCounts, trackedRecords, viewedRecords, type TrackedRecord, type ViewedRecord } from './view.js';
 
 /** An alertgroup as the API answers it. */
@@ -63,21 +65,24 @@ const committers = new WeakMap<App, GroupCommit<AlertgroupInput, IngestResult>>(
 
 function committer(app: App) {
   let c = committers.get(app);
-  if (!c) committers.set(app, (c = new GroupCommit(app, insertAlertgroup, MAX_ROWS_PER_COMMIT, (input) => input.data.length)));
+  if (!c) {
+    const work = { one: insertAlertgroup, many: insertAlertgroups };
+    committers.set(app, (c = new GroupCommit(app, work, MAX_ROWS_PER_COMMIT, (input) => input.data.length)));
+  }
   return c;
 }
 
 /**
  * Stores an alertgroup and one alert per data row, or returns the one already stored under its
- * message_id. It resolves only once committed: an accepted alert is never lost.
+ * message_id. Concurrent ingests share their transactions (group commit) on either engine. It
+ * resolves only once committed: an accepted alert is never lost.
  */
 export async function ingestAlertgroup(app: App, who: Principal, input: AlertgroupInput): Promise<IngestResult> {
-  // A single writer (SQLite) makes concurrent ingests gain by sharing its commits; PostgreSQL gains
-  // more from running them side by side on its connection pool.
-  return app.store.rules.singleWriter
-    ? committer(app).run(who, input)
-    : inTransaction(app, who, (unit) => insertAlertgroup(unit, input));
+  return committer(app).run(who, input);
 }
+
+/** What serializes the check-then-insert of one message_id across transactions and API nodes. */
+const messageIdLock = (messageId: string) => `alertgroup.message_id:${messageId}`;
 
 /**
  * The alertgroup stored before under `messageId` that the poster can read or owns (the oldest, if
@@ -87,7 +92,7 @@ export async function ingestAlertgroup(app: App, who: Principal, input: Alertgro
  * The lock makes check-then-insert atomic across API nodes sharing one PostgreSQL database.
  */
 async function existingByMessageId(unit: Unit, messageId: string): Promise<IngestResult | undefined> {
-  const lock = unit.rules.transactionLock(`alertgroup.message_id:${messageId}`);
+  const lock = unit.rules.transactionLock(messageIdLock(messageId));
   if (lock) await lock.execute(unit.db);
   const { groups, username, admin } = unit.who;
   const id = await alertgroupByMessageId(unit.db, unit.rules, messageId, admin ? null : { groups, username });
@@ -95,21 +100,16 @@ async function existingByMessageId(unit: Unit, messageId: string): Promise<Inges
   return { id, alerts: await alertIdsOf(unit.db, id), created: false };
 }
 
-async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<IngestResult> {
-  // Checked inside the transaction: a message_id seen before, even earlier in this same batch, is not stored twice.
-  const existing = input.message_id ? await existingByMessageId(unit, input.message_id) : undefined;
-  if (existing) return existing;
+/** An alertgroup to store: its row, and what its alerts share of it. */
+function newAlertgroup(unit: Unit, input: AlertgroupInput) {
   const { now } = unit;
   const groups = groupColumns(groupsForNew(unit, input.groups));
   const owner = input.owner ?? unit.who.username;
-  const tags = labelNames(input.tag);
-  const sources = labelNames(input.source);
   const tlp = input.tlp ?? 'unset';
-  const columns = alertgroupColumns(input.data, input.columns);
-  const id = await insertTracked(unit.db, 'alertgroup', {
+  const row = {
     message_id: input.message_id ?? null,
     subject: input.subject,
-    columns: JSON.stringify(columns),
+    columns: JSON.stringify(alertgroupColumns(input.data, input.columns)),
     status: input.data.length > 0 ? 'open' : 'closed',
     owner,
     created: now,
@@ -123,13 +123,11 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
     body: input.body ?? null,
     body_plain: input.body_plain ?? null,
     ...groups,
-  });
-  const alerts: number[] = [];
-  for (let i = 0; i < input.data.length; i += ALERT_INSERT_CHUNK) {
-    if (i > 0) await pause();
-    const chunk = input.data.slice(i, i + ALERT_INSERT_CHUNK).map((row) => ({
-      alertgroup_id: id,
-      data: JSON.stringify(row),
+  };
+  const alerts = (alertgroup_id: number) =>
+    input.data.map((data) => ({
+      alertgroup_id,
+      data: JSON.stringify(data),
       status: 'open',
       owner,
       created: now,
@@ -137,19 +135,96 @@ async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<Ing
       tlp,
       ...groups,
     }));
-    alerts.push(...(await insertTrackedMany(unit.db, 'alert', chunk)));
+  return { row, alerts };
+}
+
+/**
+ * Inserts alertgroup or alert rows in chunks, letting other requests in between chunks; their ids
+ * in order. Several alertgroups' rows may share a chunk.
+ */
+async function insertInChunks(unit: Unit, type: 'alertgroup' | 'alert', rows: Record<string, unknown>[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < rows.length; i += ALERT_INSERT_CHUNK) {
+    if (i > 0) await pause();
+    ids.push(...(await insertTrackedMany(unit.db, type, rows.slice(i, i + ALERT_INSERT_CHUNK))));
   }
-  await attachLabels(unit, 'alertgroup', [id], { tag: input.tag, source: input.source });
-  // One change for the alertgroup and all its alerts: it names them, and their histories share it.
+  return ids;
+}
+
+/** One change for the alertgroup and all its alerts: it names them, and their histories share it. */
+function recordIngest(unit: Unit, input: AlertgroupInput, id: number, alerts: number[]) {
   unit.record('alertgroup', id, 'create', {
     subject: input.subject,
     message_id: input.message_id ?? null,
     alert_count: alerts.length,
     alerts,
-    tag: tags,
-    source: sources,
+    tag: labelNames(input.tag),
+    source: labelNames(input.source),
   });
+}
+
+async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<IngestResult> {
+  // Checked inside the transaction: a message_id seen before is not stored twice.
+  const existing = input.message_id ? await existingByMessageId(unit, input.message_id) : undefined;
+  if (existing) return existing;
+  const { row, alerts: alertRows } = newAlertgroup(unit, input);
+  const id = await insertTracked(unit.db, 'alertgroup', row);
+  const alerts = await insertInChunks(unit, 'alert', alertRows(id));
+  await attachLabels(unit, 'alertgroup', [id], { tag: input.tag, source: input.source });
+  recordIngest(unit, input, id, alerts);
   return { id, alerts, created: true };
+}
+
+/**
+ * Stores many alertgroups in one transaction, answering for each as `insertAlertgroup` would in
+ * turn, in one statement per table. Locks come first, in one order: every message_id's (sorted by
+ * the lock), then the new labels' (sorted by name, in `attachLabelsEach`).
+ */
+async function insertAlertgroups(units: Unit[], inputs: AlertgroupInput[]): Promise<IngestResult[]> {
+  const [{ db, rules }] = units;
+  const messageIds = dedupe(inputs.flatMap((input) => (input.message_id ? [input.message_id] : [])));
+  const lock = rules.transactionLocks(messageIds.map(messageIdLock));
+  if (lock) await lock.execute(db);
+  // Who may be answered with what: alertgroups stored before (oldest first), then those of this batch in turn.
+  const known: { messageId: string | null; owner: string; groups: Groups; answer: { stored: number } | { input: number } }[] = (
+    await alertgroupsByMessageIds(db, messageIds)
+  ).map((r) => ({ messageId: r.message_id, owner: r.owner, groups: groupsOf(r), answer: { stored: r.id } }));
+  const answers = inputs.map((input, i) => {
+    const who = units[i].who;
+    const earlier = known.find(
+      (k) => input.message_id && k.messageId === input.message_id && (canRead(who, k.groups) || k.owner === who.username),
+    );
+    if (earlier) return earlier.answer;
+    const fresh = newAlertgroup(units[i], input);
+    known.push({ messageId: fresh.row.message_id, owner: fresh.row.owner, groups: groupsOf(fresh.row), answer: { input: i } });
+    return fresh;
+  });
+  const fresh = answers.flatMap((a, i) => ('row' in a ? [{ i, ...a }] : []));
+  const ids = await insertInChunks(
+    units[0],
+    'alertgroup',
+    fresh.map((f) => f.row),
+  );
+  const alertRows = fresh.map((f, n) => f.alerts(ids[n]));
+  const alertIds = await insertInChunks(units[0], 'alert', alertRows.flat());
+  const results: IngestResult[] = [];
+  let next = 0;
+  fresh.forEach((f, n) => {
+    const alerts = alertIds.slice(next, (next += alertRows[n].length));
+    results[f.i] = { id: ids[n], alerts, created: true };
+    recordIngest(units[f.i], inputs[f.i], ids[n], alerts);
+  });
+  if (fresh.length > 0) {
+    const targets = fresh.map((f) => ({ id: results[f.i].id, labels: { tag: inputs[f.i].tag, source: inputs[f.i].source } }));
+    await attachLabelsEach(units[fresh[0].i], 'alertgroup', targets);
+  }
+  const stored = answers.flatMap((a) => ('stored' in a ? [a.stored] : []));
+  const alertsOfStored = await alertIdsOfEach(db, stored);
+  return answers.map((a, i) => {
+    if ('stored' in a) return { id: a.stored, alerts: alertsOfStored.get(a.stored)!, created: false };
+    if ('input' in a) return { ...results[a.input], created: false };
+    return results[i];
+  });
 }
 
 /**

@@ -1,10 +1,6 @@
-import { sql } from 'kysely';
 import type { Principal } from '../domain/principal.js';
 import type { App } from './context.js';
-import { retryOnStaleLabel } from '../store/label.js';
-import { transact, Unit } from './unit.js';
-
-type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
+import { inTransaction, transact, Unit } from './unit.js';
 
 interface Pending<I, O> {
   who: Principal;
@@ -13,19 +9,34 @@ interface Pending<I, O> {
   reject(err: unknown): void;
 }
 
+/** The work group commit shares out: on one input, and on many at once. */
+export interface SharedWork<I, O> {
+  /** The work on one input, in a transaction of its own. */
+  one(unit: Unit, input: I): Promise<O>;
+  /**
+   * The work on all `inputs` in one transaction, each with its own unit, answering as `one` would
+   * on each in turn, in few statements. It must take its locks in one fixed order (message_ids,
+   * then labels by name), so that shared transactions on several nodes never deadlock.
+   */
+  many(units: Unit[], inputs: I[]): Promise<O[]>;
+}
+
 /**
- * Group commit: work that arrives while a transaction is running waits and then shares the next
- * transaction, each piece in its own savepoint so one failure harms no other. At ingest rates the
- * commit (WAL write, and on PostgreSQL the fsync) costs more than the inserts; sharing it among
- * the waiting requests multiplies throughput, and a lone request still commits at once.
+ * Group commit: work that arrives while transactions are running waits and then shares the next
+ * transaction, all of it done together in a few statements. At ingest rates the commit (the WAL
+ * sync) and, on PostgreSQL, the round trips cost more than the inserts; sharing them among the
+ * waiting requests multiplies throughput, and a lone request still commits at once. When the
+ * shared transaction fails (a bad input, a deadlock with another node), each input is retried in
+ * a transaction of its own, so a failure harms none of the others. Every request is answered only
+ * once its transaction has committed.
  */
 export class GroupCommit<I, O> {
   private readonly queue: Pending<I, O>[] = [];
-  private running = false;
+  private running = 0;
 
   constructor(
     private readonly app: App,
-    private readonly work: (unit: Unit, input: I) => Promise<O>,
+    private readonly work: SharedWork<I, O>,
     /** How much work one transaction takes at most, by the weight of each input. */
     private readonly maxWeight: number,
     private readonly weight: (input: I) => number,
@@ -39,12 +50,15 @@ export class GroupCommit<I, O> {
   }
 
   /**
-   * better-sqlite3 answers synchronously, so a transaction never lets the event loop read other
-   * requests; waiting for the check phase lets every request already received join the batch.
+   * A single writer (SQLite) runs one shared transaction at a time; PostgreSQL runs two, so that
+   * one is built while the other waits for its commit. better-sqlite3 answers synchronously, so a
+   * transaction never lets the event loop read other requests; waiting for the check phase lets
+   * every request already received join the batch.
    */
   private schedule() {
-    if (this.running) return;
-    this.running = true;
+    const most = this.app.store.rules.singleWriter ? 1 : 2;
+    if (this.running >= most || this.queue.length === 0) return;
+    this.running++;
     setImmediate(() => void this.drain());
   }
 
@@ -52,28 +66,40 @@ export class GroupCommit<I, O> {
   private async drain() {
     const batch = this.take();
     try {
-      const outcomes = await transact(this.app, async (tx, now) => {
-        const units: Unit[] = [];
-        const outcomes: Outcome<O>[] = [];
-        for (const item of batch) {
-          const unit = new Unit(tx, this.app.store.rules, item.who, now, this.app);
-          const outcome = await this.inSavepoint(tx, unit, item.input);
-          if (outcome.ok) units.push(unit);
-          outcomes.push(outcome);
-        }
-        return { result: outcomes, units };
-      });
-      batch.forEach((item, i) => {
-        const outcome = outcomes[i];
-        if (outcome.ok) item.resolve(outcome.value);
-        else item.reject(outcome.error);
-      });
-    } catch (err) {
-      for (const item of batch) item.reject(err);
+      if (batch.length === 1) await this.alone(batch[0]);
+      else await this.together(batch);
     } finally {
-      this.running = false;
-      if (this.queue.length > 0) this.schedule();
+      this.running--;
+      this.schedule();
     }
+  }
+
+  private async together(batch: Pending<I, O>[]) {
+    let committed = false;
+    try {
+      const results = await transact(this.app, async (tx, now) => {
+        const units = batch.map((item) => new Unit(tx, this.app.store.rules, item.who, now, this.app));
+        units[0].afterCommit(() => {
+          committed = true;
+        });
+        return {
+          result: await this.work.many(
+            units,
+            batch.map((item) => item.input),
+          ),
+          units,
+        };
+      });
+      for (const [i, item] of batch.entries()) item.resolve(results[i]);
+    } catch (err) {
+      // Once committed, a retry would store the batch twice: only an uncommitted batch is retried.
+      if (committed) for (const item of batch) item.reject(err);
+      else await Promise.all(batch.map((item) => this.alone(item)));
+    }
+  }
+
+  private alone(item: Pending<I, O>) {
+    return inTransaction(this.app, item.who, (unit) => this.work.one(unit, item.input)).then(item.resolve, item.reject);
   }
 
   private take(): Pending<I, O>[] {
@@ -84,29 +110,5 @@ export class GroupCommit<I, O> {
       count++;
     }
     return this.queue.splice(0, count);
-  }
-
-  private async inSavepoint(tx: Unit['db'], unit: Unit, input: I): Promise<Outcome<O>> {
-    try {
-      return { ok: true, value: await retryOnStaleLabel(this.app.store, () => this.savepoint(tx, unit, input)) };
-    } catch (error) {
-      return { ok: false, error };
-    }
-  }
-
-  /** The work on one input; when it fails, its queries, changes and effects are undone. */
-  private async savepoint(tx: Unit['db'], unit: Unit, input: I): Promise<O> {
-    await sql`savepoint group_commit`.execute(tx);
-    try {
-      const value = await this.work(unit, input);
-      await sql`release savepoint group_commit`.execute(tx);
-      return value;
-    } catch (error) {
-      await sql`rollback to savepoint group_commit`.execute(tx);
-      await sql`release savepoint group_commit`.execute(tx);
-      unit.changes.length = 0;
-      unit.committed.length = 0;
-      throw error;
-    }
   }
 }

@@ -10,6 +10,7 @@ import {
   ensureLabels,
   forgetLabels,
   labelByName,
+  linkEach,
   linkLabels,
   listLabels,
   rememberedLabels,
@@ -56,6 +57,34 @@ export async function attachLabels(
     const notes = new Map(given.flatMap((l) => (typeof l === 'object' && l.note ? [[l.name, l.note] as const] : [])));
     const ids = await labelIds(unit, kind, labelNames(given), notes);
     await linkLabels(unit.db, kind, targetType, targetIds, ids);
+  }
+}
+
+/**
+ * Links each target to its own tags and sources, as `attachLabels` does for each, in one statement
+ * per kind: labels seen for the first time are created together, in sorted order, and their
+ * creation is recorded in `unit`.
+ */
+export async function attachLabelsEach(
+  unit: Unit,
+  targetType: string,
+  targets: readonly { id: number; labels: Partial<Record<LabelKind, readonly LabelInput[]>> }[],
+) {
+  for (const kind of LABEL_KINDS) {
+    const given = targets.map((t) => ({ id: t.id, names: labelNames(t.labels[kind]) })).filter((t) => t.names.length > 0);
+    if (given.length === 0) continue;
+    const notes = new Map<string, string>();
+    for (const t of targets) {
+      for (const l of t.labels[kind] ?? []) if (typeof l === 'object' && l.note && !notes.has(l.name)) notes.set(l.name, l.note);
+    }
+    const names = dedupe(given.flatMap((t) => t.names));
+    const ids = new Map((await labelIds(unit, kind, names, notes)).map((id, i) => [names[i], id]));
+    await linkEach(
+      unit.db,
+      kind,
+      targetType,
+      given.flatMap((t) => t.names.map((name) => ({ target_id: t.id, label_id: ids.get(name)! }))),
+    );
   }
 }
 

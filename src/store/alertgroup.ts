@@ -26,6 +26,31 @@ export async function alertgroupByMessageId(
   return (await lookup.orderBy('id').executeTakeFirst())?.id;
 }
 
+/** The alertgroups stored under any of `messageIds`, oldest first, with what says who may read them. */
+export async function alertgroupsByMessageIds(db: Executor, messageIds: readonly string[]) {
+  if (messageIds.length === 0) return [];
+  return db
+    .selectFrom('alertgroup')
+    .select(['id', 'message_id', 'owner', 'read_groups', 'modify_groups'])
+    .where('message_id', 'in', messageIds)
+    .orderBy('id')
+    .execute();
+}
+
+/** The ids of the alerts of each of `alertgroupIds`, deleted ones too, in order. */
+export async function alertIdsOfEach(db: Executor, alertgroupIds: readonly number[]): Promise<Map<number, number[]>> {
+  const ids = new Map<number, number[]>(alertgroupIds.map((id) => [id, []]));
+  if (alertgroupIds.length === 0) return ids;
+  const rows = await db
+    .selectFrom('alert')
+    .select(['id', 'alertgroup_id'])
+    .where('alertgroup_id', 'in', alertgroupIds)
+    .orderBy('id')
+    .execute();
+  for (const r of rows) ids.get(Number(r.alertgroup_id))?.push(Number(r.id));
+  return ids;
+}
+
 /** The ids of an alertgroup's alerts, deleted ones too, in order. */
 export async function alertIdsOf(db: Executor, alertgroupId: number): Promise<number[]> {
   const rows = await db.selectFrom('alert').select('id').where('alertgroup_id', '=', alertgroupId).orderBy('id').execute();

@@ -1,6 +1,7 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { WorkflowType } from '../domain/catalog.js';
 import type { Executor } from './index.js';
+import { rowParameters, runShaped } from './shaped.js';
 
 export interface NewChange {
   at: number;
@@ -25,11 +26,20 @@ const CHANGE_INSERT_CHUNK = 1000;
 export async function appendChanges(db: Executor, changes: readonly NewChange[]): Promise<number[]> {
   const seqs: number[] = [];
   for (let i = 0; i < changes.length; i += CHANGE_INSERT_CHUNK) {
-    const rows = await db
-      .insertInto('change')
-      .values(changes.slice(i, i + CHANGE_INSERT_CHUNK).map((c) => ({ ...c, diff: JSON.stringify(c.diff ?? {}) })))
-      .returning('seq')
-      .execute();
+    const values = changes.slice(i, i + CHANGE_INSERT_CHUNK).map((c) => ({
+      at: c.at,
+      who: c.who,
+      type: c.type,
+      target_id: c.target_id,
+      action: c.action,
+      diff: JSON.stringify(c.diff ?? {}),
+    }));
+    const rows = await runShaped<{ seq: number }>(
+      db,
+      `append changes x${values.length}`,
+      () => db.insertInto('change').values(values).returning('seq'),
+      rowParameters(values).parameters,
+    );
     seqs.push(...rows.map((r) => Number(r.seq)));
   }
   return seqs;

@@ -65,6 +65,9 @@ export async function ensureLabels(
   return { ids, created };
 }
 
+/** Links per insert: 3 values a link stays far below SQLite's 32,766 bind parameters for a whole batch of alertgroups. */
+const LINK_INSERT_CHUNK = 2000;
+
 /** Links every target to every label, keeping links that already exist. */
 export async function linkLabels(
   db: Executor,
@@ -73,8 +76,33 @@ export async function linkLabels(
   targetIds: readonly number[],
   labelIds: readonly number[],
 ) {
-  if (targetIds.length === 0 || labelIds.length === 0) return;
-  const rows = targetIds.flatMap((target_id) => labelIds.map((label_id) => ({ label_id, target_type: targetType, target_id })));
+  await linkEach(
+    db,
+    kind,
+    targetType,
+    targetIds.flatMap((target_id) => labelIds.map((label_id) => ({ target_id, label_id }))),
+  );
+}
+
+/** Makes each of `links` (a target and a label), keeping links that already exist, in a statement per 2,000. */
+export async function linkEach(
+  db: Executor,
+  kind: LabelKind,
+  targetType: string,
+  links: readonly { target_id: number; label_id: number }[],
+) {
+  for (let i = 0; i < links.length; i += LINK_INSERT_CHUNK) {
+    await insertLinks(db, kind, targetType, links.slice(i, i + LINK_INSERT_CHUNK));
+  }
+}
+
+async function insertLinks(
+  db: Executor,
+  kind: LabelKind,
+  targetType: string,
+  links: readonly { target_id: number; label_id: number }[],
+) {
+  const rows = links.map(({ target_id, label_id }) => ({ label_id, target_type: targetType, target_id }));
   await runShaped(
     db,
     `link ${kind}x${rows.length}`,

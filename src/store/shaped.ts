@@ -1,5 +1,6 @@
 import { CompiledQuery, type Compilable } from 'kysely';
 import type { Executor } from './index.js';
+import { prepareText } from './dialect/prepared.js';
 
 /** SQL text by dialect and shape; see runShaped. */
 const texts = new WeakMap<object, Map<string, string>>();
@@ -8,7 +9,8 @@ const MAX_SHAPES = 1000;
 /**
  * Runs a query whose SQL depends only on its `shape` (table, columns, row count), with new
  * parameters. On the ingest path building queries of many values through the query builder
- * cost more than running them; this builds each shape once per dialect and then only binds.
+ * cost more than running them; this builds each shape once per dialect and then only binds, and
+ * the dialect prepares it once per connection.
  * `parameters` must be in the order the built query binds them: row by row, column by column.
  */
 export async function runShaped<R>(
@@ -26,7 +28,10 @@ export async function runShaped<R>(
       throw new Error(`shaped query ${shape} binds ${compiled.parameters.length} parameters, given ${parameters.length}`);
     }
     text = compiled.sql;
-    if (cache.size < MAX_SHAPES) cache.set(shape, text);
+    if (cache.size < MAX_SHAPES) {
+      cache.set(shape, text);
+      prepareText(text);
+    }
   }
   return (await db.executeQuery<R>(CompiledQuery.raw(text, [...parameters]))).rows;
 }

@@ -14,7 +14,7 @@ import {
 } from '../helpers/e2e.js';
 import type { Client, Reply } from '../helpers/server.js';
 
-/** How many requests each race sends at once: more than PostgreSQL's pool of 10, so some wait for a connection too. */
+/** How many requests each race sends at once: more than PostgreSQL's pool (2 × cores + 2, at least 6), so some wait for a connection too. */
 const RACERS = 20;
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ host: `host-${i}` }));

@@ -22,6 +22,12 @@ export interface DialectRules {
    * process check-then-insert one at a time; none where a single writer already serializes them.
    */
   transactionLock(key: string): RawBuilder<unknown> | undefined;
+  /**
+   * One statement holding the locks of all `keys` until the transaction ends, taken in one fixed
+   * order, so that two transactions locking overlapping sets wait for each other but never deadlock;
+   * none where a single writer already serializes them.
+   */
+  transactionLocks(keys: readonly string[]): RawBuilder<unknown> | undefined;
   /** Tells every node listening on `channel` once `db`'s transaction commits; nothing where one process is all there is. */
   notify(db: Kysely<any>, channel: string, message: string): Promise<void>;
   /**

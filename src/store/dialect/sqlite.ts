@@ -153,6 +153,7 @@ export const sqliteRules: DialectRules = {
   skipLocked: <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>) => query,
   // One writer at a time: a write transaction already excludes every other.
   transactionLock: () => undefined,
+  transactionLocks: () => undefined,
   // One SQLite file serves one machine: its in-process wake-ups are all there is.
   notify: async () => {},
   // One process holds the file: the in-process feed tells it of every commit.
