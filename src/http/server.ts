@@ -73,9 +73,12 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     reply.status(404).send(errorBody(`no such route: ${request.method} ${request.url.split('?')[0]}`));
   });
   // Views are counted in memory and stored in batches, so that reading an object never writes.
-  const viewFlusher = setInterval(() => {
-    flushViews(app).catch((err) => server.log.error({ err }, 'storing views failed'));
-  }, (options.viewFlushSeconds ?? VIEW_FLUSH_SECONDS) * 1000);
+  const viewFlusher = setInterval(
+    () => {
+      flushViews(app).catch((err) => server.log.error({ err }, 'storing views failed'));
+    },
+    (options.viewFlushSeconds ?? VIEW_FLUSH_SECONDS) * 1000,
+  );
   viewFlusher.unref();
   server.addHook('onClose', async () => {
     clearInterval(viewFlusher);
