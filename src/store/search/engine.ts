@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SearchQuery } from '../../domain/search/query.js';
 import type { DialectRules } from '../dialect/rules.js';
+import { entityReadable } from '../entity.js';
 import type { Executor } from '../index.js';
 
 /** What the index holds of one object. */
@@ -48,7 +49,7 @@ export interface IndexSearch {
 
 /**
  * A full-text index behind one interface: SQLite FTS5 and PostgreSQL tsvector here. An external
- * engine (OpenSearch, for very large installations) would implement the same three operations,
+ * engine (OpenSearch, for very large installations) would implement the same operations,
  * keeping `readers` in each document so that permissions stay inside its query too.
  */
 export interface SearchEngine {
@@ -58,6 +59,11 @@ export interface SearchEngine {
   replace(db: Executor, name: string, keys: readonly DocKey[], docs: readonly SearchDocument[]): Promise<void>;
   /** One page of hits, best first, and how many match in all. */
   search(db: Executor, rules: DialectRules, name: string, request: IndexSearch): Promise<{ hits: SearchHit[]; total: number }>;
+  /**
+   * Known indicators (entity values) that may fit `pattern` (`*` for any characters, case ignored),
+   * the newest first, at most `limit`: every one that fits among them, perhaps a few that do not.
+   */
+  indicatorsLike(db: Executor, pattern: string, limit: number): Promise<string[]>;
   /** Puts index `from` in place of index `to`, in the caller's transaction. */
   swap(db: Executor, from: string, to: string): Promise<void>;
 }
@@ -66,7 +72,10 @@ export interface SearchEngine {
 export function narrowing(rules: DialectRules, request: IndexSearch): RawBuilder<unknown>[] {
   const { query, readableBy } = request;
   const parts: RawBuilder<unknown>[] = [];
-  if (readableBy) parts.push(rules.jsonArrayHasAny(sql.ref('d.readers'), readableBy));
+  // An entity has no groups of its own: it is readable through the objects it appears in, now.
+  if (readableBy)
+    parts.push(sql`case when d.type = 'entity' then ${entityReadable(rules, sql.ref('d.object_id'), readableBy)}
+      else ${rules.jsonArrayHasAny(sql.ref('d.readers'), readableBy)} end`);
   if (query.types.length) parts.push(sql`d.type in (${sql.join(query.types)})`);
   if (query.statuses.length) parts.push(sql`d.status in (${sql.join(query.statuses)})`);
   if (query.owners.length) parts.push(sql`d.owner in (${sql.join(query.owners)})`);

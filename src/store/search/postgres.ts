@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { TextMatch } from '../../domain/search/query.js';
 import { tagToken, tokenize } from '../../domain/search/text.js';
+import { escapeLike } from '../dialect/sqlite.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import type { Executor } from '../index.js';
 import { docRow, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchDocument, type SearchEngine } from './engine.js';
@@ -40,6 +41,7 @@ function vectorOf(doc: SearchDocument): string {
 function tsMatch(m: TextMatch): string {
   const weight = m.subject ? 'A' : '';
   const lexeme = (t: string) => `'${t}'${m.prefix || weight ? `:${m.prefix ? '*' : ''}${weight}` : ''}`;
+  if (m.anyOf) return `(${m.anyOf.map(lexeme).join(' | ')})`;
   return m.tokens.length > 1 ? `(${m.tokens.map(lexeme).join(' <-> ')})` : lexeme(m.tokens[0]);
 }
 
@@ -91,6 +93,15 @@ export const postgresSearch: SearchEngine = {
       },
       request,
     );
+  },
+
+  // pg_trgm's index on entity values (migration 0012) finds the candidates; without the extension
+  // the same query reads the whole entity table.
+  async indicatorsLike(db, pattern, limit) {
+    const like = pattern.split('*').map(escapeLike).join('%');
+    const { rows } = await sql<{ value: string }>`select value from entity
+      where value ilike ${like} escape '\\' order by id desc limit ${limit}`.execute(db);
+    return rows.map((r) => r.value);
   },
 
   async swap(db, from, to) {

@@ -10,6 +10,7 @@ const fts = (name: string) => `${name}_fts`;
 /** A match in FTS5's query syntax; tokens are [a-z0-9] (never an operator once quoted). */
 function ftsMatch(m: TextMatch): string {
   const column = m.subject ? 'subject : ' : '';
+  if (m.anyOf) return `(${m.anyOf.map((t) => `${column}"${t}"`).join(' OR ')})`;
   if (m.tokens.length > 1) return `${column}"${m.tokens.join(' ')}"`;
   return `${column}"${m.tokens[0]}"${m.prefix ? '*' : ''}`;
 }
@@ -78,6 +79,14 @@ export const sqliteSearch: SearchEngine = {
       },
       request,
     );
+  },
+
+  // The trigram table reads candidates without scanning every entity; `_` and `%` in the pattern
+  // make it wider, and the caller keeps only exact fits.
+  async indicatorsLike(db, pattern, limit) {
+    const { rows } = await sql<{ value: string }>`select value from entity_trigram
+      where value like ${pattern.replaceAll('*', '%')} order by rowid desc limit ${limit}`.execute(db);
+    return rows.map((r) => r.value);
   },
 
   async swap(db, from, to) {
