@@ -71,14 +71,28 @@ async function load(url: string): Promise<boolean> {
   const store = await openStore(url);
   const db = store.db as any;
   const held = async (table: string) =>
-    Number((await db.selectFrom(table).select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb: any) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const perGroupHeld = Math.max(1, Math.round(ALERTS / GROUPS));
-  if ((await held('alertgroup')) === GROUPS && (await held('alert')) === perGroupHeld * GROUPS && (await held('entry')) === ENTRIES) {
-    console.log(`reusing the ${GROUPS} alertgroups, ${perGroupHeld * GROUPS} alerts and ${ENTRIES} entries already loaded (${store.kind})`);
+  if (
+    (await held('alertgroup')) === GROUPS &&
+    (await held('alert')) === perGroupHeld * GROUPS &&
+    (await held('entry')) === ENTRIES
+  ) {
+    console.log(
+      `reusing the ${GROUPS} alertgroups, ${perGroupHeld * GROUPS} alerts and ${ENTRIES} entries already loaded (${store.kind})`,
+    );
     await store.close();
     return false;
   }
-  if ((await held('alertgroup')) > 0) throw new Error('the database holds other data: give an empty one, or the --keep folder of the same sizes');
+  if ((await held('alertgroup')) > 0)
+    throw new Error('the database holds other data: give an empty one, or the --keep folder of the same sizes');
   const now = Math.floor(Date.now() / 1000);
   const tracked = (i: number) => ({
     status: 'open',

@@ -10,7 +10,7 @@ const LEAD = 60;
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A regular expression finding what `matches` asked for in plain text: whole words, or word starts for a prefix. */
-function patternOf(matches: readonly TextMatch[]): RegExp | undefined {
+export function patternOf(matches: readonly TextMatch[]): RegExp | undefined {
   const alternatives = matches.flatMap((m) => {
     // A pattern highlights each indicator it stands for.
     if (m.anyOf) return m.raw.map(escapeRegExp);

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SearchQuery } from '../../domain/search/query.js';
+import { scoreOf } from '../../domain/search/rank.js';
 import type { DialectRules } from '../dialect/rules.js';
 import { entityReadable } from '../entity.js';
 import type { Executor } from '../index.js';
@@ -97,55 +98,63 @@ export function narrowing(rules: DialectRules, request: IndexSearch): RawBuilder
  */
 export const MAX_RANKED = 1000;
 
-/** How one engine matches text: its tables, its match condition, its score, and its newest-first order. */
+/** Characters of a candidate's text that ranking reads: a long entry ranks by its beginning. */
+const RANKED_TEXT = 4000;
+
+/** How one engine matches text: its tables, its match condition, and its newest-first order. */
 export interface TextPlan {
   from: RawBuilder<unknown>;
   where: RawBuilder<unknown>[];
-  score: RawBuilder<number>;
   /** An order the engine reads matches in without sorting them: the newest document first. */
   newest: RawBuilder<unknown>;
 }
 
-/** Runs a plan: a page of the newest matches ranked best first (newest first among equals) and their count. */
-export async function runPlan(db: Executor, plan: TextPlan, request: IndexSearch): Promise<{ hits: SearchHit[]; total: number }> {
+type Candidate = {
+  doc: number;
+  type: string;
+  object_id: number;
+  target_type: string;
+  target_id: number;
+  created: number;
+  subject: string;
+  text: string;
+};
+
+/**
+ * Runs a plan: the newest matches (at most MAX_RANKED, also the count), ranked best first by
+ * `scoreOf` (newest first among equals), and one page of them with their whole text.
+ */
+export async function runPlan(
+  db: Executor,
+  name: string,
+  plan: TextPlan,
+  request: IndexSearch,
+): Promise<{ hits: SearchHit[]; total: number }> {
   const where = plan.where.length ? sql.join(plan.where, sql` and `) : sql`1 = 1`;
-  const { rows } = await sql<{
-    type: string;
-    object_id: number;
-    target_type: string;
-    target_id: number;
-    subject: string;
-    text: string;
-    score: number;
-  }>`
-    select * from (
-      select d.doc, d.type, d.object_id, d.target_type, d.target_id, d.created, d.subject, d.text, ${plan.score} as score
-      from ${plan.from} where ${where} order by ${plan.newest} limit ${MAX_RANKED}
-    ) ranked
-    order by score desc, created desc, doc desc
-    limit ${request.limit} offset ${request.offset}`.execute(db);
-  const hits = rows.map((r) => ({
+  const { rows } = await sql<Candidate>`
+    select d.doc, d.type, d.object_id, d.target_type, d.target_id, d.created, d.subject, substr(d.text, 1, ${RANKED_TEXT}) as text
+    from ${plan.from} where ${where} order by ${plan.newest} limit ${MAX_RANKED}`.execute(db);
+  const ranked = rows
+    .map((r) => ({ r, score: scoreOf(r.subject, r.text, request.query.match) }))
+    .sort((a, b) => b.score - a.score || Number(b.r.created) - Number(a.r.created) || Number(b.r.doc) - Number(a.r.doc))
+    .slice(request.offset, request.offset + request.limit);
+  const long = ranked.filter(({ r }) => r.text.length === RANKED_TEXT).map(({ r }) => r.doc);
+  const texts = new Map<number, string>();
+  if (long.length) {
+    const { rows: whole } = await sql<{ doc: number; text: string }>`
+      select doc, text from ${sql.table(name)} where doc in (${sql.join(long)})`.execute(db);
+    for (const w of whole) texts.set(Number(w.doc), w.text);
+  }
+  const hits = ranked.map(({ r, score }) => ({
     type: r.type,
     id: Number(r.object_id),
     targetType: r.target_type,
     targetId: Number(r.target_id),
-    score: Number(r.score),
+    score,
     subject: r.subject,
-    text: r.text,
+    text: texts.get(Number(r.doc)) ?? r.text,
   }));
-  const total =
-    request.offset === 0 && hits.length < request.limit
-      ? hits.length
-      : Number(
-          (
-            await sql<{
-              n: number;
-            }>`select count(*) as n from (select 1 as one from ${plan.from} where ${where} limit ${MAX_RANKED}) counted`.execute(
-              db,
-            )
-          ).rows[0].n,
-        );
-  return { hits, total };
+  return { hits, total: rows.length };
 }
 
 /** Documents of `keys` grouped by type, for deleting them type by type. */

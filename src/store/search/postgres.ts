@@ -76,7 +76,7 @@ export const postgresSearch: SearchEngine = {
     const from = sql`${sql.table(name)} d`;
     if (match.length === 0 && tags.length === 0) {
       if (exclude.length) where.push(sql`not (d.vector @@ ${anyOf(exclude)}::tsquery)`);
-      return runPlan(db, { from, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
+      return runPlan(db, name, { from, where, newest: sql`d.doc desc` }, request);
     }
     const positive = [
       ...match.map(tsMatch),
@@ -85,10 +85,10 @@ export const postgresSearch: SearchEngine = {
     const query = exclude.length ? `${positive} & !${anyOf(exclude)}` : positive;
     return runPlan(
       db,
+      name,
       {
         from,
         where: [sql`d.vector @@ ${query}::tsquery`, ...where],
-        score: sql<number>`ts_rank(d.vector, ${query}::tsquery)`,
         newest: sql`d.doc desc`,
       },
       request,

@@ -60,7 +60,7 @@ export const sqliteSearch: SearchEngine = {
     const table = sql.table(fts(name));
     if (match.length === 0 && tags.length === 0) {
       if (exclude.length) where.push(sql`d.doc not in (select rowid from ${table} where ${table} match ${anyOf(exclude)})`);
-      return runPlan(db, { from: sql`${sql.table(name)} d`, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
+      return runPlan(db, name, { from: sql`${sql.table(name)} d`, where, newest: sql`d.doc desc` }, request);
     }
     const positive = [
       ...match.map(ftsMatch),
@@ -69,11 +69,10 @@ export const sqliteSearch: SearchEngine = {
     const expression = exclude.length ? `(${positive}) NOT (${anyOf(exclude)})` : positive;
     return runPlan(
       db,
+      name,
       {
         from: sql`${table} join ${sql.table(name)} d on d.doc = ${table}.rowid`,
         where: [sql`${table} match ${expression}`, ...where],
-        // A word in the subject counts four times one in the text.
-        score: sql<number>`-bm25(${table}, 4.0, 1.0, 1.0)`,
         // FTS5 reads its matches in rowid order, so the newest come without a sort.
         newest: sql`${table}.rowid desc`,
       },
