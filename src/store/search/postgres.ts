@@ -4,7 +4,17 @@ import { tagToken, tokenize } from '../../domain/search/text.js';
 import { escapeLike } from '../dialect/sqlite.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import type { Executor } from '../index.js';
-import { docRow, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchDocument, type SearchEngine } from './engine.js';
+import {
+  docRow,
+  idsByType,
+  inRuns,
+  INSERT_BATCH,
+  narrowing,
+  runPlan,
+  type SearchDocument,
+  type SearchEngine,
+  type TextPlan,
+} from './engine.js';
 
 /** PostgreSQL keeps positions up to this; later words share it. */
 const MAX_POSITION = 16_383;
@@ -74,25 +84,24 @@ export const postgresSearch: SearchEngine = {
     const { match, exclude, tags } = request.query;
     const where = narrowing(rules, request);
     const from = sql`${sql.table(name)} d`;
+    let plan: TextPlan = { from, where, newest: sql`d.doc desc` };
     if (match.length === 0 && tags.length === 0) {
       if (exclude.length) where.push(sql`not (d.vector @@ ${anyOf(exclude)}::tsquery)`);
-      return runPlan(db, name, { from, where, newest: sql`d.doc desc` }, request);
+    } else {
+      const positive = [
+        ...match.map(tsMatch),
+        ...(tags.length ? [`(${tags.map((t) => `'${tagToken(t)}'`).join(' | ')})`] : []),
+      ].join(' & ');
+      const query = exclude.length ? `${positive} & !${anyOf(exclude)}` : positive;
+      plan = { ...plan, where: [sql`d.vector @@ ${query}::tsquery`, ...where] };
     }
-    const positive = [
-      ...match.map(tsMatch),
-      ...(tags.length ? [`(${tags.map((t) => `'${tagToken(t)}'`).join(' | ')})`] : []),
-    ].join(' & ');
-    const query = exclude.length ? `${positive} & !${anyOf(exclude)}` : positive;
-    return runPlan(
-      db,
-      name,
-      {
-        from,
-        where: [sql`d.vector @@ ${query}::tsquery`, ...where],
-        newest: sql`d.doc desc`,
-      },
-      request,
-    );
+    // The planner's guess of a search's cost passes jit_above_cost, and compiling it takes tens of
+    // milliseconds longer than the search itself: off, for this transaction only.
+    const run = async (tx: Executor) => {
+      await sql`set local jit = off`.execute(tx);
+      return runPlan(tx, name, plan, request);
+    };
+    return db.isTransaction ? run(db) : db.transaction().execute(run);
   },
 
   // pg_trgm's index on entity values (migration 0012) finds the candidates; without the extension
