@@ -10,6 +10,7 @@ import {
   withIndicators,
   type SearchQuery,
 } from '../../src/domain/search/query.js';
+import { scorerOf } from '../../src/domain/search/rank.js';
 import { snippetOf } from '../../src/domain/search/snippet.js';
 import { encodeToken, refang, textOfHtml, tokenize } from '../../src/domain/search/text.js';
 
@@ -129,6 +130,15 @@ describe('parseSearchQuery', () => {
     assert.equal(withIndicators(parseSearchQuery('*nothing*'), found), undefined);
     assert.ok(fitsPattern('*_fin*', 'invoice_final.docx'));
     assert.ok(!fitsPattern('*_fin*', 'invoicexfinal.docx'));
+  });
+
+  it('scores a match in the subject above one in the text, a match in a long text below one in a short, and counts each', () => {
+    const score = scorerOf(parseSearchQuery('beacon').match);
+    assert.ok(score('Beacon seen', 'quiet host') > score('quiet host', 'beacon seen'));
+    assert.ok(score('', `beacon ${'filler '.repeat(400)}`) < score('', 'beacon seen'));
+    assert.ok(score('', 'beacon and beacon again') > score('', 'beacon and nothing else'));
+    assert.equal(score('beacons', 'a beaconing host'), 0);
+    assert.equal(scorerOf(parseSearchQuery('tag:phishing').match)('beacon', 'beacon'), 0);
   });
 
   it('refuses a query just over the length limit quickly, and accepts one at it', () => {

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SearchQuery } from '../../domain/search/query.js';
-import { scoreOf } from '../../domain/search/rank.js';
+import { scorerOf } from '../../domain/search/rank.js';
 import type { DialectRules } from '../dialect/rules.js';
 import { entityReadable } from '../entity.js';
 import type { Executor } from '../index.js';
@@ -123,7 +123,7 @@ type Candidate = {
 
 /**
  * Runs a plan: the newest matches (at most MAX_RANKED, also the count), ranked best first by
- * `scoreOf` (newest first among equals), and one page of them with their whole text.
+ * `scorerOf` (newest first among equals), and one page of them with their whole text.
  */
 export async function runPlan(
   db: Executor,
@@ -135,8 +135,9 @@ export async function runPlan(
   const { rows } = await sql<Candidate>`
     select d.doc, d.type, d.object_id, d.target_type, d.target_id, d.created, d.subject, substr(d.text, 1, ${RANKED_TEXT}) as text
     from ${plan.from} where ${where} order by ${plan.newest} limit ${MAX_RANKED}`.execute(db);
+  const scoreOf = scorerOf(request.query.match);
   const ranked = rows
-    .map((r) => ({ r, score: scoreOf(r.subject, r.text, request.query.match) }))
+    .map((r) => ({ r, score: scoreOf(r.subject, r.text) }))
     .sort((a, b) => b.score - a.score || Number(b.r.created) - Number(a.r.created) || Number(b.r.doc) - Number(a.r.doc))
     .slice(request.offset, request.offset + request.limit);
   const long = ranked.filter(({ r }) => r.text.length === RANKED_TEXT).map(({ r }) => r.doc);
