@@ -7,7 +7,7 @@ import { createCase } from '../../src/app/object.js';
 import { reindexSearch, searchObjects, searchStatus } from '../../src/app/search.js';
 import { AppError } from '../../src/domain/error.js';
 import { backends } from '../helpers/backend.js';
-import { catchUp, flairConsumer, found } from '../helpers/search.js';
+import { catchUp, flairConsumer, found, itFindsEach } from '../helpers/search.js';
 import { ADMIN, as, useFixture } from '../helpers/store.js';
 
 const alice = as('alice', ['ir']);
@@ -29,6 +29,15 @@ for (const backend of await backends()) {
       return `entity:${row.id}`;
     };
 
+    /** Alice's entry on the event, once flair and the search index have seen it; its `entry:id` key. */
+    const noteOn = async (body: string) => {
+      const { app } = fixture();
+      const entry = await addEntry(app, alice, { target_type: 'event', target_id: eventId, body });
+      await catchUp(app, flairConsumer);
+      await catchUp(app);
+      return `entry:${entry.id}`;
+    };
+
     before(async () => {
       const { app } = fixture();
       const ir = await ingestAlertgroup(app, alice, {
@@ -48,14 +57,7 @@ for (const backend of await backends()) {
         groups: { read: ['ir'], modify: ['ir'] },
       });
       eventId = Number(event.id);
-      const entry = await addEntry(app, alice, {
-        target_type: 'event',
-        target_id: eventId,
-        body: '<p>blocked login.evil-example.com at the proxy</p>',
-      });
-      k.entry = `entry:${entry.id}`;
-      await catchUp(app, flairConsumer);
-      await catchUp(app);
+      k.entry = await noteOn('<p>blocked login.evil-example.com at the proxy</p>');
       for (const value of [
         'login.evil-example.com',
         '198.51.100.23',
@@ -92,14 +94,7 @@ for (const backend of await backends()) {
       assert.deepEqual(await found(app, helen, 'payroll.evil-example.com'), [k['payroll.evil-example.com'], k.hrAlert].sort());
       assert.equal((await searchObjects(app, alice, { q: 'type:entity' })).totalRecordCount, 3);
       // Written where alice reads it, the entity becomes hers to find; helen's alert stays hidden.
-      const note = await addEntry(app, alice, {
-        target_type: 'event',
-        target_id: eventId,
-        body: 'also payroll.evil-example.com',
-      });
-      k.note = `entry:${note.id}`;
-      await catchUp(app, flairConsumer);
-      await catchUp(app);
+      k.note = await noteOn('also payroll.evil-example.com');
       assert.deepEqual(await found(app, alice, 'payroll.evil-example.com'), [k['payroll.evil-example.com'], k.note].sort());
     });
 
@@ -125,11 +120,7 @@ for (const backend of await backends()) {
       ['a pattern that fits no indicator', '*nowhere-at-all*', []],
       ['a pattern and a word', '*.evil-example.com proxy', ['entry']],
     ];
-    for (const [what, q, keys] of patterns) {
-      it(`an admin finds ${what}: ${q}`, async () => {
-        assert.deepEqual(await found(fixture().app, ADMIN, q), keys.map((key) => k[key]).sort());
-      });
-    }
+    itFindsEach(() => fixture().app, k, patterns);
 
     it('a pattern finds only what the user reads, and highlights each indicator it stands for', async () => {
       const { app } = fixture();
