@@ -5,11 +5,18 @@
  *
  *   npm run build && npm run bench:search -- [--alerts 1000000] [--groups 100000] [--entries 100000]
  *                                            [--queries 200] [--database-url postgres://.../empty_db]
+ *                                            [--keep /var/tmp/scot-bench-search] [--no-reindex] [--both]
  *
- * The rows are written straight to the tables (loading is not what is measured); the server and
- * the server runs as `dist/cli/main.js` in its own process.
+ * The rows are written straight to the tables (loading is not what is measured); the server runs as
+ * `dist/cli/main.js` in its own process. With `--keep DIR` the data folder (and the SQLite file in
+ * it) stays after the run, and a later run with the same `--keep` (and `--database-url`) finds the
+ * rows already loaded and skips loading them: iterating on queries then takes seconds, not an hour.
+ * `--no-reindex` also skips the timed rebuild, when the kept index is current. `--both` with
+ * `--database-url` measures SQLite (in the data folder) and PostgreSQL side by side: both servers
+ * run at once, each query goes to one then the other, and the table ends with PostgreSQL's p99 over
+ * SQLite's.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -28,6 +35,9 @@ const { values: opts } = parseArgs({
     entries: { type: 'string', default: '100000' },
     queries: { type: 'string', default: '200' },
     'database-url': { type: 'string' },
+    keep: { type: 'string' },
+    both: { type: 'boolean', default: false },
+    'no-reindex': { type: 'boolean', default: false },
   },
 });
 const ALERTS = Number(opts.alerts);
@@ -60,9 +70,33 @@ const sentence = (n: number) => Array.from({ length: n }, () => pickSkewed(WORDS
 const RARE_HASH = 'c0ffee'.padEnd(64, 'e');
 const KNOWN_IP = '192.0.2.77';
 
-async function load(url: string): Promise<void> {
+/** Loads the rows, unless a kept database already holds them all; false when it did not load. */
+async function load(url: string): Promise<boolean> {
   const store = await openStore(url);
   const db = store.db as any;
+  const held = async (table: string) =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb: any) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const perGroupHeld = Math.max(1, Math.round(ALERTS / GROUPS));
+  if (
+    (await held('alertgroup')) === GROUPS &&
+    (await held('alert')) === perGroupHeld * GROUPS &&
+    (await held('entry')) === ENTRIES
+  ) {
+    console.log(
+      `reusing the ${GROUPS} alertgroups, ${perGroupHeld * GROUPS} alerts and ${ENTRIES} entries already loaded (${store.kind})`,
+    );
+    await store.close();
+    return false;
+  }
+  if ((await held('alertgroup')) > 0)
+    throw new Error('the database holds other data: give an empty one, or the --keep folder of the same sizes');
   const now = Math.floor(Date.now() / 1000);
   const tracked = (i: number) => ({
     status: 'open',
@@ -136,6 +170,7 @@ async function load(url: string): Promise<void> {
     `loaded ${GROUPS} alertgroups, ${perGroup * GROUPS} alerts, ${ENTRIES} entries in ${((Date.now() - started) / 1000).toFixed(0)} s (${store.kind})`,
   );
   await store.close();
+  return true;
 }
 
 /** Rebuilds the index as `scot search reindex` does, timing it by the clock and by this process's CPU (SQLite works in it). */
@@ -170,10 +205,18 @@ function cpuSecondsOf(pid: number): number {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function main() {
-  if (!fs.existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-search-'));
-  const url = opts['database-url'] ?? path.join(dataDir, 'scot.sqlite');
+/** One database under test: its server, the analyst's key, and what its rebuild measured. */
+interface Target {
+  name: string;
+  port: number;
+  key: string;
+  child: ChildProcess;
+  agent: http.Agent;
+  rebuilt?: { documents: number; seconds: number; cpuSeconds: number };
+}
+
+/** Loads (or reuses) one database, rebuilds its index, and starts the built server on it as `--role api`. */
+async function prepare(name: string, url: string, dataDir: string): Promise<Target> {
   const port = await freePort();
   const env = {
     ...process.env,
@@ -184,65 +227,106 @@ async function main() {
     SCOT_ADMIN_PASSWORD: 'bench-password',
     SCOT_LOG_LEVEL: 'warn',
   };
+  const loaded = await load(url);
+  const rebuilt = loaded || !opts['no-reindex'] ? await reindex(url, dataDir) : undefined;
+  if (rebuilt) {
+    const { documents, seconds, cpuSeconds } = rebuilt;
+    console.log(
+      `  ${name} reindex: ${documents} documents in ${seconds.toFixed(1)} s: ${Math.round(documents / seconds)}/s wall, ${Math.round(documents / cpuSeconds)}/s of this process's CPU`,
+    );
+  }
   try {
-    await load(url);
-    const { documents, seconds, cpuSeconds } = await reindex(url, dataDir);
-    execFileSync(process.execPath, [CLI, 'user', 'add', 'analyst', '--group', 'ir', '--no-password'], { env });
-    const key = execFileSync(process.execPath, [CLI, 'apikey', 'create', '--user', 'analyst', '--name', 'bench'], { env })
-      .toString()
-      .trim()
-      .split('\n')
-      .at(-1)!;
-    const child = spawn(process.execPath, [CLI, 'serve', '--role', 'api'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
-      child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
-    try {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      const kinds: [string, string][] = [
-        ['common word', 'login'],
-        ['phrase', '"failed password"'],
-        ['exact IP', KNOWN_IP],
-        ['rare hash', RARE_HASH],
-        ['tag: plus word', 'tag:phishing beacon'],
-      ];
-      console.log(
-        `search bench: ${GROUPS} alertgroups, ${ALERTS} alerts, ${ENTRIES} entries; ${os.cpus().length} × ${os.cpus()[0].model}`,
-      );
-      console.log(
-        `  reindex: ${documents} documents in ${seconds.toFixed(1)} s: ${Math.round(documents / seconds)}/s wall, ${Math.round(documents / cpuSeconds)}/s of this process's CPU`,
-      );
-      console.log(
-        `  load average while measuring: ${os
-          .loadavg()
-          .map((l) => l.toFixed(1))
-          .join(' ')}`,
-      );
-      console.log('  query            p50 ms   p99 ms   server CPU ms/query');
-      for (const [kind, q] of kinds) {
-        const address = `http://127.0.0.1:${port}/scot/api/v2/search?q=${encodeURIComponent(q)}&limit=25`;
-        for (let i = 0; i < 5; i++) await get(agent, address, key);
-        const latencies: number[] = [];
-        const cpuBefore = cpuSecondsOf(child.pid!);
-        for (let i = 0; i < QUERIES; i++) {
-          const t = process.hrtime.bigint();
-          const status = await get(agent, address, key);
-          latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
-          if (status !== 200) throw new Error(`${kind}: HTTP ${status}`);
-        }
-        const cpuMs = ((cpuSecondsOf(child.pid!) - cpuBefore) * 1000) / QUERIES;
-        latencies.sort((a, b) => a - b);
-        console.log(
-          `  ${kind.padEnd(16)} ${percentile(latencies, 50).toFixed(1).padStart(6)}   ${percentile(latencies, 99).toFixed(1).padStart(6)}   ${cpuMs.toFixed(1).padStart(8)}`,
-        );
+    execFileSync(process.execPath, [CLI, 'user', 'add', 'analyst', '--group', 'ir', '--no-password'], { env, stdio: 'pipe' });
+  } catch (err) {
+    // A kept database has the analyst from its first run.
+    if (loaded) throw err;
+  }
+  const key = execFileSync(process.execPath, [CLI, 'apikey', 'create', '--user', 'analyst', '--name', 'bench'], { env })
+    .toString()
+    .trim()
+    .split('\n')
+    .at(-1)!;
+  const child = spawn(process.execPath, [CLI, 'serve', '--role', 'api'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { name, port, key, child, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), rebuilt };
+}
+
+const KINDS: [string, string][] = [
+  ['common word', 'login'],
+  ['phrase', '"failed password"'],
+  ['exact IP', KNOWN_IP],
+  ['rare hash', RARE_HASH],
+  ['tag: plus word', 'tag:phishing beacon'],
+];
+
+/**
+ * Asks every target each kind of query in turn, one target after the other within each round, so
+ * that both see the same load from the rest of the machine; prints p50/p99 per target, and with two
+ * targets the ratio of the second's to the first's.
+ */
+async function measure(targets: Target[]): Promise<void> {
+  const address = (t: Target, q: string) => `http://127.0.0.1:${t.port}/scot/api/v2/search?q=${encodeURIComponent(q)}&limit=25`;
+  const head = targets.map((t) => `${t.name.padStart(10)} p50   p99  CPU ms`).join('   ');
+  console.log(`  query           ${head}${targets.length === 2 ? '   p99 ratio' : ''}`);
+  for (const [kind, q] of KINDS) {
+    for (const t of targets) for (let i = 0; i < 5; i++) await get(t.agent, address(t, q), t.key);
+    const latencies = targets.map((): number[] => []);
+    const cpuBefore = targets.map((t) => cpuSecondsOf(t.child.pid!));
+    for (let i = 0; i < QUERIES; i++) {
+      for (const [n, t] of targets.entries()) {
+        const started = process.hrtime.bigint();
+        const status = await get(t.agent, address(t, q), t.key);
+        latencies[n].push(Number(process.hrtime.bigint() - started) / 1e6);
+        if (status !== 200) throw new Error(`${t.name} ${kind}: HTTP ${status}`);
       }
-      agent.destroy();
-    } finally {
-      child.kill('SIGTERM');
     }
+    const cells = targets.map((t, n) => {
+      const sorted = latencies[n].sort((a, b) => a - b);
+      const cpuMs = ((cpuSecondsOf(t.child.pid!) - cpuBefore[n]) * 1000) / QUERIES;
+      return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpuMs };
+    });
+    const row = cells.map(
+      (c) => `${c.p50.toFixed(1).padStart(14)} ${c.p99.toFixed(1).padStart(5)} ${c.cpuMs.toFixed(1).padStart(6)}`,
+    );
+    const ratio = cells.length === 2 ? `   ${(cells[1].p99 / cells[0].p99).toFixed(2).padStart(9)}` : '';
+    console.log(`  ${kind.padEnd(15)}${row.join('   ')}${ratio}`);
+  }
+}
+
+async function main() {
+  if (!fs.existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+  const kept = opts.keep !== undefined;
+  if (kept) fs.mkdirSync(opts.keep!, { recursive: true });
+  const dataDir = kept ? path.resolve(opts.keep!) : fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-search-'));
+  const pgUrl = opts['database-url'];
+  const plan: [string, string, string][] = [];
+  if (!pgUrl || opts.both) plan.push(['SQLite', path.join(dataDir, 'sqlite', 'scot.sqlite'), path.join(dataDir, 'sqlite')]);
+  if (pgUrl) plan.push(['PostgreSQL', pgUrl, path.join(dataDir, 'postgres')]);
+  const targets: Target[] = [];
+  console.log(
+    `search bench: ${GROUPS} alertgroups, ${ALERTS} alerts, ${ENTRIES} entries; ${os.cpus().length} × ${os.cpus()[0].model}`,
+  );
+  try {
+    for (const [name, url, dir] of plan) {
+      fs.mkdirSync(dir, { recursive: true });
+      targets.push(await prepare(name, url, dir));
+    }
+    console.log(
+      `  load average while measuring: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
+    await measure(targets);
   } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    for (const t of targets) {
+      t.agent.destroy();
+      t.child.kill('SIGTERM');
+    }
+    if (!kept) fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

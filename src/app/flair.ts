@@ -172,6 +172,8 @@ export async function storeFlair(unit: Unit, type: FlairTarget, prepared: readon
     still.map((p) => ({ id: p.id, hash: p.version, html: p.flair.html })),
     unit.now,
   );
+  // A new entity is a write like any other: the search index and the audit history hear of it.
+  for (const e of fresh) unit.record('entity', e.id, 'create', { type: e.type, value: e.value });
   if (fresh.length > 0) for (const hook of newEntityHooks) await hook(unit, fresh);
   return still.length;
 }

@@ -1,4 +1,11 @@
-import { parseSearchQuery, SEARCH_TYPES, type SearchQuery } from '../domain/search/query.js';
+import {
+  MAX_PATTERN_INDICATORS,
+  parseSearchQuery,
+  patternsOf,
+  SEARCH_TYPES,
+  withIndicators,
+  type SearchQuery,
+} from '../domain/search/query.js';
 import { snippetOf } from '../domain/search/snippet.js';
 import { badInput } from '../domain/error.js';
 import type { Principal } from '../domain/principal.js';
@@ -89,9 +96,17 @@ export async function searchObjects(
 ): Promise<ListEnvelope<SearchRecord>> {
   const raw = params[field];
   if (Array.isArray(raw)) throw badInput(field, `${field} may be given once`);
-  const query: SearchQuery = parseSearchQuery(raw ?? '', field);
+  const parsed: SearchQuery = parseSearchQuery(raw ?? '', field);
   const unit = reader(app, who);
-  const { hits, total } = await searchEngineFor(app.store.kind).search(unit.db, unit.rules, SEARCH_INDEX, {
+  const engine = searchEngineFor(app.store.kind);
+  // A pattern (`*.example.com`) stands for the known indicators it fits; which ones exist says
+  // nothing to the caller, whose hits are still only what their groups read.
+  const found = new Map<string, string[]>();
+  for (const pattern of patternsOf(parsed))
+    found.set(pattern, await engine.indicatorsLike(unit.db, pattern, MAX_PATTERN_INDICATORS));
+  const query = withIndicators(parsed, found);
+  if (!query) return envelope([], 0);
+  const { hits, total } = await engine.search(unit.db, unit.rules, SEARCH_INDEX, {
     query,
     readableBy: who.admin ? null : who.groups,
     ...parsePage(params),

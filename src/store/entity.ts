@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type RawBuilder, type Selectable } from 'kysely';
 import type { WorkflowType } from '../domain/catalog.js';
 import type { DialectRules } from './dialect/rules.js';
 import type { Executor } from './index.js';
@@ -200,6 +200,21 @@ function readableBy(eb: Eb, rules: DialectRules, table: string, groups: readonly
       rules.jsonArrayHasAny(sql.ref(`${table}.modify_groups`), groups),
     ]),
   ]);
+}
+
+/**
+ * True where the entity `entity` (an SQL reference to its id) appears in a live alert or entry the
+ * groups may read: what lets a user see an entity, in its page and in search hits alike.
+ */
+export function entityReadable(rules: DialectRules, entity: RawBuilder<unknown>, groups: readonly string[]): RawBuilder<boolean> {
+  const readable = sql`(${rules.jsonArrayHasAny(sql.ref('t.read_groups'), groups)} or ${rules.jsonArrayHasAny(sql.ref('t.modify_groups'), groups)})`;
+  // `offset 0` keeps PostgreSQL from turning the check into a hash of every readable appearance,
+  // built in full for the first entity hit; each hit looks up its own appearances instead.
+  const through = (
+    target: FlairTarget,
+  ) => sql`exists (select 1 from appearance ap join ${sql.table(target)} t on t.id = ap.target_id
+    where ap.target_type = ${target} and ap.entity_id = ${entity} and t.deleted_at is null and ${readable} limit 1 offset 0)`;
+  return sql<boolean>`(${through('alert')} or ${through('entry')})`;
 }
 
 /** Ids of the live `target` rows the groups may read in which entity `entityId` appears. */

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../src/domain/error.js';
-import { MAX_CLAUSES, MAX_QUERY_LENGTH, parseSearchQuery, type SearchQuery } from '../../src/domain/search/query.js';
+import {
+  fitsPattern,
+  MAX_CLAUSES,
+  MAX_QUERY_LENGTH,
+  parseSearchQuery,
+  patternsOf,
+  withIndicators,
+  type SearchQuery,
+} from '../../src/domain/search/query.js';
+import { scorerOf } from '../../src/domain/search/rank.js';
 import { snippetOf } from '../../src/domain/search/snippet.js';
 import { encodeToken, refang, textOfHtml, tokenize } from '../../src/domain/search/text.js';
 
@@ -11,6 +20,7 @@ const word = (w: string, more: { prefix?: boolean; subject?: boolean } = {}) => 
   subject: more.subject ?? false,
   raw: [w],
 });
+const pattern = (glob: string, subject = false) => ({ tokens: [], prefix: false, subject, raw: [], pattern: glob });
 const none: SearchQuery = { match: [], exclude: [], types: [], tags: [], statuses: [], owners: [], created: {} };
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 1000;
 
@@ -58,6 +68,10 @@ describe('parseSearchQuery', () => {
     ['a range open at the end', 'created:2026-01-01..', { created: { from: day('2026-01-01'), until: undefined } }],
     ['a range open at the start', 'created:..2026-01-01', { created: { from: undefined, until: day('2026-01-02') } }],
     ['one day', 'created:2026-03-04', { created: { from: day('2026-03-04'), until: day('2026-03-05') } }],
+    ['a pattern of an indicator', '*.Example.com', { match: [pattern('*.example.com')] }],
+    ['a defanged pattern, its stars run together', '**c0ffee*[.]example[.]com', { match: [pattern('*c0ffee*.example.com')] }],
+    ['a star inside', 'login*.com', { match: [pattern('login*.com')] }],
+    ['an excluded pattern in the subject', 'x -subject:*1.2.3*', { match: [word('x')], exclude: [pattern('*1.2.3*', true)] }],
   ];
   for (const [what, q, expected] of cases) {
     it(`parses ${what}: ${q}`, () => {
@@ -85,6 +99,9 @@ describe('parseSearchQuery', () => {
     ['a 1 MB query', 'x'.repeat(1 << 20), /characters; at most/],
     ['a control character', 'tag:a\u0000b', /control characters/],
     ['a word too long to index', 'x'.repeat(300), /too long/],
+    ['a pattern without 3 characters in a row', '*ab*c*', /needs 3 characters in a row/],
+    ['a pattern of two indicators', '*evil.com,bad*', /pattern of one indicator/],
+    ['a pattern too long to index', `*${'x'.repeat(300)}`, /too long/],
   ];
   for (const [what, q, message] of bad) {
     it(`refuses ${what} with a 400 on the query field`, () => {
@@ -95,6 +112,34 @@ describe('parseSearchQuery', () => {
       );
     });
   }
+
+  it('fills a pattern with the tokens of the indicators that fit it, and drops one to exclude that fits none', () => {
+    const query = parseSearchQuery('*.example.com -*nothing*');
+    assert.deepEqual(patternsOf(query), ['*.example.com', '*nothing*']);
+    const found = new Map([['*.example.com', ['evil.example.com', 'Bad.Example.com', 'example.com.au', 'other.org']]]);
+    assert.deepEqual(withIndicators(query, found), {
+      ...none,
+      match: [
+        {
+          ...pattern('*.example.com'),
+          anyOf: [encodeToken('evil.example.com'), encodeToken('bad.example.com')],
+          raw: ['evil.example.com', 'bad.example.com'],
+        },
+      ],
+    });
+    assert.equal(withIndicators(parseSearchQuery('*nothing*'), found), undefined);
+    assert.ok(fitsPattern('*_fin*', 'invoice_final.docx'));
+    assert.ok(!fitsPattern('*_fin*', 'invoicexfinal.docx'));
+  });
+
+  it('scores a match in the subject above one in the text, a match in a long text below one in a short, and counts each', () => {
+    const score = scorerOf(parseSearchQuery('beacon').match);
+    assert.ok(score('Beacon seen', 'quiet host') > score('quiet host', 'beacon seen'));
+    assert.ok(score('', `beacon ${'filler '.repeat(400)}`) < score('', 'beacon seen'));
+    assert.ok(score('', 'beacon and beacon again') > score('', 'beacon and nothing else'));
+    assert.equal(score('beacons', 'a beaconing host'), 0);
+    assert.equal(scorerOf(parseSearchQuery('tag:phishing').match)('beacon', 'beacon'), 0);
+  });
 
   it('refuses a query just over the length limit quickly, and accepts one at it', () => {
     assert.throws(() => parseSearchQuery('a'.repeat(MAX_QUERY_LENGTH + 1)), AppError);

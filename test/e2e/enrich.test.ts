@@ -33,7 +33,10 @@ for (const backend of await backends()) {
       assert.deepEqual(expectStatus(await alice.get(`/entity/${entity.id}`), 200).data, entity.data);
       const map = expectStatus(await alice.get(`/alert/${alerts[0]}/entity`), 200).records;
       assert.deepEqual(map['81.2.69.142'].enrichment, { geoip: 'GB' });
-      assert.deepEqual(await actionsOn(scot(), entity.id), [['enrich', 'scot:enrich']]);
+      assert.deepEqual(await actionsOn(scot(), entity.id), [
+        ['create', 'scot:flair'],
+        ['enrich', 'scot:enrich'],
+      ]);
     });
 
     it('an admin re-runs enrichment of an entity; others may not, and what a user cannot read is not found', async () => {
@@ -48,11 +51,12 @@ for (const backend of await backends()) {
       const queued = expectStatus(await scot().admin.post(`/entity/${id}/enrich`, {}), 202);
       assert.equal(queued.entity, id);
       let actions: string[][] = [];
-      for (let i = 0; i < 400 && actions.length < 3; i++) {
+      for (let i = 0; i < 400 && actions.length < 4; i++) {
         actions = await actionsOn(scot(), id);
         await wait(25);
       }
       assert.deepEqual(actions, [
+        ['create', 'scot:flair'],
         ['enrich', 'scot:enrich'],
         ['enrich-requested', 'admin'],
         ['enrich', 'scot:enrich'],

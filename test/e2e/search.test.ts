@@ -84,6 +84,8 @@ for (const backend of await backends()) {
       ['the query given twice', '/search?q=a&q=b', 'q'],
       ['a limit out of range', '/search?q=a&limit=100000', 'limit'],
       ['a bad qstring', `/esearch?qstring=${q('type:banana')}`, 'qstring'],
+      ['a pattern of fewer than 3 characters in a row', `/search?q=${q('*ab*')}`, 'q'],
+      ['a pattern of two indicators', `/esearch?qstring=${q('*evil(x).com*')}`, 'qstring'],
     ];
     for (const [what, path, field] of hostile) {
       it(`a search with ${what} gets 400 naming ${field}`, async () => {

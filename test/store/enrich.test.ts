@@ -99,7 +99,10 @@ for (const backend of await backends()) {
       assert.deepEqual(map['10.1.2.3'].enrichment, {});
       assert.deepEqual(
         (await changesOf(app, 'entity', publicIp.id)).map((c) => [c.action, c.who, c.diff]),
-        [['enrich', 'scot:enrich', { geoip: 'done' }]],
+        [
+          ['create', 'scot:flair', { type: 'ipaddr', value: '81.2.69.142' }],
+          ['enrich', 'scot:enrich', { geoip: 'done' }],
+        ],
       );
     });
 

@@ -1,9 +1,18 @@
 import { badInput } from '../error.js';
-import { chunksOf, MAX_TOKEN_LENGTH, termOf, trimChunk, wordsOf } from './text.js';
+import { chunksOf, indicatorToken, MAX_TOKEN_LENGTH, termOf, trimChunk, wordsOf } from './text.js';
 
-/** What the search index holds documents of. Entities join this list when they exist. */
-export const SEARCH_TYPES = ['alertgroup', 'alert', 'event', 'incident', 'entry'] as const;
+/** What the search index holds documents of. */
+export const SEARCH_TYPES = ['alertgroup', 'alert', 'event', 'incident', 'entry', 'entity'] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
+
+/**
+ * Known indicators one pattern stands for at most, the newest first: `*.com` fits millions, and a
+ * query of them all would be slower than any analyst waits.
+ */
+export const MAX_PATTERN_INDICATORS = 100;
+
+/** Characters a pattern holds in a row besides `*`, at the least: fewer would read every indicator. */
+export const MIN_PATTERN_RUN = 3;
 
 /** Longest query accepted, in characters: longer is a paste gone wrong, refused before any work. */
 export const MAX_QUERY_LENGTH = 1000;
@@ -22,6 +31,14 @@ export interface TextMatch {
   /** Only in the subject (`subject:word`). */
   subject: boolean;
   raw: string[];
+  /**
+   * A pattern of an indicator, lower case: `*` inside or in front (`*.example.com`, `*c0ffee*`)
+   * stands for any characters. It matches the known indicators (entity values) it fits, which
+   * `withIndicators` puts in `anyOf` before the index is asked.
+   */
+  pattern?: string;
+  /** Instead of `tokens`: the indicator tokens a pattern stands for, any one of which matches. */
+  anyOf?: string[];
 }
 
 /** A parsed search: text to match and exclude, and the fields that narrow it (any of each field's values). */
@@ -46,7 +63,8 @@ const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 /**
  * Parses the search language: words, `"exact phrases"`, `prefix*`, `-excluded`, `type:`, `tag:`,
  * `status:`, `owner:`, `subject:`, and `created:2026-01-01..2026-02-01` (either end may be left
- * out; days are UTC and both ends included). Indicators are matched as typed, defanged or not.
+ * out; days are UTC and both ends included). Indicators are matched as typed, defanged or not;
+ * `*` inside or in front of one (`*.example.com`) matches inside the known indicators.
  * Bad input throws a 400 naming `field`.
  */
 export function parseSearchQuery(input: string, field = 'q'): SearchQuery {
@@ -109,6 +127,7 @@ function textMatches(value: string, isPhrase: boolean, subject: boolean, field: 
     checkLength(tokens, field);
     return [{ tokens, prefix: false, subject, raw: chunks.map((c) => trimChunk(c.toLowerCase())) }];
   }
+  if (value.replace(/\*+$/, '').includes('*')) return [indicatorPattern(value, subject, field)];
   const prefix = value.endsWith('*');
   const bare = prefix ? value.replace(/\*+$/, '') : value;
   const out: TextMatch[] = [];
@@ -121,6 +140,50 @@ function textMatches(value: string, isPhrase: boolean, subject: boolean, field: 
   if (out.length === 0) throw badInput(field, `"${value}" holds no letters or digits to search for`);
   return out;
 }
+
+/** `*.example.com`: one indicator with `*` for any characters, refanged and lower case. */
+function indicatorPattern(value: string, subject: boolean, field: string): TextMatch {
+  const chunks = chunksOf(value.toLowerCase());
+  if (chunks.length !== 1)
+    throw badInput(field, `"${value}" is a pattern of one indicator: no brackets, quotes or commas inside, as in *.example.com`);
+  const pattern = chunks[0].replace(/\*+/g, '*');
+  if (!new RegExp(`[^*]{${MIN_PATTERN_RUN}}`).test(pattern))
+    throw badInput(field, `"${value}" needs ${MIN_PATTERN_RUN} characters in a row besides *, as in *.example.com`);
+  if (pattern.length > MAX_TOKEN_LENGTH) throw badInput(field, 'the query has a word too long to be indexed');
+  return { tokens: [], prefix: false, subject, raw: [], pattern };
+}
+
+/** True when `value` fits `pattern` (`*` for any characters), ignoring case as the lookup does. */
+export function fitsPattern(pattern: string, value: string): boolean {
+  const escaped = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`, 'is').test(value);
+}
+
+/**
+ * The query with each pattern standing for the indicators `found` for it: their tokens in `anyOf`,
+ * their values to highlight. Undefined when a pattern the query needs fits no indicator, so nothing
+ * can match; a pattern to exclude that fits none excludes nothing.
+ */
+export function withIndicators(query: SearchQuery, found: ReadonlyMap<string, readonly string[]>): SearchQuery | undefined {
+  const resolve = (m: TextMatch): TextMatch => {
+    if (m.pattern === undefined) return m;
+    const values = (found.get(m.pattern) ?? []).filter((v) => fitsPattern(m.pattern!, v));
+    const tokens = new Map<string, string>();
+    for (const value of values) {
+      const token = indicatorToken(value);
+      if (token) tokens.set(token, trimChunk(value.toLowerCase()));
+    }
+    return { ...m, anyOf: [...tokens.keys()], raw: [...tokens.values()] };
+  };
+  const match = query.match.map(resolve);
+  if (match.some((m) => m.anyOf?.length === 0)) return undefined;
+  return { ...query, match, exclude: query.exclude.map(resolve).filter((m) => m.anyOf?.length !== 0) };
+}
+
+/** The patterns of indicators a query holds, to look up before it runs. */
+export const patternsOf = (query: SearchQuery): string[] => [
+  ...new Set([...query.match, ...query.exclude].flatMap((m) => (m.pattern === undefined ? [] : [m.pattern]))),
+];
 
 function checkLength(tokens: string[], field: string) {
   if (tokens.some((t) => t.length > MAX_TOKEN_LENGTH)) throw badInput(field, 'the query has a word too long to be indexed');

@@ -9,9 +9,11 @@ const LEAD = 60;
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A pattern finding what `matches` asked for in plain text: whole words, or word starts for a prefix. */
-function patternOf(matches: readonly TextMatch[]): RegExp | undefined {
+/** A regular expression finding what `matches` asked for in plain text: whole words, or word starts for a prefix. */
+export function patternOf(matches: readonly TextMatch[]): RegExp | undefined {
   const alternatives = matches.flatMap((m) => {
+    // A pattern highlights each indicator it stands for.
+    if (m.anyOf) return m.raw.map(escapeRegExp);
     const raw = m.raw.map(escapeRegExp).join('[^\\p{L}\\p{N}]+');
     return raw === '' ? [] : [`${raw}${m.prefix ? '[\\p{L}\\p{N}]*' : ''}`];
   });

@@ -72,6 +72,19 @@ export function termOf(chunk: string): string | undefined {
   return encodeToken(trimmed);
 }
 
+/**
+ * The one token an indicator (an entity value) is indexed as where it is written alone: its term, or
+ * the word it is; undefined when it would be indexed as several (a value with a space).
+ */
+export function indicatorToken(value: string): string | undefined {
+  const chunks = chunksOf(value);
+  if (chunks.length !== 1) return undefined;
+  const term = termOf(chunks[0]);
+  if (term !== undefined) return term.length <= MAX_TOKEN_LENGTH ? term : undefined;
+  const words = wordsOf(chunks[0]);
+  return words.length === 1 && words[0].length <= MAX_TOKEN_LENGTH ? words[0] : undefined;
+}
+
 /** The chunks of a text, defanged forms refanged. */
 export const chunksOf = (text: string): string[] =>
   refang(text)

@@ -18,6 +18,8 @@ interface Indexer {
   documents(db: Executor, ids: readonly number[]): Promise<Untagged[]>;
   /** Other documents that show something of these objects: an alertgroup's alerts carry its groups. */
   dependents?(db: Executor, ids: readonly number[]): Promise<DocKey[]>;
+  /** False for a table without soft delete (`deleted_at`): every row of it is indexed. */
+  softDeleted?: false;
 }
 
 type Untagged = Omit<SearchDocument, 'tags'>;
@@ -78,10 +80,7 @@ const withSummary = (type: 'event' | 'incident'): Indexer => ({
   },
 });
 
-/**
- * Every type the index holds, by the change-log type that feeds it. Entities join with one line:
- * `entity: { documents: ... }` giving each entity's value as its subject.
- */
+/** Every type the index holds, by the change-log type that feeds it. */
 export const INDEXERS: Record<SearchType, Indexer> = {
   alertgroup: {
     async documents(db, ids) {
@@ -162,6 +161,26 @@ export const INDEXERS: Record<SearchType, Indexer> = {
       return rows.map((r) => ({ type: r.target_type, id: Number(r.target_id) }));
     },
   },
+  // An entity is found by its value. It has no groups of its own: who may read it is decided at
+  // search time by where it appears (`entityReadable` in store/entity.ts), as its page decides it.
+  entity: {
+    softDeleted: false,
+    async documents(db, ids) {
+      const rows = await db.selectFrom('entity').select(['id', 'value', 'status', 'created']).where('id', 'in', ids).execute();
+      return rows.map((r) => ({
+        type: 'entity',
+        id: Number(r.id),
+        readers: [],
+        status: r.status,
+        owner: '',
+        created: Number(r.created),
+        targetType: 'entity',
+        targetId: Number(r.id),
+        subject: r.value,
+        text: '',
+      }));
+    },
+  },
 };
 
 /** The documents of objects `ids` of `type` that exist and are not deleted, with their tags. */
@@ -188,25 +207,22 @@ export async function taggedWith(db: Executor, ids: readonly number[]): Promise<
 /** True for the change-log types the index holds documents of. */
 export const isIndexed = (type: string): type is SearchType => Object.hasOwn(INDEXERS, type);
 
+/** The rows of `type` the index holds: all of them, or those not deleted. */
+const indexable = (db: Executor, type: SearchType) => {
+  const rows = (db as any).selectFrom(type);
+  return INDEXERS[type].softDeleted === false ? rows : rows.where('deleted_at', 'is', null);
+};
+
 /** The next `limit` ids of `type` after `after`, deleted ones left out: what a rebuild reads in one step. */
 export async function idsAfter(db: Executor, type: SearchType, after: number, limit: number): Promise<number[]> {
-  const rows = await (db as any)
-    .selectFrom(type)
-    .select('id')
-    .where('id', '>', after)
-    .where('deleted_at', 'is', null)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+  const rows = await indexable(db, type).select('id').where('id', '>', after).orderBy('id').limit(limit).execute();
   return rows.map((r: { id: number }) => Number(r.id));
 }
 
 /** How many objects of `type` are not deleted: the rebuild's total. */
 export async function countIndexable(db: Executor, type: SearchType): Promise<number> {
-  const row = await (db as any)
-    .selectFrom(type)
+  const row = await indexable(db, type)
     .select((eb: any) => eb.fn.countAll().as('n'))
-    .where('deleted_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

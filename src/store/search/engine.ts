@@ -1,6 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SearchQuery } from '../../domain/search/query.js';
+import { scorerOf } from '../../domain/search/rank.js';
 import type { DialectRules } from '../dialect/rules.js';
+import { entityReadable } from '../entity.js';
 import type { Executor } from '../index.js';
 
 /** What the index holds of one object. */
@@ -48,7 +50,7 @@ export interface IndexSearch {
 
 /**
  * A full-text index behind one interface: SQLite FTS5 and PostgreSQL tsvector here. An external
- * engine (OpenSearch, for very large installations) would implement the same three operations,
+ * engine (OpenSearch, for very large installations) would implement the same operations,
  * keeping `readers` in each document so that permissions stay inside its query too.
  */
 export interface SearchEngine {
@@ -58,6 +60,11 @@ export interface SearchEngine {
   replace(db: Executor, name: string, keys: readonly DocKey[], docs: readonly SearchDocument[]): Promise<void>;
   /** One page of hits, best first, and how many match in all. */
   search(db: Executor, rules: DialectRules, name: string, request: IndexSearch): Promise<{ hits: SearchHit[]; total: number }>;
+  /**
+   * Known indicators (entity values) that may fit `pattern` (`*` for any characters, case ignored),
+   * the newest first, at most `limit`: every one that fits among them, perhaps a few that do not.
+   */
+  indicatorsLike(db: Executor, pattern: string, limit: number): Promise<string[]>;
   /** Puts index `from` in place of index `to`, in the caller's transaction. */
   swap(db: Executor, from: string, to: string): Promise<void>;
 }
@@ -66,17 +73,21 @@ export interface SearchEngine {
 export function narrowing(rules: DialectRules, request: IndexSearch): RawBuilder<unknown>[] {
   const { query, readableBy } = request;
   const parts: RawBuilder<unknown>[] = [];
-  if (readableBy) parts.push(rules.jsonArrayHasAny(sql.ref('d.readers'), readableBy));
+  // An entity has no groups of its own: it is readable through the objects it appears in, now.
+  if (readableBy)
+    parts.push(sql`case when d.type = 'entity' then ${entityReadable(rules, sql.ref('d.object_id'), readableBy)}
+      else ${rules.jsonArrayHasAny(sql.ref('d.readers'), readableBy)} end`);
   if (query.types.length) parts.push(sql`d.type in (${sql.join(query.types)})`);
   if (query.statuses.length) parts.push(sql`d.status in (${sql.join(query.statuses)})`);
   if (query.owners.length) parts.push(sql`d.owner in (${sql.join(query.owners)})`);
   if (query.created.from !== undefined) parts.push(sql`d.created >= ${query.created.from}`);
   if (query.created.until !== undefined) parts.push(sql`d.created < ${query.created.until}`);
   // The index narrows by tag tokens; the labels are checked live too, so a tag removed or renamed
-  // a second ago no longer matches.
+  // a second ago no longer matches. `offset 0` keeps PostgreSQL from joining from every link of the
+  // tag instead of checking the few documents the index found.
   if (query.tags.length) {
     parts.push(sql`exists (select 1 from tag_link l join tag t on t.id = l.label_id
-      where l.target_type = d.type and l.target_id = d.object_id and t.name in (${sql.join(query.tags)}))`);
+      where l.target_type = d.type and l.target_id = d.object_id and t.name in (${sql.join(query.tags)}) limit 1 offset 0)`);
   }
   return parts;
 }
@@ -88,55 +99,64 @@ export function narrowing(rules: DialectRules, request: IndexSearch): RawBuilder
  */
 export const MAX_RANKED = 1000;
 
-/** How one engine matches text: its tables, its match condition, its score, and its newest-first order. */
+/** Characters of a candidate's text that ranking reads: a long entry ranks by its beginning. */
+const RANKED_TEXT = 4000;
+
+/** How one engine matches text: its tables, its match condition, and its newest-first order. */
 export interface TextPlan {
   from: RawBuilder<unknown>;
   where: RawBuilder<unknown>[];
-  score: RawBuilder<number>;
   /** An order the engine reads matches in without sorting them: the newest document first. */
   newest: RawBuilder<unknown>;
 }
 
-/** Runs a plan: a page of the newest matches ranked best first (newest first among equals) and their count. */
-export async function runPlan(db: Executor, plan: TextPlan, request: IndexSearch): Promise<{ hits: SearchHit[]; total: number }> {
+type Candidate = {
+  doc: number;
+  type: string;
+  object_id: number;
+  target_type: string;
+  target_id: number;
+  created: number;
+  subject: string;
+  text: string;
+};
+
+/**
+ * Runs a plan: the newest matches (at most MAX_RANKED, also the count), ranked best first by
+ * `scorerOf` (newest first among equals), and one page of them with their whole text.
+ */
+export async function runPlan(
+  db: Executor,
+  name: string,
+  plan: TextPlan,
+  request: IndexSearch,
+): Promise<{ hits: SearchHit[]; total: number }> {
   const where = plan.where.length ? sql.join(plan.where, sql` and `) : sql`1 = 1`;
-  const { rows } = await sql<{
-    type: string;
-    object_id: number;
-    target_type: string;
-    target_id: number;
-    subject: string;
-    text: string;
-    score: number;
-  }>`
-    select * from (
-      select d.doc, d.type, d.object_id, d.target_type, d.target_id, d.created, d.subject, d.text, ${plan.score} as score
-      from ${plan.from} where ${where} order by ${plan.newest} limit ${MAX_RANKED}
-    ) ranked
-    order by score desc, created desc, doc desc
-    limit ${request.limit} offset ${request.offset}`.execute(db);
-  const hits = rows.map((r) => ({
+  const { rows } = await sql<Candidate>`
+    select d.doc, d.type, d.object_id, d.target_type, d.target_id, d.created, d.subject, substr(d.text, 1, ${RANKED_TEXT}) as text
+    from ${plan.from} where ${where} order by ${plan.newest} limit ${MAX_RANKED}`.execute(db);
+  const scoreOf = scorerOf(request.query.match);
+  const ranked = rows
+    .map((r) => ({ r, score: scoreOf(r.subject, r.text) }))
+    .sort((a, b) => b.score - a.score || Number(b.r.created) - Number(a.r.created) || Number(b.r.doc) - Number(a.r.doc))
+    .slice(request.offset, request.offset + request.limit);
+  const long = ranked.filter(({ r }) => r.text.length === RANKED_TEXT).map(({ r }) => r.doc);
+  const texts = new Map<number, string>();
+  if (long.length) {
+    const { rows: whole } = await sql<{ doc: number; text: string }>`
+      select doc, text from ${sql.table(name)} where doc in (${sql.join(long)})`.execute(db);
+    for (const w of whole) texts.set(Number(w.doc), w.text);
+  }
+  const hits = ranked.map(({ r, score }) => ({
     type: r.type,
     id: Number(r.object_id),
     targetType: r.target_type,
     targetId: Number(r.target_id),
-    score: Number(r.score),
+    score,
     subject: r.subject,
-    text: r.text,
+    text: texts.get(Number(r.doc)) ?? r.text,
   }));
-  const total =
-    request.offset === 0 && hits.length < request.limit
-      ? hits.length
-      : Number(
-          (
-            await sql<{
-              n: number;
-            }>`select count(*) as n from (select 1 as one from ${plan.from} where ${where} limit ${MAX_RANKED}) counted`.execute(
-              db,
-            )
-          ).rows[0].n,
-        );
-  return { hits, total };
+  return { hits, total: rows.length };
 }
 
 /** Documents of `keys` grouped by type, for deleting them type by type. */

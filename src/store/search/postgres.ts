@@ -1,9 +1,20 @@
 import { sql } from 'kysely';
 import type { TextMatch } from '../../domain/search/query.js';
 import { tagToken, tokenize } from '../../domain/search/text.js';
+import { escapeLike } from '../dialect/sqlite.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import type { Executor } from '../index.js';
-import { docRow, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchDocument, type SearchEngine } from './engine.js';
+import {
+  docRow,
+  idsByType,
+  inRuns,
+  INSERT_BATCH,
+  narrowing,
+  runPlan,
+  type SearchDocument,
+  type SearchEngine,
+  type TextPlan,
+} from './engine.js';
 
 /** PostgreSQL keeps positions up to this; later words share it. */
 const MAX_POSITION = 16_383;
@@ -40,6 +51,7 @@ function vectorOf(doc: SearchDocument): string {
 function tsMatch(m: TextMatch): string {
   const weight = m.subject ? 'A' : '';
   const lexeme = (t: string) => `'${t}'${m.prefix || weight ? `:${m.prefix ? '*' : ''}${weight}` : ''}`;
+  if (m.anyOf) return `(${m.anyOf.map(lexeme).join(' | ')})`;
   return m.tokens.length > 1 ? `(${m.tokens.map(lexeme).join(' <-> ')})` : lexeme(m.tokens[0]);
 }
 
@@ -72,25 +84,35 @@ export const postgresSearch: SearchEngine = {
     const { match, exclude, tags } = request.query;
     const where = narrowing(rules, request);
     const from = sql`${sql.table(name)} d`;
+    let plan: TextPlan = { from, where, newest: sql`d.doc desc` };
     if (match.length === 0 && tags.length === 0) {
       if (exclude.length) where.push(sql`not (d.vector @@ ${anyOf(exclude)}::tsquery)`);
-      return runPlan(db, { from, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
+    } else {
+      const positive = [
+        ...match.map(tsMatch),
+        ...(tags.length ? [`(${tags.map((t) => `'${tagToken(t)}'`).join(' | ')})`] : []),
+      ].join(' & ');
+      const query = exclude.length ? `${positive} & !${anyOf(exclude)}` : positive;
+      plan = { ...plan, where: [sql`d.vector @@ ${query}::tsquery`, ...where] };
     }
-    const positive = [
-      ...match.map(tsMatch),
-      ...(tags.length ? [`(${tags.map((t) => `'${tagToken(t)}'`).join(' | ')})`] : []),
-    ].join(' & ');
-    const query = exclude.length ? `${positive} & !${anyOf(exclude)}` : positive;
-    return runPlan(
-      db,
-      {
-        from,
-        where: [sql`d.vector @@ ${query}::tsquery`, ...where],
-        score: sql<number>`ts_rank(d.vector, ${query}::tsquery)`,
-        newest: sql`d.doc desc`,
-      },
-      request,
-    );
+    // The planner's guess of a search's cost passes jit_above_cost, and compiling it takes tens of
+    // milliseconds longer than the search itself; parallel workers, started for a scan that stops
+    // at the newest 1,000 matches, take cores from the other searches and writes running at the
+    // same time and double its time on a busy server. Both off, for this transaction only.
+    const run = async (tx: Executor) => {
+      await sql`select set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`.execute(tx);
+      return runPlan(tx, name, plan, request);
+    };
+    return db.isTransaction ? run(db) : db.transaction().execute(run);
+  },
+
+  // pg_trgm's index on entity values (migration 0012) finds the candidates; without the extension
+  // the same query reads the whole entity table.
+  async indicatorsLike(db, pattern, limit) {
+    const like = pattern.split('*').map(escapeLike).join('%');
+    const { rows } = await sql<{ value: string }>`select value from entity
+      where value ilike ${like} escape '\\' order by id desc limit ${limit}`.execute(db);
+    return rows.map((r) => r.value);
   },
 
   async swap(db, from, to) {

@@ -10,6 +10,7 @@ const fts = (name: string) => `${name}_fts`;
 /** A match in FTS5's query syntax; tokens are [a-z0-9] (never an operator once quoted). */
 function ftsMatch(m: TextMatch): string {
   const column = m.subject ? 'subject : ' : '';
+  if (m.anyOf) return `(${m.anyOf.map((t) => `${column}"${t}"`).join(' OR ')})`;
   if (m.tokens.length > 1) return `${column}"${m.tokens.join(' ')}"`;
   return `${column}"${m.tokens[0]}"${m.prefix ? '*' : ''}`;
 }
@@ -59,7 +60,7 @@ export const sqliteSearch: SearchEngine = {
     const table = sql.table(fts(name));
     if (match.length === 0 && tags.length === 0) {
       if (exclude.length) where.push(sql`d.doc not in (select rowid from ${table} where ${table} match ${anyOf(exclude)})`);
-      return runPlan(db, { from: sql`${sql.table(name)} d`, where, score: sql<number>`0`, newest: sql`d.doc desc` }, request);
+      return runPlan(db, name, { from: sql`${sql.table(name)} d`, where, newest: sql`d.doc desc` }, request);
     }
     const positive = [
       ...match.map(ftsMatch),
@@ -68,16 +69,23 @@ export const sqliteSearch: SearchEngine = {
     const expression = exclude.length ? `(${positive}) NOT (${anyOf(exclude)})` : positive;
     return runPlan(
       db,
+      name,
       {
         from: sql`${table} join ${sql.table(name)} d on d.doc = ${table}.rowid`,
         where: [sql`${table} match ${expression}`, ...where],
-        // A word in the subject counts four times one in the text.
-        score: sql<number>`-bm25(${table}, 4.0, 1.0, 1.0)`,
         // FTS5 reads its matches in rowid order, so the newest come without a sort.
         newest: sql`${table}.rowid desc`,
       },
       request,
     );
+  },
+
+  // The trigram table reads candidates without scanning every entity; `_` and `%` in the pattern
+  // make it wider, and the caller keeps only exact fits.
+  async indicatorsLike(db, pattern, limit) {
+    const { rows } = await sql<{ value: string }>`select value from entity_trigram
+      where value like ${pattern.replaceAll('*', '%')} order by rowid desc limit ${limit}`.execute(db);
+    return rows.map((r) => r.value);
   },
 
   async swap(db, from, to) {
