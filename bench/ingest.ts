@@ -4,7 +4,11 @@
  *   npm run bench:ingest -- [--duration 20] [--connections 32] [--rows 10] [--database-url postgres://...]
  *                           [--large-rows 100000] [--cli other/dist/cli/main.js]
  *   npm run bench:ingest -- --role api   (the server in one role: api measures ingest without background work)
- *   npm run bench:ingest -- --flair     (two servers in one run: `--role api` without flair, then with flair running)
+ *   npm run bench:ingest -- --flair [--rate 10000]
+ *       (four servers in one run: `--role api` without background work, flair alone (`SCOT_CONSUMERS=flair`),
+ *       flair and search indexing (the default role), then the default role at a paced --rate alerts/s for the
+ *       flair lag; on PostgreSQL each server gets a database of its own)
+ *   npm run bench:ingest -- --rate 10000   (posts at that many alerts/s instead of as fast as the server takes them)
  *   npm run bench:ingest -- --url http://host:8080 --key <api key>      (an already running server)
  *
  * Without --url it builds nothing: it starts `dist/cli/main.js serve` (run `npm run build` first;
@@ -32,6 +36,7 @@ const { values: opts } = parseArgs({
     key: { type: 'string' },
     flair: { type: 'boolean', default: false },
     role: { type: 'string' },
+    rate: { type: 'string' },
   },
 });
 const durationS = Number(opts.duration);
@@ -66,6 +71,15 @@ function alertgroup(n: number, rows = rowsPerGroup): string {
   });
 }
 
+/** Posts alertgroup `n` and polls its first alert until flair is done (at most `limitMs`): ms from its commit (the 201). */
+async function flairLag(agent: http.Agent, base: string, key: string, n: number, limitMs = 20_000): Promise<number> {
+  const posted = await call(agent, new URL('/scot/api/v2/alertgroup', base), key, 'POST', alertgroup(n));
+  const committed = performance.now();
+  const alert = new URL(`/scot/api/v2/alert/${posted.body.alerts[0]}`, base);
+  while ((await call(agent, alert, key, 'GET')).body.flair !== 'done' && performance.now() - committed < limitMs) await sleep(10);
+  return performance.now() - committed;
+}
+
 /**
  * While the load runs: every 100 ms posts one more alertgroup and polls its first alert until flair is done;
  * the flair lag is the time from its commit (the 201) to its entities being queryable.
@@ -73,18 +87,56 @@ function alertgroup(n: number, rows = rowsPerGroup): string {
 async function sampleFlairLag(agent: http.Agent, base: string, key: string, until: number): Promise<number[]> {
   const lags: number[] = [];
   for (let n = 0; performance.now() < until; n++) {
-    const posted = await call(agent, new URL('/scot/api/v2/alertgroup', base), key, 'POST', alertgroup(1_000_000 + n));
-    const committed = performance.now();
-    const alert = new URL(`/scot/api/v2/alert/${posted.body.alerts[0]}`, base);
-    for (let i = 0; i < 2000 && (await call(agent, alert, key, 'GET')).body.flair !== 'done'; i++) await sleep(10);
-    lags.push(performance.now() - committed);
+    lags.push(await flairLag(agent, base, key, 1_000_000 + n));
     await sleep(100);
   }
   return lags.sort((a, b) => a - b);
 }
 
-async function run(role: string | undefined): Promise<{ rate: number; lags: number[] }> {
-  const server = opts.url ? undefined : await startServer({ databaseUrl: opts['database-url'], cli: opts.cli, role });
+/** How a run's server is set up and loaded: its role and settings, a paced rate, what it measures of flair. */
+interface RunOptions {
+  env?: Record<string, string>;
+  /** Alerts/s to post at; as fast as the server answers when absent. */
+  rate?: number;
+  /** Samples the flair lag during the load. */
+  lag?: boolean;
+  /** After the load, how long flair takes to reach an alertgroup posted then (its backlog). */
+  catchUp?: boolean;
+}
+
+/** A database of its own for one server of a --flair run on PostgreSQL, so no run flairs another's backlog. */
+async function freshDatabase(url: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return {
+    url: own.toString(),
+    async drop() {
+      const again = new pg.Client({ connectionString: url });
+      await again.connect();
+      await again.query(`drop database if exists ${name} with (force)`);
+      await again.end();
+    },
+  };
+}
+
+let runs = 0;
+
+async function run(
+  role: string | undefined,
+  runOptions: RunOptions = {},
+): Promise<{ rate: number; lags: number[]; catchUpMs?: number }> {
+  const database =
+    opts.flair && opts['database-url']
+      ? await freshDatabase(opts['database-url'], `scot_bench_${process.pid}_${runs++}`)
+      : undefined;
+  const databaseUrl = database?.url ?? opts['database-url'];
+  const server = opts.url ? undefined : await startServer({ databaseUrl, cli: opts.cli, role, env: runOptions.env });
   const base = opts.url ?? server!.url;
   const key = opts.key ?? server?.key;
   if (!key) throw new Error('--url needs --key');
@@ -103,9 +155,18 @@ async function run(role: string | undefined): Promise<{ rate: number; lags: numb
   const measureFrom = start + warmupS * 1000;
   const end = measureFrom + durationS * 1000;
   let measured = 0;
+  // Paced: alertgroup k is due k/rate seconds after the start; a connection waits for the next one due.
+  const rate = runOptions.rate ?? (opts.rate ? Number(opts.rate) : undefined);
+  const groupsPerMs = rate === undefined ? undefined : rate / rowsPerGroup / 1000;
   const worker = async () => {
     while (performance.now() < end) {
-      const body = alertgroup(counter++);
+      const n = counter++;
+      if (groupsPerMs !== undefined) {
+        const due = start + n / groupsPerMs;
+        if (due >= end) break;
+        if (due > performance.now()) await sleep(due - performance.now());
+      }
+      const body = alertgroup(n);
       const t0 = performance.now();
       const status = await request(agent, url, key, body);
       const t1 = performance.now();
@@ -132,38 +193,52 @@ async function run(role: string | undefined): Promise<{ rate: number; lags: numb
       else errors++;
     }
   };
-  const sampler =
-    role === 'all' && opts.flair ? sampleFlairLag(new http.Agent({ keepAlive: true }), base, key, end) : Promise.resolve([]);
+  const lagAgent = new http.Agent({ keepAlive: true });
+  const sampler = runOptions.lag ? sampleFlairLag(lagAgent, base, key, end) : Promise.resolve([]);
   await Promise.all([...Array.from({ length: connections }, worker), healthChecker(), largePoster()]);
-  const lags = await sampler;
   const elapsed = (performance.now() - measureFrom) / 1000;
-  for (const a of [agent, healthAgent, largeAgent]) a.destroy();
+  const lags = await sampler;
+  // Flair may fall behind a saturating load: the backlog it then has is the time it takes to reach a post made now.
+  const catchUpMs = runOptions.catchUp ? await flairLag(lagAgent, base, key, 2_000_000, 300_000) : undefined;
+  for (const a of [agent, healthAgent, largeAgent, lagAgent]) a.destroy();
   server?.cleanup();
-  const rate = measured / elapsed;
+  await database?.drop();
+  const groupRate = measured / elapsed;
+  const settings = Object.entries(runOptions.env ?? {}).map(([k, v]) => ` ${k}=${v}`);
   console.log(
-    `ingest: ${connections} keep-alive connections, ${rowsPerGroup} rows per alertgroup, ${durationS}s after ${warmupS}s warm-up` +
+    `ingest: role ${role ?? 'all'}${settings.join('')}, ${connections} keep-alive connections, ${rowsPerGroup} rows per alertgroup, ${durationS}s after ${warmupS}s warm-up` +
+      (rate === undefined ? '' : `, paced at ${rate} alerts/s`) +
       (opts['database-url'] ? ' (PostgreSQL)' : opts.url ? '' : ' (SQLite)') +
       (largeRows > 0 ? `, and alertgroups of ${largeRows} rows on one more connection` : ''),
   );
   console.log(
-    `  alertgroups/s ${rate.toFixed(0)}   alerts/s ${(rate * rowsPerGroup).toFixed(0)}   errors ${errors}` +
-      (largeRows > 0 ? `   large alertgroups stored ${largeStored}` : ''),
+    `  alertgroups/s ${groupRate.toFixed(0)}   alerts/s ${(groupRate * rowsPerGroup).toFixed(0)}   errors ${errors}` +
+      (largeRows > 0 ? `   large alertgroups stored ${largeStored}` : '') +
+      (catchUpMs === undefined ? '' : `   flair caught up ${(catchUpMs / 1000).toFixed(1)} s after the load`),
   );
   console.log(`  latency ms  ${spread(latencies)}`);
   console.log(`  /health ms  ${spread(health)}  (${health.length} checks, one every ${HEALTH_EVERY_MS} ms)`);
   console.log(`  machine     ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, server ${CLI}`);
   if (errors > 0) process.exitCode = 1;
-  return { rate: rate * rowsPerGroup, lags };
+  return { rate: groupRate * rowsPerGroup, lags, catchUpMs };
 }
 
+/** `part` as a percentage of `whole`. */
+const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
+
 if (opts.flair) {
+  const pacedRate = Number(opts.rate ?? 10_000);
   const without = await run('api');
-  const withFlair = await run('all');
-  const { lags } = withFlair;
+  const flair = await run('all', { env: { SCOT_CONSUMERS: 'flair' }, catchUp: true });
+  const both = await run('all', { catchUp: true });
+  const paced = await run('all', { rate: pacedRate, lag: true });
+  const engine = opts['database-url'] ? 'PostgreSQL' : 'SQLite';
+  console.log(`flair (${engine}): alerts/s without background work ${without.rate.toFixed(0)}`);
+  console.log(`  with flair running           ${flair.rate.toFixed(0)} = ${share(flair.rate, without.rate)} (target 80%)`);
+  console.log(`  with flair + search indexing ${both.rate.toFixed(0)} = ${share(both.rate, without.rate)}`);
   console.log(
-    `flair: alerts/s with flair running ${withFlair.rate.toFixed(0)} = ${((100 * withFlair.rate) / without.rate).toFixed(0)}% of ${without.rate.toFixed(0)} without`,
+    `  flair lag ms at a paced ${pacedRate} alerts/s (${paced.rate.toFixed(0)} reached; commit to entities queryable, ${paced.lags.length} samples)  ${spread(paced.lags)}`,
   );
-  console.log(`  flair lag ms (commit to entities queryable, ${lags.length} samples)  ${spread(lags)}`);
 } else {
-  await run(opts.role);
+  await run(opts.role, { lag: opts.rate !== undefined && opts.role !== 'api' });
 }

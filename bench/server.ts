@@ -17,9 +17,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `serve` of the build `cli` in its role on a fresh data folder and a free loopback port, with an admin API key. */
+/**
+ * Starts `serve` of the build `cli` in its role on a fresh data folder and a free loopback port, with an admin API key;
+ * `env` adds settings (`SCOT_CONSUMERS`).
+ */
 export async function startServer(
-  options: { databaseUrl?: string; cli?: string; role?: string } = {},
+  options: { databaseUrl?: string; cli?: string; role?: string; env?: Record<string, string> } = {},
 ): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
   const cli = path.resolve(options.cli ?? 'dist/cli/main.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
@@ -33,6 +36,7 @@ export async function startServer(
     SCOT_ADMIN_PASSWORD: 'bench-password',
     SCOT_LOG_LEVEL: 'warn',
     ...(options.databaseUrl ? { SCOT_DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
   };
   const child = spawn(process.execPath, [cli, 'serve', ...(options.role ? ['--role', options.role] : [])], {
     env,
