@@ -201,7 +201,8 @@ async function run(
   // Flair may fall behind a saturating load: the backlog it then has is the time it takes to reach a post made now.
   const catchUpMs = runOptions.catchUp ? await flairLag(lagAgent, base, key, 2_000_000, 300_000) : undefined;
   for (const a of [agent, healthAgent, largeAgent, lagAgent]) a.destroy();
-  const exited = server && server.child.exitCode === null ? new Promise((resolve) => server.child.once('exit', resolve)) : undefined;
+  const exited =
+    server && server.child.exitCode === null ? new Promise((resolve) => server.child.once('exit', resolve)) : undefined;
   server?.cleanup();
   // The server lets go of its database before it is dropped.
   await exited;

@@ -107,7 +107,21 @@ const LOAD_CHUNK = 500;
 export interface PreparedFlair {
   id: number;
   version: string;
+  /** The text it was flaired from: the transaction compares it with the stored text, rather than hashing that again. */
+  source: string;
   flair: Flaired;
+  /** How many times each entity (`type value`) is written in it, counted before the transaction. */
+  counts: Map<string, number>;
+}
+
+/** `type value` of an entity: how a batch tells entities apart before they have ids. */
+const entityKey = (e: { type: string; value: string }) => `${e.type} ${e.value}`;
+
+/** How many times each entity is written in one object. */
+function countEntities(entities: readonly EntityMatch[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of entities) counts.set(entityKey(e), (counts.get(entityKey(e)) ?? 0) + 1);
+  return counts;
 }
 
 /**
@@ -129,7 +143,8 @@ export async function prepareFlair(
     for (const [id, source] of sources) {
       const version = versionOf(source);
       if (!force && stored.get(id)?.source_hash === version) continue;
-      prepared.push({ id, version, flair: flairObject(type, source, options) });
+      const flair = flairObject(type, source, options);
+      prepared.push({ id, version, source, flair, counts: countEntities(flair.entities) });
       // Extraction is synchronous: long batches give the event loop back, so requests keep being served.
       if (performance.now() - sliceStart > SLICE_MS) {
         await yieldToEvents();
@@ -152,19 +167,12 @@ export async function storeFlair(unit: Unit, type: FlairTarget, prepared: readon
     type,
     prepared.map((p) => p.id),
   );
-  const still = prepared.filter((p) => current.has(p.id) && versionOf(current.get(p.id)!) === p.version);
+  const still = prepared.filter((p) => current.get(p.id) === p.source);
   const distinct = new Map<string, { type: string; value: string }>();
-  for (const p of still) for (const e of p.flair.entities) distinct.set(`${e.type} ${e.value}`, { type: e.type, value: e.value });
+  for (const p of still) for (const e of p.flair.entities) distinct.set(entityKey(e), { type: e.type, value: e.value });
   const { ids: entityIds, fresh } = await upsertEntities(unit.db, [...distinct.values()], unit.now);
   const counts = new Map<number, Map<number, number>>();
-  for (const p of still) {
-    const own = new Map<number, number>();
-    for (const e of p.flair.entities) {
-      const entityId = entityIds.get(`${e.type} ${e.value}`)!;
-      own.set(entityId, (own.get(entityId) ?? 0) + 1);
-    }
-    counts.set(p.id, own);
-  }
+  for (const p of still) counts.set(p.id, new Map([...p.counts].map(([key, n]) => [entityIds.get(key)!, n])));
   await setAppearances(unit.db, type, counts, unit.now);
   await saveFlair(
     unit.db,
