@@ -21,6 +21,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { freshPostgresDatabase } from '../test/helpers/postgres.js';
 import { call, request, sleep, spread, startServer } from './server.js';
 
 const { values: opts } = parseArgs({
@@ -104,37 +105,12 @@ interface RunOptions {
   catchUp?: boolean;
 }
 
-/** A database of its own for one server of a --flair run on PostgreSQL, so no run flairs another's backlog. */
-async function freshDatabase(url: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const own = new URL(url);
-  own.pathname = `/${name}`;
-  return {
-    url: own.toString(),
-    async drop() {
-      const again = new pg.Client({ connectionString: url });
-      await again.connect();
-      await again.query(`drop database if exists ${name} with (force)`);
-      await again.end();
-    },
-  };
-}
-
-let runs = 0;
-
 async function run(
   role: string | undefined,
   runOptions: RunOptions = {},
 ): Promise<{ rate: number; lags: number[]; catchUpMs?: number }> {
-  const database =
-    opts.flair && opts['database-url']
-      ? await freshDatabase(opts['database-url'], `scot_bench_${process.pid}_${runs++}`)
-      : undefined;
+  // In a --flair run each server gets a database of its own, so none flairs another's backlog.
+  const database = opts.flair && opts['database-url'] ? await freshPostgresDatabase(opts['database-url']) : undefined;
   const databaseUrl = database?.url ?? opts['database-url'];
   const server = opts.url ? undefined : await startServer({ databaseUrl, cli: opts.cli, role, env: runOptions.env });
   const base = opts.url ?? server!.url;
