@@ -220,5 +220,6 @@ if (opts.flair) {
     `  flair lag ms at a paced ${pacedRate} alerts/s (${paced.rate.toFixed(0)} reached; commit to entities queryable, ${paced.lags.length} samples)  ${spread(paced.lags)}`,
   );
 } else {
-  await run(opts.role, { lag: opts.rate !== undefined && opts.role !== 'api' });
+  const { lags } = await run(opts.role, { lag: opts.rate !== undefined && opts.role !== 'api' });
+  if (lags.length > 0) console.log(`  flair lag ms (commit to entities queryable, ${lags.length} samples)  ${spread(lags)}`);
 }
