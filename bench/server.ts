@@ -20,10 +20,17 @@ export async function freePort(): Promise<number> {
 /**
  * Starts `serve` of the build `cli` in its role on a fresh data folder and a free loopback port, with an admin API key;
  * with `workers`, that many `serve --role worker` processes beside it on the same database. `nodeArgs` go to each
- * server process's node (e.g. `--cpu-prof`).
+ * server process's node (e.g. `--cpu-prof`); `env` adds settings (`SCOT_CONSUMERS`).
  */
 export async function startServer(
-  options: { databaseUrl?: string; cli?: string; role?: string; workers?: number; nodeArgs?: string[] } = {},
+  options: {
+    databaseUrl?: string;
+    cli?: string;
+    role?: string;
+    workers?: number;
+    nodeArgs?: string[];
+    env?: Record<string, string>;
+  } = {},
 ): Promise<{ url: string; key: string; child: ChildProcess; workers: ChildProcess[]; cleanup(): void }> {
   const cli = path.resolve(options.cli ?? 'dist/cli/main.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
@@ -37,6 +44,7 @@ export async function startServer(
     SCOT_ADMIN_PASSWORD: 'bench-password',
     SCOT_LOG_LEVEL: 'warn',
     ...(options.databaseUrl ? { SCOT_DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
   };
   const serve = (role: string | undefined, ready: string) => {
     const process_ = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'serve', ...(role ? ['--role', role] : [])], {

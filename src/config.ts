@@ -26,7 +26,13 @@ export interface Config {
   enrichers: string[];
   /** An MMDB file (e.g. MaxMind's GeoLite2-City) the geoip enricher reads instead of the shipped country database. */
   geoipDb?: string;
+  /** The change-log consumers a node with background work runs, by name: all of CONSUMERS unless told. */
+  consumers: Consumer[];
 }
+
+/** The change-log consumers: flair of alerts and entries, and search indexing. */
+export const CONSUMERS = ['flair', 'search'] as const;
+export type Consumer = (typeof CONSUMERS)[number];
 
 /** pino's levels; anything else is a typo that would otherwise stop the server at its first log line. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,6 +56,7 @@ const SETTINGS = {
   plugin_dir: 'SCOT_PLUGIN_DIR',
   enrichers: 'SCOT_ENRICHERS',
   geoip_db: 'SCOT_GEOIP_DB',
+  consumers: 'SCOT_CONSUMERS',
 } as const;
 type Setting = keyof typeof SETTINGS;
 
@@ -143,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pluginDir,
     enrichers: enricherNames(raw('enrichers')),
     geoipDb,
+    consumers: consumerNames(raw('consumers')),
   };
 }
 
@@ -178,6 +186,16 @@ function enricherNames(v: unknown): string[] {
     );
   }
   return [...new Set(names)];
+}
+
+/** The `consumers` setting: a list or a comma-separated string of CONSUMERS, `none` for none; all by default. */
+function consumerNames(v: unknown): Consumer[] {
+  if (v === undefined || v === '') return [...CONSUMERS];
+  const names = typeof v === 'string' ? (v.trim() === 'none' ? [] : v.split(',').map((n) => n.trim())) : v;
+  if (!isStringList(names) || names.some((n) => !(CONSUMERS as readonly string[]).includes(n))) {
+    throw new ConfigError(`consumers (SCOT_CONSUMERS) must list ${CONSUMERS.join(', ')}, or be "none"; got ${JSON.stringify(v)}`);
+  }
+  return [...new Set(names as Consumer[])];
 }
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');

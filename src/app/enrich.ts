@@ -27,10 +27,12 @@ const ENRICHER: Principal = { userId: 0, username: 'scot:enrich', groups: [], ad
 /** The listed enrichers that take entities of `type`. */
 const enrichersFor = async (app: App, type: string) => (await enrichersOf(app.config)).filter((e) => e.types.includes(type));
 
-/** Enqueues one `entity.enrich` job per new entity some listed enricher takes: flair's new-entity hook. */
+/** Enqueues one `entity.enrich` job per new entity some listed enricher takes and wants: flair's new-entity hook. */
 export async function enqueueEnrichment(unit: Unit, entities: readonly EntityRow[]): Promise<void> {
-  const types = new Set((await enrichersOf(unit.app.config)).flatMap((e) => e.types));
-  const payloads = entities.filter((e) => types.has(e.type)).map((e) => ({ entity: e.id }));
+  const enrichers = await enrichersOf(unit.app.config);
+  const payloads = entities
+    .filter((entity) => enrichers.some((e) => e.types.includes(entity.type) && (e.wants?.(entity) ?? true)))
+    .map((e) => ({ entity: e.id }));
   // New entities have no job yet, so none needs a key; thousands of them arrive together in one alert.
   await enqueueMany(unit, 'entity.enrich', payloads, { maxAttempts: ENRICH_ATTEMPTS });
 }

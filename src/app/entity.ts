@@ -32,7 +32,7 @@ import { getTrackedMany } from '../store/tracked.js';
 import { adminOnly, readable } from './access.js';
 import type { App } from './context.js';
 import { enrichmentSummary } from './enrich.js';
-import { extractOptions, prepareFlair, storeFlair } from './flair.js';
+import { flairRules, prepareFlair, storeFlair } from './flair.js';
 import { enqueue, presentJob, type JobHandler } from './job.js';
 import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { inTransaction, reader, type Unit } from './unit.js';
@@ -298,7 +298,7 @@ export async function reflair(
       after = ids.at(-1)!;
       const unit = reader(app, who);
       const chosen = type === null ? ids : await matching(unit, target, ids, type, holding!);
-      const prepared = await prepareFlair(unit, target, chosen, await extractOptions(unit), true);
+      const prepared = await prepareFlair(unit, target, chosen, await flairRules(unit), true);
       flaired += await inTransaction(app, who, (tx) => storeFlair(tx, target, prepared));
       done = Math.min(total, done + ids.length);
       await progress(done, total);

@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
-import { allowFilter, type AllowKind } from '../domain/entity/allow.js';
-import { extraType, type EntitytypeKind } from '../domain/entity/entitytype.js';
-import { extractEntities, extractFromHtml, type ExtractOptions } from '../domain/entity/extract.js';
-import { renderFlair } from '../domain/entity/flair.js';
-import type { EntityMatch } from '../domain/entity/type.js';
-import { sanitizeEntryHtml } from '../domain/sanitize.js';
+import { Worker } from 'node:worker_threads';
+import type { AllowKind } from '../domain/entity/allow.js';
+import type { EntitytypeKind } from '../domain/entity/entitytype.js';
+import { entityKey, versionOf, type FlairRules, type PreparedFlair } from '../domain/entity/flair.js';
 import type { ChangeRecord } from '../store/change.js';
 import type { Principal } from '../domain/principal.js';
 import {
@@ -21,7 +19,10 @@ import {
 } from '../store/entity.js';
 import type { TrackedRow } from '../store/tracked.js';
 import type { App } from './context.js';
+import { runFlairTask, type FlairAnswer, type FlairTask } from './flair-worker.js';
 import { reader, type Unit } from './unit.js';
+
+export type { PreparedFlair } from '../domain/entity/flair.js';
 
 /** Called in the flair transaction with the entities stored for the first time: where enrichment hooks in. */
 export type NewEntityHook = (unit: Unit, entities: readonly EntityRow[]) => Promise<void>;
@@ -33,9 +34,6 @@ const newEntityHooks: NewEntityHook[] = [];
 export function onNewEntity(hook: NewEntityHook): void {
   newEntityHooks.push(hook);
 }
-
-/** Identifies the version of an object's text that flair read, so the same version is never flaired twice. */
-const versionOf = (source: string) => createHash('sha1').update(source).digest('base64url');
 
 /** The text of an alert or entry flair reads: an entry's body, an alert's data as stored. */
 const sourceOf = (row: TrackedRow): string => ('data' in row ? row.data : 'body' in row ? (row.body ?? '') : '');
@@ -53,89 +51,119 @@ export function flairState(
   return flairIsCurrent(type, row, stored) ? { flair: 'done', html: stored!.html } : { flair: 'pending', html: null };
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** What makes a cell more than plain text; most are not, and need no sanitizing (the slow part of flair). */
-const MARKUP = /[<>&]/;
-
-/** An alert cell as the HTML flair marks up: markup is sanitized; other JSON values are shown as JSON. */
-const cellHtml = (value: unknown) =>
-  typeof value !== 'string' ? escapeHtml(JSON.stringify(value) ?? '') : MARKUP.test(value) ? sanitizeEntryHtml(value) : value;
-
-/** One object's flair: the HTML to serve, and the entities it holds. */
-interface Flaired {
-  html: string;
-  entities: EntityMatch[];
-}
-
-/** Flairs HTML; text without markup characters is its own HTML, and skips reading markup (most alert cells). */
-function flairHtml(html: string, options: ExtractOptions): Flaired {
-  const entities = MARKUP.test(html) ? extractFromHtml(html, options) : extractEntities(html, options);
-  return { html: entities.length === 0 ? html : renderFlair(html, entities), entities };
-}
-
-/** Flairs an entry's body, or each cell of an alert (its HTML then JSON of the cells by column). */
-function flairObject(type: FlairTarget, source: string, options: ExtractOptions): Flaired {
-  if (type === 'entry') return flairHtml(source, options);
-  const cells: Record<string, string> = {};
-  const entities: EntityMatch[] = [];
-  for (const [column, value] of Object.entries(JSON.parse(source) as Record<string, unknown>)) {
-    const cell = flairHtml(cellHtml(value), options);
-    cells[column] = cell.html;
-    // Not push(...): a cell may hold more entities than a call takes arguments.
-    for (const entity of cell.entities) entities.push(entity);
-  }
-  return { html: JSON.stringify(cells), entities };
-}
-
-/** The extractor's options now: the enabled admin-defined types, and the allow-list. */
-export async function extractOptions(unit: Unit): Promise<ExtractOptions> {
+/** What the extractor is told now: the enabled admin-defined types, and the allow-list. */
+export async function flairRules(unit: Unit): Promise<FlairRules> {
   const [types, allowed] = await Promise.all([entitytypes(unit.db, { enabledOnly: true }), allowList(unit.db)]);
   return {
-    extra: types.map((t) => extraType({ value: t.value, match: t.match, kind: t.kind as EntitytypeKind })),
-    skip: allowFilter(allowed.map((a) => ({ value: a.value, kind: a.kind as AllowKind }))),
+    extra: types.map((t) => ({ value: t.value, match: t.match, kind: t.kind as EntitytypeKind })),
+    allowed: allowed.map((a) => ({ value: a.value, kind: a.kind as AllowKind })),
   };
 }
 
-/** How long flair runs before it lets the event loop serve requests. */
-const SLICE_MS = 20;
-
-/** Ids per query when loading objects to flair. */
+/** Ids per query when loading objects to flair, and per task of the flair thread. */
 const LOAD_CHUNK = 500;
 
-/** One object flaired from the version of its text `version` names, ready to be stored. */
-export interface PreparedFlair {
-  id: number;
-  version: string;
-  flair: Flaired;
+/** Objects flaired on the main thread between two turns of the event loop, when the flair thread is missing. */
+const INLINE_SLICE = 25;
+
+/**
+ * The flair thread, started on first use. If it cannot start or dies, flair runs on the main thread
+ * in small slices instead, still giving the event loop back between them.
+ */
+class FlairThread {
+  private worker?: Worker;
+  private failed = false;
+  private next = 0;
+  private readonly pending = new Map<
+    number,
+    { task: Omit<FlairTask, 'n'>; resolve(p: Promise<PreparedFlair[]> | PreparedFlair[]): void; reject(e: Error): void }
+  >();
+
+  async run(task: Omit<FlairTask, 'n'>): Promise<PreparedFlair[]> {
+    const worker = this.started();
+    if (!worker) return this.inline(task);
+    const n = this.next++;
+    // A task in progress keeps the process alive (a CLI awaiting it); an idle thread does not.
+    if (this.pending.size === 0) worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(n, { task, resolve, reject });
+      worker.postMessage({ ...task, n });
+    });
+  }
+
+  private started(): Worker | undefined {
+    if (this.worker || this.failed) return this.worker;
+    // The built server runs flair-worker.js; tests run the TypeScript source through their loader.
+    const built = new URL('./flair-worker.js', import.meta.url);
+    const source = !fs.existsSync(built);
+    try {
+      const worker = source ? sourceWorker(new URL('./flair-worker.ts', import.meta.url)) : new Worker(built);
+      worker.on('message', (answer: FlairAnswer) => {
+        const waiting = this.pending.get(answer.n);
+        this.pending.delete(answer.n);
+        if (this.pending.size === 0) worker.unref();
+        if ('error' in answer) waiting?.reject(new Error(answer.error));
+        else waiting?.resolve(answer.prepared);
+      });
+      // What the thread was doing when it was lost is done again here.
+      const lost = (err: Error) => {
+        console.error(`flair thread: ${err.message}; flairing on the main thread`);
+        this.failed = true;
+        this.worker = undefined;
+        for (const { task, resolve } of this.pending.values()) resolve(this.inline(task));
+        this.pending.clear();
+      };
+      worker.on('error', lost);
+      worker.on('exit', (code) => this.worker && lost(new Error(`stopped with code ${code}`)));
+      // Listening refs the thread: unref it again, so an idle thread keeps no process alive.
+      worker.unref();
+      this.worker = worker;
+    } catch (err) {
+      this.failed = true;
+      console.error(`flair thread: ${(err as Error).message}; flairing on the main thread`);
+    }
+    return this.worker;
+  }
+
+  private async inline(task: Omit<FlairTask, 'n'>): Promise<PreparedFlair[]> {
+    const prepared: PreparedFlair[] = [];
+    for (let i = 0; i < task.objects.length; i += INLINE_SLICE) {
+      if (i > 0) await yieldToEvents();
+      prepared.push(...runFlairTask({ ...task, n: 0, objects: task.objects.slice(i, i + INLINE_SLICE) }));
+    }
+    return prepared;
+  }
+}
+
+const flairThread = new FlairThread();
+
+/** A thread running TypeScript source, as the tests do: it loads tsx (a devDependency) first. */
+function sourceWorker(file: URL): Worker {
+  const loader = import.meta.resolve('tsx/esm/api');
+  return new Worker(
+    `import(${JSON.stringify(loader)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`,
+    { eval: true },
+  );
 }
 
 /**
- * Flairs alerts or entries outside any transaction, reading only: the slow part (extraction) never
- * holds the writer. Unless `force`d, an object whose current text was flaired already is left out.
+ * Flairs alerts or entries outside any transaction, reading only, on the flair thread: the slow part
+ * (extraction) never holds the writer nor the event loop. Unless `force`d, an object whose current
+ * text was flaired already is left out.
  */
 export async function prepareFlair(
   unit: Unit,
   type: FlairTarget,
   ids: readonly number[],
-  options: ExtractOptions,
+  rules: FlairRules,
   force = false,
 ): Promise<PreparedFlair[]> {
   const prepared: PreparedFlair[] = [];
-  let sliceStart = performance.now();
   for (let i = 0; i < ids.length; i += LOAD_CHUNK) {
     const chunk = ids.slice(i, i + LOAD_CHUNK);
     const [sources, stored] = await Promise.all([sourcesOf(unit.db, type, chunk), flairOf(unit.db, type, chunk)]);
-    for (const [id, source] of sources) {
-      const version = versionOf(source);
-      if (!force && stored.get(id)?.source_hash === version) continue;
-      prepared.push({ id, version, flair: flairObject(type, source, options) });
-      // Extraction is synchronous: long batches give the event loop back, so requests keep being served.
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await yieldToEvents();
-        sliceStart = performance.now();
-      }
-    }
+    const objects = [...sources].map(([id, source]) => ({ id, source, flaired: stored.get(id)?.source_hash }));
+    for (const p of await flairThread.run({ type, rules, objects, force })) prepared.push(p);
   }
   return prepared;
 }
@@ -152,19 +180,12 @@ export async function storeFlair(unit: Unit, type: FlairTarget, prepared: readon
     type,
     prepared.map((p) => p.id),
   );
-  const still = prepared.filter((p) => current.has(p.id) && versionOf(current.get(p.id)!) === p.version);
+  const still = prepared.filter((p) => current.get(p.id) === p.source);
   const distinct = new Map<string, { type: string; value: string }>();
-  for (const p of still) for (const e of p.flair.entities) distinct.set(`${e.type} ${e.value}`, { type: e.type, value: e.value });
+  for (const p of still) for (const e of p.flair.entities) distinct.set(entityKey(e), { type: e.type, value: e.value });
   const { ids: entityIds, fresh } = await upsertEntities(unit.db, [...distinct.values()], unit.now);
   const counts = new Map<number, Map<number, number>>();
-  for (const p of still) {
-    const own = new Map<number, number>();
-    for (const e of p.flair.entities) {
-      const entityId = entityIds.get(`${e.type} ${e.value}`)!;
-      own.set(entityId, (own.get(entityId) ?? 0) + 1);
-    }
-    counts.set(p.id, own);
-  }
+  for (const p of still) counts.set(p.id, new Map([...p.counts].map(([key, n]) => [entityIds.get(key)!, n])));
   await setAppearances(unit.db, type, counts, unit.now);
   await saveFlair(
     unit.db,
@@ -203,10 +224,10 @@ export async function prepareFlairChanges(app: App, changes: readonly ChangeReco
   const targets = flairTargetsOf(changes);
   if (targets.alert.length === 0 && targets.entry.length === 0) return { alert: [], entry: [] };
   const unit = reader(app, FLAIR);
-  const options = await extractOptions(unit);
+  const rules = await flairRules(unit);
   return {
-    alert: await prepareFlair(unit, 'alert', targets.alert, options),
-    entry: await prepareFlair(unit, 'entry', targets.entry, options),
+    alert: await prepareFlair(unit, 'alert', targets.alert, rules),
+    entry: await prepareFlair(unit, 'entry', targets.entry, rules),
   };
 }
 

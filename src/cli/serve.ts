@@ -36,7 +36,8 @@ export async function serve(config: Config, role: Role = 'all'): Promise<void> {
       }
     }
   }
-  const background = role === 'api' ? undefined : await startBackground(app, BUILT_IN);
+  const work = { ...BUILT_IN, consumers: BUILT_IN.consumers.filter((c) => (config.consumers as string[]).includes(c.name)) };
+  const background = role === 'api' ? undefined : await startBackground(app, work);
   if (role === 'worker')
     console.log(`SCOT worker is running background jobs, with no HTTP listener (database: ${store.describe})`);
   let stopping = false;

@@ -19,6 +19,11 @@ export interface Enricher {
   timeoutMs?: number;
   /** A few characters the flair entity map shows beside the entity (e.g. a country code). */
   summary?(result: object): string | undefined;
+  /**
+   * Whether it may know anything of an entity of its types (default: yes). An entity it never could
+   * (GeoIP of a private address) gets no job, so new entities of that kind cost the job queue nothing.
+   */
+  wants?(entity: { type: string; value: string }): boolean;
 }
 
 /** The enricher `value` is, or why it is not one, naming `origin` (a plugin file). */
@@ -35,7 +40,9 @@ export function checkEnricher(value: unknown, origin: string): Enricher {
             ? '"timeoutMs" must be a whole number of milliseconds above 0'
             : e.summary !== undefined && typeof e.summary !== 'function'
               ? '"summary" must be a function (result) => string'
-              : undefined;
+              : e.wants !== undefined && typeof e.wants !== 'function'
+                ? '"wants" must be a function (entity) => boolean'
+                : undefined;
   if (problem) throw new Error(`${origin} does not export an enricher: ${problem}`);
   return e as unknown as Enricher;
 }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import ipaddr from 'ipaddr.js';
 import maxmind, { type Reader, type Response } from 'maxmind';
 import type { Enricher } from './enricher.js';
 
@@ -37,6 +38,15 @@ export function geoipOf(record: AnyRecord): GeoipResult {
   return result;
 }
 
+/** Whether an address is routed on the Internet: GeoIP databases know nothing of private, loopback or reserved ones. */
+function isPublic(value: string): boolean {
+  try {
+    return ipaddr.process(value).range() === 'unicast';
+  } catch {
+    return true;
+  }
+}
+
 /** The built-in GeoIP enricher over `dbPath` (the shipped country database when absent); the file is opened once, on first use. */
 export function geoipEnricher(dbPath = SHIPPED_DB): Enricher {
   let reader: Promise<Reader<Response>> | undefined;
@@ -50,5 +60,6 @@ export function geoipEnricher(dbPath = SHIPPED_DB): Enricher {
       return Object.keys(result).length > 0 ? result : null;
     },
     summary: (result) => (result as GeoipResult).country,
+    wants: (entity) => isPublic(entity.value),
   };
 }

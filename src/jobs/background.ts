@@ -7,6 +7,7 @@ import { searchIndexer } from '../app/search.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
 import { Scheduler, type Schedule } from './schedule.js';
+import { Throttle } from './throttle.js';
 import { Worker } from './worker.js';
 
 /** The background work a node runs: job handlers by kind, cron schedules, change-log consumers. */
@@ -42,7 +43,7 @@ const SCHEDULER_POLL_MS = 15_000;
 export async function startBackground(
   app: App,
   work: BackgroundWork,
-  options: { pollMs?: number } = {},
+  options: { pollMs?: number; throttle?: Throttle } = {},
 ): Promise<{ stop(): Promise<void> }> {
   const pollMs = options.pollMs ?? 1000;
   const worker = new Worker(app, work.handlers, { pollMs });
@@ -52,8 +53,17 @@ export async function startBackground(
     return false;
   });
   const readers = work.consumers.map((consumer) => new CursorReader(app, consumer));
+  // Consumers yield to requests while the event loop is saturated, and catch up after.
+  const throttle = options.throttle ?? new Throttle();
   const readerLoops = readers.map(
-    (reader) => new Loop(`consumer ${reader.consumer.name}`, pollMs, async () => ((await reader.step()) ?? 0) > 0),
+    (reader) =>
+      new Loop(`consumer ${reader.consumer.name}`, pollMs, async () => {
+        await throttle.ready();
+        const started = throttle.start();
+        const stepped = (await reader.step()) ?? 0;
+        if (stepped > 0) throttle.spent(started);
+        return stepped > 0;
+      }),
   );
   // A commit in this process wakes the consumers (after their settle time); other nodes' commits wait for the next poll.
   const settling = new Map<Loop, NodeJS.Timeout>();
@@ -75,6 +85,7 @@ export async function startBackground(
       app.feed.off('change', onChange);
       await stopListening?.();
       for (const timer of settling.values()) clearTimeout(timer);
+      throttle.release();
       await Promise.all([worker.stop(), schedulerLoop.stop(), ...readerLoops.map((loop) => loop.stop())]);
       await Promise.all(readers.map((reader) => reader.release()));
     },

@@ -65,7 +65,12 @@ export class CursorReader {
    * Takes or renews the cursor's lease and hands the consumer the next batch; how many changes it
    * processed, or undefined when another node holds the cursor.
    */
-  async step(): Promise<number | undefined> {
+  step(): Promise<number | undefined> {
+    // Its batch and cursor commit together, and are derived again if a power cut loses them: no need to wait for the disk.
+    return this.app.store.rules.relaxed(() => this.stepOnce());
+  }
+
+  private async stepOnce(): Promise<number | undefined> {
     const { db } = this.app.store;
     const now = this.app.now();
     const seq = await leaseCursor(db, this.consumer.name, this.owner, now, now + this.leaseSeconds);

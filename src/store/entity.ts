@@ -26,7 +26,8 @@ const toEntity = (row: EntityRow): EntityRow => ({
 
 /**
  * Stores each (type, value) once; the ids of all of them by `type value`, and the rows stored now
- * (the entities seen for the first time).
+ * (the entities seen for the first time). Only those already stored are looked up again: at ingest
+ * rates most entities of a batch are new, and the insert returns their ids.
  */
 export async function upsertEntities(
   db: Executor,
@@ -42,13 +43,26 @@ export async function upsertEntities(
       .onConflict((oc) => oc.columns(['type', 'value']).doNothing())
       .returningAll()
       .execute();
-    fresh.push(...inserted.map(toEntity));
+    for (const row of inserted) {
+      const entity = toEntity(row);
+      fresh.push(entity);
+      ids.set(`${entity.type} ${entity.value}`, entity.id);
+    }
+    const known = chunk.filter((e) => !ids.has(`${e.type} ${e.value}`));
+    if (known.length === 0) continue;
+    // Types and values each in a list, which the (type, value) index serves; pairs not asked for are left out below.
     const rows = await db
       .selectFrom('entity')
       .select(['id', 'type', 'value'])
-      .where((eb) => eb.or(chunk.map((e) => eb.and([eb('type', '=', e.type), eb('value', '=', e.value)]))))
+      .where('type', 'in', [...new Set(known.map((e) => e.type))])
+      .where(
+        'value',
+        'in',
+        known.map((e) => e.value),
+      )
       .execute();
-    for (const r of rows) ids.set(`${r.type} ${r.value}`, Number(r.id));
+    const wanted = new Set(known.map((e) => `${e.type} ${e.value}`));
+    for (const r of rows) if (wanted.has(`${r.type} ${r.value}`)) ids.set(`${r.type} ${r.value}`, Number(r.id));
   }
   return { ids, fresh };
 }

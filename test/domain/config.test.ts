@@ -61,6 +61,7 @@ describe('loadConfig', () => {
         plugin_dir: dir,
         enrichers: ['geoip', 'reverse-dns'],
         geoip_db: mmdb,
+        consumers: ['flair'],
       },
     );
     assert.deepEqual(config, {
@@ -78,6 +79,7 @@ describe('loadConfig', () => {
       pluginDir: dir,
       enrichers: ['geoip', 'reverse-dns'],
       geoipDb: mmdb,
+      consumers: ['flair'],
     });
   });
 
@@ -116,6 +118,13 @@ describe('loadConfig', () => {
     assert.equal(load({ SCOT_DATABASE_URL: 'postgresql://u:p@h:5433/d' }).databaseUrl, 'postgresql://u:p@h:5433/d');
     assert.equal(load({ SCOT_DATABASE_URL: '/tmp/x.sqlite' }).databaseUrl, '/tmp/x.sqlite');
     assert.equal(load({ SCOT_TRUST_PROXY: '1' }).trustProxy, true);
+  });
+
+  it('runs every change-log consumer unless told which, by list or by comma-separated names', () => {
+    assert.deepEqual(load({}).consumers, ['flair', 'search']);
+    assert.deepEqual(load({ SCOT_CONSUMERS: 'search, flair' }).consumers, ['search', 'flair']);
+    assert.deepEqual(load({ SCOT_CONSUMERS: 'none' }).consumers, []);
+    refuses({ SCOT_CONSUMERS: 'flair,webhook' }, {}, /^consumers \(SCOT_CONSUMERS\) must list flair, search/);
   });
 
   it('refuses bad values, naming the setting', () => {

@@ -108,6 +108,23 @@ describe('geoip', () => {
     assert.equal(await geoip.enrich({ id: 3, type: 'ipaddr', value: '10.1.2.3' }, { signal }), null);
   });
 
+  it('wants public addresses only, so private, loopback and reserved ones get no enrichment job', () => {
+    const geoip = geoipEnricher();
+    const wanted = [
+      '81.2.69.142',
+      '2001:4860:4860::8888',
+      '10.1.2.3',
+      '127.0.0.1',
+      '192.0.2.10',
+      'fe80::1',
+      '::ffff:81.2.69.142',
+    ];
+    assert.deepEqual(
+      wanted.map((value) => geoip.wants!({ type: value.includes(':') ? 'ipv6' : 'ipaddr', value })),
+      [true, true, false, false, false, false, true],
+    );
+  });
+
   it('reads the file geoip_db names instead of the shipped database', async () => {
     const notMmdb = path.join(dir, 'not.mmdb');
     fs.writeFileSync(notMmdb, 'this is not a MaxMind database');

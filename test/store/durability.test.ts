@@ -8,7 +8,10 @@ import { createApikey, revokeApikey } from '../../src/app/auth.js';
 import { ensureAdmin } from '../../src/app/user.js';
 import { createApp } from '../../src/app/context.js';
 import { createCase } from '../../src/app/object.js';
+import { BUILT_IN } from '../../src/jobs/background.js';
+import { CursorReader } from '../../src/jobs/consumer.js';
 import { sharedSync } from '../../src/store/dialect/sqlite.js';
+import { flairOf } from '../../src/store/entity.js';
 import { openStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/backend.js';
 import { ADMIN, testConfig } from '../helpers/store.js';
@@ -78,6 +81,22 @@ describe('SQLite durability', () => {
       assert.equal(acknowledged, true);
     } finally {
       mock.restoreAll();
+      await store.close();
+    }
+  });
+
+  it('does not sync for background work fed from the change log; the next acknowledged commit syncs it with its own', async () => {
+    const { store, app, walSyncs } = await sqliteApp('relaxed');
+    try {
+      const group = await ingestAlertgroup(app, ADMIN, { subject: 's', data: [{ ip: '10.1.2[.]3' }] });
+      const before = walSyncs();
+      const flair = new CursorReader(app, BUILT_IN.consumers.find((c) => c.name === 'flair')!);
+      assert.ok((await flair.step())! > 0, 'flair read the change log');
+      assert.equal(walSyncs(), before, 'neither its lease nor its commit waited for a sync');
+      assert.equal((await flairOf(store.db, 'alert', group.alerts)).size, 1);
+      await createCase(app, ADMIN, 'event', { subject: 'acknowledged' });
+      assert.equal(walSyncs(), before + 1, 'an acknowledged commit still syncs');
+    } finally {
       await store.close();
     }
   });

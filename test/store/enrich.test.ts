@@ -92,8 +92,14 @@ for (const backend of await backends()) {
       await flairAndEnrich(app);
       const publicIp = await entityRow(app, 'ipaddr', '81.2.69.142');
       assert.deepEqual(publicIp.data, { geoip: { at: T0 + 7, result: { country: 'GB' }, summary: 'GB' } });
-      // The shipped database knows nothing of a private address: nothing is stored.
-      assert.deepEqual((await entityRow(app, 'ipaddr', '10.1.2.3')).data, {});
+      // The shipped database knows nothing of a private address: nothing is stored, and no job was queued for it.
+      const privateIp = await entityRow(app, 'ipaddr', '10.1.2.3');
+      assert.deepEqual(privateIp.data, {});
+      const payloads = await app.store.db.selectFrom('job').select('payload').where('kind', '=', 'entity.enrich').execute();
+      assert.deepEqual(
+        payloads.map((j) => JSON.parse(j.payload).entity),
+        [publicIp.id],
+      );
       const map = (await entitiesOfObject(app, ADMIN, 'alertgroup', Number(group.id))).records as Record<string, any>;
       assert.deepEqual(map['81.2.69.142'].enrichment, { geoip: 'GB' });
       assert.deepEqual(map['10.1.2.3'].enrichment, {});

@@ -9,6 +9,7 @@ import { prepareFlairChanges, storeFlairChanges } from '../../src/app/flair.js';
 import { Unit } from '../../src/app/unit.js';
 import { BUILT_IN } from '../../src/jobs/background.js';
 import { CursorReader } from '../../src/jobs/consumer.js';
+import { upsertEntities } from '../../src/store/entity.js';
 import { backends } from '../helpers/backend.js';
 import { as, T0, useFixture } from '../helpers/store.js';
 
@@ -116,6 +117,33 @@ for (const backend of await backends()) {
       assert.equal(await stored(), undefined);
       await catchUp(flairReader(app));
       assert.match((await stored())!.html, /data-entity-value="192\.0\.2\.91"/);
+    });
+
+    it('entities already stored keep their ids among new ones; a value stored under another type is another entity', async () => {
+      const { app } = fixture();
+      const before = await upsertEntities(
+        app.store.db,
+        [
+          { type: 'ipaddr', value: '192.0.2.1' },
+          { type: 'domain', value: 'evil.example.co.uk' },
+        ],
+        T0,
+      );
+      assert.deepEqual(before.fresh.map((e) => e.value).sort(), ['192.0.2.1', 'evil.example.co.uk']);
+      const after = await upsertEntities(
+        app.store.db,
+        [
+          { type: 'ipaddr', value: '192.0.2.1' },
+          { type: 'file', value: 'evil.example.co.uk' },
+          { type: 'domain', value: 'evil.example.co.uk' },
+          { type: 'ipaddr', value: '192.0.2.2' },
+        ],
+        T0 + 1,
+      );
+      assert.deepEqual(after.fresh.map((e) => `${e.type} ${e.value}`).sort(), ['file evil.example.co.uk', 'ipaddr 192.0.2.2']);
+      assert.equal(after.ids.get('ipaddr 192.0.2.1'), before.ids.get('ipaddr 192.0.2.1'));
+      assert.equal(after.ids.get('domain evil.example.co.uk'), before.ids.get('domain evil.example.co.uk'));
+      assert.equal(new Set(after.ids.values()).size, 4, 'four entities, four ids');
     });
   });
 }

@@ -1,3 +1,8 @@
+import { createHash } from 'node:crypto';
+import { sanitizeEntryHtml } from '../sanitize.js';
+import { allowFilter, type Allowed } from './allow.js';
+import { extraType, type EntitytypeDefinition } from './entitytype.js';
+import { extractEntities, extractFromHtml, type ExtractOptions } from './extract.js';
 import { readMarkup, type Tag } from './markup.js';
 import type { EntityMatch } from './type.js';
 
@@ -66,4 +71,74 @@ export function renderFlair(html: string, matches: EntityMatch[]): string {
   }
   out.push(html.slice(written));
   return out.join('');
+}
+
+/** What makes a cell more than plain text; most are not, and need no sanitizing (the slow part of flair). */
+const MARKUP = /[<>&]/;
+
+/** An alert cell as the HTML flair marks up: markup is sanitized; other JSON values are shown as JSON. */
+const cellHtml = (value: unknown) =>
+  typeof value !== 'string' ? escapeHtml(JSON.stringify(value) ?? '') : MARKUP.test(value) ? sanitizeEntryHtml(value) : value;
+
+/** One object's flair: the HTML to serve, and the entities it holds. */
+export interface Flaired {
+  html: string;
+  entities: EntityMatch[];
+}
+
+/** Flairs HTML; text without markup characters is its own HTML, and skips reading markup (most alert cells). */
+function flairHtml(html: string, options: ExtractOptions): Flaired {
+  const entities = MARKUP.test(html) ? extractFromHtml(html, options) : extractEntities(html, options);
+  return { html: entities.length === 0 ? html : renderFlair(html, entities), entities };
+}
+
+/** Flairs an entry's body, or each cell of an alert (its HTML then JSON of the cells by column). */
+export function flairObject(type: 'alert' | 'entry', source: string, options: ExtractOptions): Flaired {
+  if (type === 'entry') return flairHtml(source, options);
+  const cells: Record<string, string> = {};
+  const entities: EntityMatch[] = [];
+  for (const [column, value] of Object.entries(JSON.parse(source) as Record<string, unknown>)) {
+    const cell = flairHtml(cellHtml(value), options);
+    cells[column] = cell.html;
+    // Not push(...): a cell may hold more entities than a call takes arguments.
+    for (const entity of cell.entities) entities.push(entity);
+  }
+  return { html: JSON.stringify(cells), entities };
+}
+
+/** Identifies the version of an object's text that flair read, so the same version is never flaired twice. */
+export const versionOf = (source: string) => createHash('sha1').update(source).digest('base64url');
+
+/** `type value` of an entity: how a batch tells entities apart before they have ids. */
+export const entityKey = (e: { type: string; value: string }) => `${e.type} ${e.value}`;
+
+/** What the extractor is told, as plain data a worker thread can be sent: the enabled admin-defined types and the allow-list. */
+export interface FlairRules {
+  extra: EntitytypeDefinition[];
+  allowed: Allowed[];
+}
+
+/** The extractor's options from its rules. */
+export const extractOptionsOf = (rules: FlairRules): ExtractOptions => ({
+  extra: rules.extra.map(extraType),
+  skip: allowFilter(rules.allowed),
+});
+
+/** One object flaired from the version of its text `version` names, ready to be stored. */
+export interface PreparedFlair {
+  id: number;
+  version: string;
+  /** The text it was flaired from: the transaction compares it with the stored text, rather than hashing that again. */
+  source: string;
+  flair: Flaired;
+  /** How many times each entity (`type value`) is written in it, counted before the transaction. */
+  counts: Map<string, number>;
+}
+
+/** Flairs one object's text: its version, its flair, and how often each entity is written in it. */
+export function prepareObject(type: 'alert' | 'entry', id: number, source: string, options: ExtractOptions): PreparedFlair {
+  const flair = flairObject(type, source, options);
+  const counts = new Map<string, number>();
+  for (const e of flair.entities) counts.set(entityKey(e), (counts.get(entityKey(e)) ?? 0) + 1);
+  return { id, version: versionOf(source), source, flair, counts };
 }

@@ -40,4 +40,10 @@ export interface DialectRules {
    * that writes it, so concurrent writers of other keys lose nothing.
    */
   jsonWithKey(column: Expression<string>, key: string, value: string): RawBuilder<string>;
+  /**
+   * Runs `work`, whose commits need not wait for the disk: derived data that commits with its change-log
+   * cursor, so a power cut that loses it also loses the cursor's step, and it is derived again. A later
+   * durable commit (ingest's) syncs it anyway; meanwhile the single writer is not held for a sync of its own.
+   */
+  relaxed<T>(work: () => Promise<T>): Promise<T>;
 }

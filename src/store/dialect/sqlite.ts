@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -69,7 +70,10 @@ export function sqliteDialect(file: string, synchronous: SqliteSync = 'full') {
   })(config);
 }
 
-/** Kysely's SQLite driver, whose writes resolve once they are on disk. */
+/** Set while work runs whose commits need not wait for the disk (`sqliteRules.relaxed`). */
+const relaxedCommits = new AsyncLocalStorage<boolean>();
+
+/** Kysely's SQLite driver, whose writes resolve once they are on disk, unless made in relaxed work. */
 class DurableDriver extends SqliteDriver {
   constructor(
     config: SqliteDialectConfig,
@@ -85,7 +89,7 @@ class DurableDriver extends SqliteDriver {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
         const result = await connection.executeQuery<R>(query);
         // Inside a transaction nothing is committed yet; a read commits nothing.
-        if (!this.db.inTransaction && !SelectQueryNode.is(query.query)) await this.durable();
+        if (!this.db.inTransaction && !SelectQueryNode.is(query.query) && !relaxedCommits.getStore()) await this.durable();
         return result;
       },
       streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
@@ -162,6 +166,8 @@ export const sqliteRules: DialectRules = {
     // A quoted path member, so a key holding "." or "[" names one member; JSON string escapes quote its quotes.
     return sql<string>`json_set(${column}, ${`$.${JSON.stringify(key)}`}, json(${value}))`;
   },
+  // The WAL is one file written in order: the next durable commit's sync covers relaxed ones before it.
+  relaxed: (work) => relaxedCommits.run(true, work),
 };
 
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
