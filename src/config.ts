@@ -26,6 +26,8 @@ export interface Config {
   enrichers: string[];
   /** An MMDB file (e.g. MaxMind's GeoLite2-City) the geoip enricher reads instead of the shipped country database. */
   geoipDb?: string;
+  /** Matches a list counts exactly; above it `totalRecordCount` is an estimate (`totalRecordCountExact: false`). */
+  listCountBound: number;
 }
 
 /** pino's levels; anything else is a typo that would otherwise stop the server at its first log line. */
@@ -50,10 +52,17 @@ const SETTINGS = {
   plugin_dir: 'SCOT_PLUGIN_DIR',
   enrichers: 'SCOT_ENRICHERS',
   geoip_db: 'SCOT_GEOIP_DB',
+  list_count_bound: 'SCOT_LIST_COUNT_BOUND',
 } as const;
 type Setting = keyof typeof SETTINGS;
 
 export class ConfigError extends Error {}
+
+/**
+ * Matches a list counts exactly by default: counting 10,000 index entries costs a few milliseconds,
+ * counting a million on every page cost hundreds.
+ */
+export const DEFAULT_LIST_COUNT_BOUND = 10_000;
 
 /**
  * Reads the config file (SCOT_CONFIG, else `scot.config.json` in the working folder when present),
@@ -143,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pluginDir,
     enrichers: enricherNames(raw('enrichers')),
     geoipDb,
+    listCountBound: integer('list_count_bound', DEFAULT_LIST_COUNT_BOUND, 1, 1_000_000),
   };
 }
 
