@@ -17,13 +17,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `serve` of the build `cli` in its role on a fresh data folder and a free loopback port, with an admin API key. */
+/**
+ * Starts `serve` of the build `cli` in its role on a free loopback port, with an admin API key: on a
+ * fresh data folder, removed at cleanup, or on `dataDir`, kept. `startMs` is how long it took to listen.
+ */
 export async function startServer(
-  options: { databaseUrl?: string; cli?: string; role?: string } = {},
-): Promise<{ url: string; key: string; child: ChildProcess; cleanup(): void }> {
+  options: { databaseUrl?: string; cli?: string; role?: string; dataDir?: string; env?: Record<string, string> } = {},
+): Promise<{ url: string; key: string; child: ChildProcess; startMs: number; env: NodeJS.ProcessEnv; cleanup(): void }> {
   const cli = path.resolve(options.cli ?? 'dist/cli/main.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
   const port = await freePort();
   const env = {
     ...process.env,
@@ -33,7 +36,9 @@ export async function startServer(
     SCOT_ADMIN_PASSWORD: 'bench-password',
     SCOT_LOG_LEVEL: 'warn',
     ...(options.databaseUrl ? { SCOT_DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
   };
+  const started = performance.now();
   const child = spawn(process.execPath, [cli, 'serve', ...(options.role ? ['--role', options.role] : [])], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -42,6 +47,7 @@ export async function startServer(
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
+  const startMs = performance.now() - started;
   const key = execFileSync(process.execPath, [cli, 'apikey', 'create', '--user', 'admin', '--name', 'bench'], { env })
     .toString()
     .trim()
@@ -51,9 +57,11 @@ export async function startServer(
     url: `http://127.0.0.1:${port}`,
     key,
     child,
+    startMs,
+    env,
     cleanup: () => {
       child.kill('SIGTERM');
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
