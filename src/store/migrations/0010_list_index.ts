@@ -8,7 +8,7 @@ const TABLES = ['alertgroup', 'alert', 'event', 'incident', 'entry'] as const;
  * Indexes that follow what lists offer, so that a page is read in index order and stops after its
  * last row instead of sorting the table: each sort field (with id, the tie-break and the keyset
  * cursor's last term), and the two common filters with the default order and with a sort on
- * `created`. Deleted rows are few: a partial index finds them for `deleted=true` lists.
+ * `created`. Deleted rows are few: a partial index on id finds them, newest first, for `deleted=true` lists.
  * Labels were indexed from both sides already (`*_link` by label and by target).
  */
 const INDEXES: Record<string, string[]> = {
@@ -28,7 +28,7 @@ export async function up(db: Kysely<unknown>, _kind: StoreKind): Promise<void> {
     await db.schema
       .createIndex(`${table}_deleted`)
       .on(table)
-      .columns(['deleted_at', 'id'])
+      .column('id')
       .where('deleted_at', 'is not', null)
       .execute();
   }
