@@ -78,7 +78,7 @@ function queries(last: number, deepGroup: string, deepAlert: string, group: numb
     { path: '/alertgroup?owner=alice' },
     { path: '/alertgroup?owner=alice&sort=-created' },
     { path: `/alertgroup?created=${week}` },
-    { path: `/alertgroup?created=${week}&sort=-updated` },
+    { path: `/alertgroup?created=${week}&sort=-created` },
     { path: '/alertgroup?offset=99900' },
     { path: `/alertgroup?after=${deepGroup}` },
     { path: '/alertgroup', analyst: true },
@@ -87,7 +87,7 @@ function queries(last: number, deepGroup: string, deepAlert: string, group: numb
     { path: '/alert?status=open' },
     { path: '/alert?sort=-created' },
     { path: '/alert?status=closed&sort=-created' },
-    { path: '/alert?owner=bob&sort=updated' },
+    { path: '/alert?owner=bob&sort=-created' },
     { path: '/alert?tag=malware' },
     { path: '/alert?offset=999900' },
     { path: `/alert?after=${deepAlert}` },
@@ -136,6 +136,13 @@ async function existingGroups(engine: string, url: string): Promise<number> {
   }
 }
 
+/** A new empty PostgreSQL database beside the corpus's, made anew each run. */
+async function emptyPostgres(): Promise<string> {
+  const url = `${opts['postgres-url']}_empty`;
+  await recreatePostgres(url);
+  return url;
+}
+
 async function recreatePostgres(url: string): Promise<void> {
   const target = new URL(url);
   const name = target.pathname.slice(1);
@@ -171,6 +178,7 @@ const figure = (l: number[] | undefined) => (l ? `${p(l, 50).toFixed(1)} / ${p(l
 
 interface Run {
   startMs: number;
+  emptyStartMs: number;
   results: Map<string, number[]>;
   memory: { rss: number; peak: number };
   ingest?: { rate: number; health: number[]; lists: number[]; failed: number; peak: number };
@@ -268,16 +276,18 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<Run> {
       const key = q.analyst ? analystKey : server.key;
       await time(agent, server.url, key, q.path, 3);
       results.set(label(q), await time(agent, server.url, key, q.path, samples));
-      process.stdout.write(`\r  ${engine}: ${label(q)}`.padEnd(90));
     }
-    process.stdout.write('\r'.padEnd(90));
     let ingest: Run['ingest'];
     if (opts['during-ingest']) {
       const lists = ['/alertgroup', '/alertgroup?status=open&sort=-created', '/alert?status=open', '/alertgroup?source=edr&sort=-created'];
       ingest = await duringIngest(server.url, server.key, server.child.pid!, lists, Number(opts.duration), Number(opts.rate));
     }
     agent.destroy();
-    return { startMs: server.startMs, results, memory: memoryOf(server.child.pid!), ingest };
+    const memory = memoryOf(server.child.pid!);
+    // The same build on an empty database: a start that reads no table takes as long.
+    const empty = await startServer({ databaseUrl: engine === 'sqlite' ? undefined : await emptyPostgres(), cli: opts.cli });
+    empty.cleanup();
+    return { startMs: server.startMs, emptyStartMs: empty.startMs, results, memory, ingest };
   } finally {
     server.cleanup();
     await sleep(500);
@@ -319,7 +329,7 @@ for (const name of runs.get(a)!.results.keys()) {
 for (const engine of engines) {
   const r = runs.get(engine)!;
   console.log(
-    `${engine}: start-up ${r.startMs.toFixed(0)} ms; server RSS peak ${r.memory.peak.toFixed(0)} MB, now ${r.memory.rss.toFixed(0)} MB`,
+    `${engine}: start-up ${r.startMs.toFixed(0)} ms (on an empty database: ${r.emptyStartMs.toFixed(0)} ms); server RSS peak ${r.memory.peak.toFixed(0)} MB, now ${r.memory.rss.toFixed(0)} MB`,
   );
   if (r.ingest) {
     const i = r.ingest;

@@ -47,7 +47,7 @@ describe('sqlite list plans', () => {
   async function pagePlan(type: (typeof INDEXED)[number][0], q: Record<string, string>): Promise<string[]> {
     const recorder = new Recorder();
     const db = fixture.store.db.withPlugin(recorder);
-    await listTracked(db, fixture.store.rules, type, { ...parseListQuery(type, q), readableBy: ['ir'], countBound: 5 });
+    await listTracked(db, fixture.store.rules, type, { ...parseListQuery(type, q), after: undefined, readableBy: ['ir'], countBound: 5 });
     const page = recorder.nodes.find((n) => n.kind === 'SelectQueryNode' && JSON.stringify(n).includes('"limit"'))!;
     const compiled = fixture.store.db.getExecutor().compileQuery(page, { queryId: 'plan' } as never);
     const plan = await fixture.store.db.executeQuery<{ detail: string }>(
@@ -70,7 +70,7 @@ describe('sqlite list plans', () => {
     const recorder = new Recorder();
     const db = fixture.store.db.withPlugin(recorder);
     const q = parseListQuery('alert', { sort: '-created' });
-    await listTracked(db, fixture.store.rules, 'alert', { ...q, after: [1_700_000_000, 40], readableBy: null, countBound: 5 });
+    await listTracked(db, fixture.store.rules, 'alert', { ...q, after: [1_700_000_000, 40] as const, readableBy: null, countBound: 5 });
     const page = recorder.nodes.find((n) => n.kind === 'SelectQueryNode' && JSON.stringify(n).includes('"limit"'))!;
     const compiled = fixture.store.db.getExecutor().compileQuery(page, { queryId: 'plan' } as never);
     const plan = (

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { StoreKind } from '../dialect/rules.js';
 
 /** The workflow tables; each is listed with the same filters and sorts. */
@@ -29,7 +29,7 @@ export async function up(db: Kysely<unknown>, _kind: StoreKind): Promise<void> {
       .createIndex(`${table}_deleted`)
       .on(table)
       .column('id')
-      .where('deleted_at', 'is not', null)
+      .where(sql.ref('deleted_at'), 'is not', null)
       .execute();
   }
 }
