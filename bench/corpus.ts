@@ -23,6 +23,16 @@ export async function alertgroupCount(store: Store): Promise<number> {
   return Number(row.rows[0].n);
 }
 
+/** Row `i` of alertgroup `n`, the cells the corpus's SQL writes, for alertgroups posted over HTTP. */
+export const corpusRow = (n: number, i: number) => ({
+  src_ip: `10.${Math.floor(n / 256) % 256}.${n % 256}.${i}`,
+  dest_ip: '192.0.2.10',
+  dest_port: 443,
+  signature: SIGNATURES[(n + i) % SIGNATURES.length],
+  host: `ws-${n % 500}.corp.example`,
+  count: i + 1,
+});
+
 const pick = (n: string, pool: readonly string[], ids?: Map<string, number>) =>
   `case ${n} % ${pool.length} ${pool.map((p, i) => `when ${i} then ${ids ? ids.get(p) : `'${p}'`}`).join(' ')} end`;
 

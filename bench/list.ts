@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { openStore } from '../src/store/index.js';
-import { alertgroupCount, EPOCH, loadCorpus, loadEvents } from './corpus.js';
+import { alertgroupCount, corpusRow, EPOCH, loadCorpus, loadEvents } from './corpus.js';
 import { call, percentile, post, sleep, startServer } from './server.js';
 
 const { values: opts } = parseArgs({
@@ -173,7 +173,11 @@ async function time(agent: http.Agent, base: string, key: string, path: string, 
   return latencies;
 }
 
-const p = (latencies: number[], at: number) => percentile([...latencies].sort((a, b) => a - b), at);
+const p = (latencies: number[], at: number) =>
+  percentile(
+    [...latencies].sort((a, b) => a - b),
+    at,
+  );
 const figure = (l: number[] | undefined) => (l ? `${p(l, 50).toFixed(1)} / ${p(l, 99).toFixed(1)}` : '-');
 
 interface Run {
@@ -184,24 +188,15 @@ interface Run {
   ingest?: { rate: number; health: number[]; lists: number[]; failed: number; peak: number };
 }
 
-/** An alertgroup as a detection system posts it. */
-function alertgroup(n: number): string {
-  const data = Array.from({ length: 10 }, (_, i) => ({
-    src_ip: `10.${(n >> 8) & 255}.${n & 255}.${i}`,
-    dest_ip: '192.0.2.10',
-    dest_port: 443,
-    signature: 'ET POLICY Suspicious outbound connection',
-    host: `ws-${n % 500}.corp.example`,
-    count: i + 1,
-  }));
-  return JSON.stringify({
+/** An alertgroup as a detection system posts it: ten rows like the corpus's. */
+const alertgroup = (n: number): string =>
+  JSON.stringify({
     message_id: `bench-list-${process.pid}-${n}`,
     subject: `Detectotron3k Alert: Bad Stuff Found #${n % 100}`,
-    data,
+    data: Array.from({ length: 10 }, (_, i) => corpusRow(n, i)),
     tag: ['malware', 'ids'],
     source: ['edr'],
   });
-}
 
 /**
  * Posts alertgroups of 10 at `rate` alerts/s for `seconds`, each on time (a late tick is not made up
@@ -279,7 +274,12 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<Run> {
     }
     let ingest: Run['ingest'];
     if (opts['during-ingest']) {
-      const lists = ['/alertgroup', '/alertgroup?status=open&sort=-created', '/alert?status=open', '/alertgroup?source=edr&sort=-created'];
+      const lists = [
+        '/alertgroup',
+        '/alertgroup?status=open&sort=-created',
+        '/alert?status=open',
+        '/alertgroup?source=edr&sort=-created',
+      ];
       ingest = await duringIngest(server.url, server.key, server.child.pid!, lists, Number(opts.duration), Number(opts.rate));
     }
     agent.destroy();
@@ -318,7 +318,9 @@ const [a, b] = engines;
 console.log(
   `\nbench/list: ${(groups * 10).toLocaleString()} alerts (${groups.toLocaleString()} alertgroups of 10), limit 50, ${samples} samples each, ${os.cpus().length} cores (${os.cpus()[0].model}), ${new Date().toISOString().slice(0, 10)}`,
 );
-console.log(`| query | ${engines.map((e) => `${e} p50 / p99 ms`).join(' | ')} |${b ? ` p99 ${b}/${a} |` : ''} before (issue 14: SQLite p50 \\| PostgreSQL p50 / p99) |`);
+console.log(
+  `| query | ${engines.map((e) => `${e} p50 / p99 ms`).join(' | ')} |${b ? ` p99 ${b}/${a} |` : ''} before (issue 14: SQLite p50 \\| PostgreSQL p50 / p99) |`,
+);
 console.log(`|---|${engines.map(() => '---|').join('')}${b ? '---|' : ''}---|`);
 for (const name of runs.get(a)!.results.keys()) {
   const lat = engines.map((e) => runs.get(e)!.results.get(name));

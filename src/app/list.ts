@@ -147,7 +147,8 @@ export function parseListQuery(
   const columns = q.columns === undefined ? undefined : listParam(q, 'columns');
   const page = parsePage(q);
   const after = single(q, 'after');
-  if (after !== undefined && page.offset > 0) throw badInput('offset', 'give offset or after, not both: after already says where the page starts');
+  if (after !== undefined && page.offset > 0)
+    throw badInput('offset', 'give offset or after, not both: after already says where the page starts');
   if (after === '') throw badInput('after', 'after needs the nextCursor of the previous page');
   return { filters, labels, sort, ...page, deleted: flag(q, 'deleted'), columns, after };
 }

@@ -192,12 +192,24 @@ async function countMatches(
           .executeTakeFirstOrThrow()
       ).n,
     );
-  const found = await counted(db.selectFrom(table).select(`${type}.id`).where(where).limit(bound + 1));
+  const found = await counted(
+    db
+      .selectFrom(table)
+      .select(`${type}.id`)
+      .where(where)
+      .limit(bound + 1),
+  );
   if (found <= bound) return { total: found, exact: true };
   const ends = await db
     .selectNoFrom((eb) => [
-      eb.selectFrom(table).select((s) => s.fn.min('id').as('m')).as('first'),
-      eb.selectFrom(table).select((s) => s.fn.max('id').as('m')).as('last'),
+      eb
+        .selectFrom(table)
+        .select((s) => s.fn.min('id').as('m'))
+        .as('first'),
+      eb
+        .selectFrom(table)
+        .select((s) => s.fn.max('id').as('m'))
+        .as('last'),
     ])
     .executeTakeFirstOrThrow();
   const [first, last] = [Number(ends.first), Number(ends.last)];

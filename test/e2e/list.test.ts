@@ -59,7 +59,19 @@ for (const backend of await backends()) {
 
     it('pages through every sort with after=, each row once and in the order of one big page', async () => {
       await corpus('paged');
-      const sorts = ['-id', 'id', 'created', '-created', 'status', '-status', 'owner', '-owner', 'updated', 'occurred', '-occurred'];
+      const sorts = [
+        '-id',
+        'id',
+        'created',
+        '-created',
+        'status',
+        '-status',
+        'owner',
+        '-owner',
+        'updated',
+        'occurred',
+        '-occurred',
+      ];
       for (const sort of [...sorts, 'status,-occurred', '-owner,occurred,subject']) {
         const path = `/alertgroup?tag=paged&sort=${sort}`;
         const whole = ids(expectStatus(await scot().admin.get(`${path}&limit=100`), 200));
@@ -74,7 +86,10 @@ for (const backend of await backends()) {
     it('answers the filters alone and with a sort as one big page does, under both engines', async () => {
       const made = await corpus('filtered');
       const all = expectStatus(await scot().admin.get('/alertgroup?tag=filtered&limit=100'), 200).records;
-      assert.deepEqual(all.map((r: { id: number }) => r.id).sort((a: number, b: number) => a - b), made);
+      assert.deepEqual(
+        all.map((r: { id: number }) => r.id).sort((a: number, b: number) => a - b),
+        made,
+      );
       const from = Math.min(...all.map((r: { created: number }) => r.created));
       const cases: [string, (r: any) => boolean][] = [
         ['status=open', (r) => r.status === 'open'],
@@ -90,8 +105,13 @@ for (const backend of await backends()) {
           ['-created', (a: any, b: any) => b.created - a.created || b.id - a.id],
           ['owner', (a: any, b: any) => a.owner.localeCompare(b.owner) || a.id - b.id],
         ] as const) {
-          const expected = all.filter(keep).sort(compare).map((r: { id: number }) => r.id);
-          const listed = ids(expectStatus(await scot().admin.get(`/alertgroup?tag=filtered&${filter}&sort=${sort}&limit=100`), 200));
+          const expected = all
+            .filter(keep)
+            .sort(compare)
+            .map((r: { id: number }) => r.id);
+          const listed = ids(
+            expectStatus(await scot().admin.get(`/alertgroup?tag=filtered&${filter}&sort=${sort}&limit=100`), 200),
+          );
           assert.deepEqual(listed, expected, `${filter}&sort=${sort}`);
           assert.deepEqual(await pageThrough(scot().admin, `/alertgroup?tag=filtered&${filter}&sort=${sort}`, 2), expected);
         }
@@ -106,7 +126,10 @@ for (const backend of await backends()) {
         const arriving: Promise<{ id: number }>[] = [];
         const seen = await pageThrough(scot().admin, path, 3, async () => {
           // Posted while the next page is asked, not in turn with it.
-          arriving.push(postAlertgroup(scot().admin, { subject: 'late', tag: ['arriving'] }), postAlertgroup(scot().admin, { subject: 'late', tag: ['arriving'] }));
+          arriving.push(
+            postAlertgroup(scot().admin, { subject: 'late', tag: ['arriving'] }),
+            postAlertgroup(scot().admin, { subject: 'late', tag: ['arriving'] }),
+          );
         });
         const late = (await Promise.all(arriving)).map((a) => a.id);
         assert.equal(new Set(seen).size, seen.length, `sort=${sort}: a row came twice`);
@@ -130,7 +153,14 @@ for (const backend of await backends()) {
       const good = first.nextCursor as string;
       const forged = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
       const key = JSON.parse(Buffer.from(good, 'base64url').toString()).k;
-      for (const bad of ['x', '%7B', forged([1]), forged({ k: key, v: ['a', 1] }), forged({ k: key, v: [1] }), forged({ k: key, v: [null, 2] })]) {
+      for (const bad of [
+        'x',
+        '%7B',
+        forged([1]),
+        forged({ k: key, v: ['a', 1] }),
+        forged({ k: key, v: [1] }),
+        forged({ k: key, v: [null, 2] }),
+      ]) {
         expectError(await scot().admin.get(`/alertgroup?tag=cursor&sort=-created&after=${bad}`), 400, 'after');
       }
       expectError(await scot().admin.get(`/alertgroup?tag=cursor&sort=created&after=${good}`), 400, 'after');

@@ -95,7 +95,10 @@ for (const backend of await backends()) {
           const { k } = JSON.parse(Buffer.from(shape, 'base64url').toString());
           const forged = Buffer.from(JSON.stringify({ k, v: [red[type] + 1] })).toString('base64url');
           const past = expectStatus(await mallory.get(`/${type}?sort=-id&after=${forged}&limit=1000`), 200);
-          assert.ok(!past.records.some((r: { id: number }) => r.id === red[type]), `${type} ${red[type]} is listed after a cursor`);
+          assert.ok(
+            !past.records.some((r: { id: number }) => r.id === red[type]),
+            `${type} ${red[type]} is listed after a cursor`,
+          );
           const own = expectStatus(await mallory.get(`/${type}?sort=-id&limit=1000`), 200);
           assert.equal(past.totalRecordCount, own.totalRecordCount);
         }

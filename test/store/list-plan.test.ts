@@ -31,7 +31,8 @@ for (const type of ['alertgroup', 'alert', 'event', 'incident', 'entry'] as cons
     [type, { owner: 'bob', sort: 'created' }],
     [type, { created: '100,200', sort: '-created' }],
   );
-  for (const field of ['created', 'updated', 'status', 'owner']) INDEXED.push([type, { sort: field }], [type, { sort: `-${field}` }]);
+  for (const field of ['created', 'updated', 'status', 'owner'])
+    INDEXED.push([type, { sort: field }], [type, { sort: `-${field}` }]);
 }
 
 const sqlite = (await backends()).find((b) => b.name === 'sqlite')!;
@@ -47,7 +48,12 @@ describe('sqlite list plans', () => {
   async function pagePlan(type: (typeof INDEXED)[number][0], q: Record<string, string>): Promise<string[]> {
     const recorder = new Recorder();
     const db = fixture.store.db.withPlugin(recorder);
-    await listTracked(db, fixture.store.rules, type, { ...parseListQuery(type, q), after: undefined, readableBy: ['ir'], countBound: 5 });
+    await listTracked(db, fixture.store.rules, type, {
+      ...parseListQuery(type, q),
+      after: undefined,
+      readableBy: ['ir'],
+      countBound: 5,
+    });
     const page = recorder.nodes.find((n) => n.kind === 'SelectQueryNode' && JSON.stringify(n).includes('"limit"'))!;
     const compiled = fixture.store.db.getExecutor().compileQuery(page, { queryId: 'plan' } as never);
     const plan = await fixture.store.db.executeQuery<{ detail: string }>(
@@ -60,9 +66,17 @@ describe('sqlite list plans', () => {
     it(`reads /${type}?${new URLSearchParams(q)} in index order, without sorting the table`, async () => {
       const plan = await pagePlan(type, q);
       assert.ok(!plan.some((line) => line.includes('TEMP B-TREE')), plan.join(' | '));
-      if (q.status || q.owner) assert.ok(plan.some((line) => /SEARCH \w+ USING INDEX/.test(line)), plan.join(' | '));
+      if (q.status || q.owner)
+        assert.ok(
+          plan.some((line) => /SEARCH \w+ USING INDEX/.test(line)),
+          plan.join(' | '),
+        );
       // Deleted rows are read from their partial index, not found among all the others.
-      if (q.deleted) assert.ok(plan.some((line) => line.includes(`USING INDEX ${type}_deleted`)), plan.join(' | '));
+      if (q.deleted)
+        assert.ok(
+          plan.some((line) => line.includes(`USING INDEX ${type}_deleted`)),
+          plan.join(' | '),
+        );
     });
   }
 
@@ -70,7 +84,12 @@ describe('sqlite list plans', () => {
     const recorder = new Recorder();
     const db = fixture.store.db.withPlugin(recorder);
     const q = parseListQuery('alert', { sort: '-created' });
-    await listTracked(db, fixture.store.rules, 'alert', { ...q, after: [1_700_000_000, 40] as const, readableBy: null, countBound: 5 });
+    await listTracked(db, fixture.store.rules, 'alert', {
+      ...q,
+      after: [1_700_000_000, 40] as const,
+      readableBy: null,
+      countBound: 5,
+    });
     const page = recorder.nodes.find((n) => n.kind === 'SelectQueryNode' && JSON.stringify(n).includes('"limit"'))!;
     const compiled = fixture.store.db.getExecutor().compileQuery(page, { queryId: 'plan' } as never);
     const plan = (

@@ -25,11 +25,6 @@ export async function up(db: Kysely<unknown>, _kind: StoreKind): Promise<void> {
     for (const [name, columns] of Object.entries(INDEXES)) {
       await db.schema.createIndex(`${table}_${name}`).on(table).columns(columns).execute();
     }
-    await db.schema
-      .createIndex(`${table}_deleted`)
-      .on(table)
-      .column('id')
-      .where(sql.ref('deleted_at'), 'is not', null)
-      .execute();
+    await db.schema.createIndex(`${table}_deleted`).on(table).column('id').where(sql.ref('deleted_at'), 'is not', null).execute();
   }
 }
