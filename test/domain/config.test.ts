@@ -61,6 +61,7 @@ describe('loadConfig', () => {
         plugin_dir: dir,
         enrichers: ['geoip', 'reverse-dns'],
         geoip_db: mmdb,
+        list_count_bound: 250,
       },
     );
     assert.deepEqual(config, {
@@ -78,6 +79,7 @@ describe('loadConfig', () => {
       pluginDir: dir,
       enrichers: ['geoip', 'reverse-dns'],
       geoipDb: mmdb,
+      listCountBound: 250,
     });
   });
 
