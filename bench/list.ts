@@ -13,7 +13,8 @@
  * load. Then it starts the built server (`npm run build` first) on it, timing the start, and asks each
  * query `--samples` times, one at a time, as the admin and, where said, as an analyst limited to
  * read groups. `--during-ingest` also posts alertgroups over HTTP at `--rate` alerts/s meanwhile and asks
- * `/health` every 20 ms. It prints the server's peak RSS (VmHWM) and RSS after.
+ * `/health` every 20 ms. It prints the server's peak RSS (VmHWM) and RSS after. `--profile DIR` writes
+ * the server's CPU profile there (node --cpu-prof).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,6 +40,8 @@ const { values: opts } = parseArgs({
     rate: { type: 'string', default: '10000' },
     duration: { type: 'string', default: '20' },
     cli: { type: 'string', default: 'dist/cli/main.js' },
+    /** A folder for the server's CPU profile (node --cpu-prof), to see where the time goes. */
+    profile: { type: 'string' },
   },
 });
 const groups = Math.ceil(Number(opts.alerts) / 10);
@@ -257,7 +260,8 @@ async function duringIngest(base: string, key: string, pid: number, lists: strin
 
 async function run(engine: 'sqlite' | 'postgres'): Promise<Run> {
   const { url, dataDir } = await prepare(engine);
-  const server = await startServer({ databaseUrl: url, dataDir, cli: opts.cli });
+  const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profile)}`] : [];
+  const server = await startServer({ databaseUrl: url, dataDir, cli: opts.cli, nodeArgs });
   try {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const analystKey = analyst(server.env);

@@ -22,7 +22,15 @@ export async function freePort(): Promise<number> {
  * fresh data folder, removed at cleanup, or on `dataDir`, kept. `startMs` is how long it took to listen.
  */
 export async function startServer(
-  options: { databaseUrl?: string; cli?: string; role?: string; dataDir?: string; env?: Record<string, string> } = {},
+  options: {
+    databaseUrl?: string;
+    cli?: string;
+    role?: string;
+    dataDir?: string;
+    env?: Record<string, string>;
+    /** Flags for node itself, such as `--cpu-prof`. */
+    nodeArgs?: string[];
+  } = {},
 ): Promise<{ url: string; key: string; child: ChildProcess; startMs: number; env: NodeJS.ProcessEnv; cleanup(): void }> {
   const cli = path.resolve(options.cli ?? 'dist/cli/main.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
@@ -39,10 +47,14 @@ export async function startServer(
     ...options.env,
   };
   const started = performance.now();
-  const child = spawn(process.execPath, [cli, 'serve', ...(options.role ? ['--role', options.role] : [])], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), cli, 'serve', ...(options.role ? ['--role', options.role] : [])],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
