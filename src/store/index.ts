@@ -72,7 +72,11 @@ export async function openStore(
     // Opened once the schema is there: a read-only connection cannot make the file WAL.
     const reads = new Kysely<Database>({ dialect: sqliteDialect(file, 'normal', true) });
     const closeWriter = store.close;
-    store = { ...store, reads, close: async () => (await reads.destroy(), closeWriter()) };
+    const close = async () => {
+      await reads.destroy();
+      await closeWriter();
+    };
+    store = { ...store, reads, close };
   }
   return store;
 }
