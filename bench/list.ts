@@ -50,12 +50,12 @@ const engines = opts.engines!.split(',') as ('sqlite' | 'postgres')[];
 
 /** Median and p99 of the issue's "today" table (1,000,000 alerts, before this work), by query. */
 const TODAY: Record<string, string> = {
-  '/alertgroup': '8 | 19 / 82',
-  '/alertgroup?sort=-created': '54 | 51 / 77',
-  '/alertgroup?status=open': '9 | 46 / 65',
-  '/alertgroup?source=edr&sort=-created': '101 | 282 / 470',
-  '/alertgroup?offset=99900': '12 | 95 / 170',
-  '/alert?status=open': '158 | 498 / 745',
+  '/alertgroup': '8; 19 / 82',
+  '/alertgroup?sort=-created': '54; 51 / 77',
+  '/alertgroup?status=open': '9; 46 / 65',
+  '/alertgroup?source=edr&sort=-created': '101; 282 / 470',
+  '/alertgroup?offset=99900': '12; 95 / 170',
+  '/alert?status=open': '158; 498 / 745',
 };
 
 interface Query {
@@ -323,7 +323,7 @@ console.log(
   `\nbench/list: ${(groups * 10).toLocaleString()} alerts (${groups.toLocaleString()} alertgroups of 10), limit 50, ${samples} samples each, ${os.cpus().length} cores (${os.cpus()[0].model}), ${new Date().toISOString().slice(0, 10)}`,
 );
 console.log(
-  `| query | ${engines.map((e) => `${e} p50 / p99 ms`).join(' | ')} |${b ? ` p99 ${b}/${a} |` : ''} before (issue 14: SQLite p50 \\| PostgreSQL p50 / p99) |`,
+  `| query | ${engines.map((e) => `${e} p50 / p99 ms`).join(' | ')} |${b ? ` p99 ${b}/${a} |` : ''} before (issue 14): SQLite p50; PostgreSQL p50 / p99 |`,
 );
 console.log(`|---|${engines.map(() => '---|').join('')}${b ? '---|' : ''}---|`);
 for (const name of runs.get(a)!.results.keys()) {
