@@ -26,7 +26,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { openStore } from '../src/store/index.js';
 import { alertgroupCount, corpusRow, EPOCH, loadCorpus, loadEvents } from './corpus.js';
-import { call, percentile, post, sleep, startServer } from './server.js';
+import { apikeyOf, call, percentile, post, sleep, startServer } from './server.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -264,7 +264,7 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<Run> {
   const server = await startServer({ databaseUrl: url, dataDir, cli: opts.cli, nodeArgs });
   try {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const analystKey = analyst(server.env);
+    const analystKey = await analyst(server.env);
     const last = groups;
     const ask = async (path: string) => (await call(agent, new URL(`/scot/api/v2${path}`, server.url), server.key, 'GET')).body;
     const deepGroup = (await ask(`/alertgroup?offset=${Math.max(0, last - 150)}`)).nextCursor;
@@ -301,18 +301,14 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<Run> {
 const label = (q: Query) => `${q.path.replace(/after=[^&]+/, 'after=<cursor at the end>')}${q.analyst ? ' (analyst)' : ''}`;
 
 /** An API key of `analyst`, a user in the read group `ir` (made on first use). */
-function analyst(env: NodeJS.ProcessEnv): string {
+async function analyst(env: NodeJS.ProcessEnv): Promise<string> {
   const cli = path.resolve(opts.cli!);
   try {
     execFileSync(process.execPath, [cli, 'user', 'add', 'analyst', '--group', 'ir', '--no-password'], { env, stdio: 'ignore' });
   } catch {
     /* made by an earlier run on this database */
   }
-  return execFileSync(process.execPath, [cli, 'apikey', 'create', '--user', 'analyst', '--name', 'bench'], { env })
-    .toString()
-    .trim()
-    .split('\n')
-    .at(-1)!;
+  return apikeyOf(cli, env, 'analyst');
 }
 
 const runs = new Map<string, Run>();

@@ -60,11 +60,7 @@ export async function startServer(
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   const startMs = performance.now() - started;
-  const key = execFileSync(process.execPath, [cli, 'apikey', 'create', '--user', 'admin', '--name', 'bench'], { env })
-    .toString()
-    .trim()
-    .split('\n')
-    .at(-1)!;
+  const key = await apikeyOf(cli, env, 'admin');
   return {
     url: `http://127.0.0.1:${port}`,
     key,
@@ -76,6 +72,26 @@ export async function startServer(
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A new API key of `user`, made by the CLI of the build `cli`. A server starting on a database with
+ * background work left over (flair of alerts posted by an earlier run) may hold the SQLite writer
+ * longer than the CLI waits: it tries again for a minute.
+ */
+export async function apikeyOf(cli: string, env: NodeJS.ProcessEnv, user: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return execFileSync(process.execPath, [cli, 'apikey', 'create', '--user', user, '--name', 'bench'], { env, stdio: 'pipe' })
+        .toString()
+        .trim()
+        .split('\n')
+        .at(-1)!;
+    } catch (err) {
+      if (attempt >= 12 || !String((err as { stderr?: Buffer }).stderr).includes('database is locked')) throw err;
+      await sleep(5000);
+    }
+  }
 }
 
 /** POSTs `body` with the API key; the answer's status. */
