@@ -18,23 +18,34 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `serve` of the build `cli` in its role on a fresh data folder and a free loopback port, with an admin API key;
- * with `workers`, that many `serve --role worker` processes beside it on the same database. `nodeArgs` go to each
- * server process's node (e.g. `--cpu-prof`); `env` adds settings (`SCOT_CONSUMERS`).
+ * Starts `serve` of the build `cli` in its role on a free loopback port, with an admin API key: on a
+ * fresh data folder, removed at cleanup, or on `dataDir`, kept. `startMs` is how long it took to listen.
+ * With `workers`, that many `serve --role worker` processes run beside it on the same database. `nodeArgs`
+ * go to each server process's node (e.g. `--cpu-prof`); `env` adds settings (`SCOT_CONSUMERS`).
  */
 export async function startServer(
   options: {
     databaseUrl?: string;
     cli?: string;
     role?: string;
+    dataDir?: string;
     workers?: number;
+    /** Flags for node itself, such as `--cpu-prof`. */
     nodeArgs?: string[];
     env?: Record<string, string>;
   } = {},
-): Promise<{ url: string; key: string; child: ChildProcess; workers: ChildProcess[]; cleanup(): void }> {
+): Promise<{
+  url: string;
+  key: string;
+  child: ChildProcess;
+  workers: ChildProcess[];
+  startMs: number;
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}> {
   const cli = path.resolve(options.cli ?? 'dist/cli/main.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-'));
   const port = await freePort();
   const env = {
     ...process.env,
@@ -57,28 +68,48 @@ export async function startServer(
     });
     return { process_, started };
   };
+  const started = performance.now();
   const main = serve(options.role, 'listening');
   const child = main.process_;
   await main.started;
+  const startMs = performance.now() - started;
   // Workers start once the first process migrated the database.
   const workers = Array.from({ length: options.workers ?? 0 }, () => serve('worker', 'running background jobs'));
   await Promise.all(workers.map((w) => w.started));
-  const key = execFileSync(process.execPath, [cli, 'apikey', 'create', '--user', 'admin', '--name', 'bench'], { env })
-    .toString()
-    .trim()
-    .split('\n')
-    .at(-1)!;
+  const key = await apikeyOf(cli, env, 'admin');
   return {
     url: `http://127.0.0.1:${port}`,
     key,
     child,
     workers: workers.map((w) => w.process_),
+    startMs,
+    env,
     cleanup: () => {
       child.kill('SIGTERM');
       for (const worker of workers) worker.process_.kill('SIGTERM');
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A new API key of `user`, made by the CLI of the build `cli`. A server starting on a database with
+ * background work left over (flair of alerts posted by an earlier run) may hold the SQLite writer
+ * longer than the CLI waits: it tries again for a minute.
+ */
+export async function apikeyOf(cli: string, env: NodeJS.ProcessEnv, user: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return execFileSync(process.execPath, [cli, 'apikey', 'create', '--user', user, '--name', 'bench'], { env, stdio: 'pipe' })
+        .toString()
+        .trim()
+        .split('\n')
+        .at(-1)!;
+    } catch (err) {
+      if (attempt >= 12 || !String((err as { stderr?: Buffer }).stderr).includes('database is locked')) throw err;
+      await sleep(5000);
+    }
+  }
 }
 
 /** POSTs `body` with the API key; the answer's status. */

@@ -7,8 +7,9 @@ import {
   type ListField,
   type WorkflowType,
 } from '../domain/catalog.js';
+import { createHash } from 'node:crypto';
 import { badInput } from '../domain/error.js';
-import type { FieldFilter, ListQuery } from '../store/tracked.js';
+import { orderTerms, type FieldFilter, type ListQuery, type Position } from '../store/tracked.js';
 
 export type RawQuery = Record<string, string | string[] | undefined>;
 
@@ -22,7 +23,7 @@ export const MAX_LIMIT = 1000;
 const MAX_TERMS = 50;
 
 /** Parameters every list understands besides field filters. */
-const PAGING = ['limit', 'offset', 'sort', 'columns', 'deleted'];
+const PAGING = ['limit', 'offset', 'sort', 'columns', 'deleted', 'after'];
 
 /**
  * Parameters SCOT 3's clients send to one type's list. `withsubject` asked SCOT 3 to add the
@@ -38,7 +39,12 @@ export interface Page {
 export interface ListEnvelope<R> {
   records: R[];
   queryRecordCount: number;
+  /** How many match in all; an estimate when `totalRecordCountExact` is false. */
   totalRecordCount: number;
+  /** False when more matched than the count bound and `totalRecordCount` is an estimate. */
+  totalRecordCountExact?: boolean;
+  /** Where the next page starts (`after=`), when this page is full; null after the last. */
+  nextCursor?: string | null;
 }
 
 const single = (q: RawQuery, name: string): string | undefined => {
@@ -91,7 +97,10 @@ const fieldOf = (type: WorkflowType, name: string): ListField | undefined =>
 export const isWhole = (text: string, max: number) => /^\d+$/.test(text) && Number(text) <= max;
 
 /** Validates a list query against the type's catalog; unknown fields are an error, never ignored. */
-export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery, 'readableBy'> & { columns?: string[] } {
+export function parseListQuery(
+  type: WorkflowType,
+  q: RawQuery,
+): Omit<ListQuery, 'readableBy' | 'countBound' | 'after'> & { columns?: string[]; after?: string } {
   const filters: FieldFilter[] = [];
   const labels: ListQuery['labels'] = [];
   for (const name of Object.keys(q)) {
@@ -136,7 +145,12 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
   }
   const sort = parseSort(type, q);
   const columns = q.columns === undefined ? undefined : listParam(q, 'columns');
-  return { filters, labels, sort, ...parsePage(q), deleted: flag(q, 'deleted'), columns };
+  const page = parsePage(q);
+  const after = single(q, 'after');
+  if (after !== undefined && page.offset > 0)
+    throw badInput('offset', 'give offset or after, not both: after already says where the page starts');
+  if (after === '') throw badInput('after', 'after needs the nextCursor of the previous page');
+  return { filters, labels, sort, ...page, deleted: flag(q, 'deleted'), columns, after };
 }
 
 function flag(q: RawQuery, name: string): boolean {
@@ -156,7 +170,7 @@ function parseSort(type: WorkflowType, q: RawQuery): ListQuery['sort'] {
   return items.map(({ field, desc }) => {
     const known = fieldOf(type, field);
     if (!known) throw badInput('sort', `cannot sort ${type} by "${field}"; fields: ${Object.keys(LIST_FIELDS[type]).join(', ')}`);
-    return { column: known.column, desc };
+    return { column: known.column, desc, ...(known.nullable ? { nullable: known.nullable } : {}) };
   });
 }
 
@@ -183,3 +197,54 @@ export const envelope = <R>(records: R[], total: number): ListEnvelope<R> => ({
   queryRecordCount: records.length,
   totalRecordCount: total,
 });
+
+/** What a keyset cursor is bound to: the type, filters, labels, order and deleted flag of the list it came from. */
+type CursorScope = Pick<ListQuery, 'filters' | 'labels' | 'sort' | 'deleted'>;
+
+const scopeKey = (type: WorkflowType, q: CursorScope) =>
+  createHash('sha256')
+    .update(JSON.stringify([type, q.filters, q.labels, q.sort, q.deleted]))
+    .digest('base64url')
+    .slice(0, 16);
+
+/** True when the sort column holds numbers (ids, counts, times); the others hold text. */
+const numeric = (type: WorkflowType, column: string) =>
+  column === 'id' ||
+  Object.values(LIST_FIELDS[type]).some((f) => f.column === column && (f.filter === 'int' || f.filter === 'time'));
+
+/**
+ * The cursor of the page after the one ending at `last`: that row's values of the sort terms, and a
+ * key of the list it belongs to. Opaque to clients (base64url JSON); it reveals only values of a row
+ * the caller was just shown.
+ */
+export function cursorAfter(type: WorkflowType, q: CursorScope, last: Record<string, unknown>): string {
+  const values = orderTerms(q.sort).map((t) => last[t.column] ?? null);
+  return Buffer.from(JSON.stringify({ k: scopeKey(type, q), v: values })).toString('base64url');
+}
+
+/** The position a cursor from `cursorAfter` names, once it is checked to belong to this very list. */
+export function positionOf(type: WorkflowType, q: CursorScope, cursor: string): Position {
+  let parsed: { k?: unknown; v?: unknown };
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badInput('after', 'after is not a cursor: pass the nextCursor of the previous page as it is');
+  }
+  const terms = orderTerms(q.sort);
+  const values = parsed?.v;
+  const fits =
+    Array.isArray(values) &&
+    values.length === terms.length &&
+    terms.every((t, i) => {
+      const v = values[i];
+      if (v === null) return t.nullable === true;
+      return numeric(type, t.column) ? Number.isSafeInteger(v) : typeof v === 'string' && v.length <= 10_000;
+    });
+  if (typeof parsed !== 'object' || parsed === null || !fits) {
+    throw badInput('after', 'after is not a cursor: pass the nextCursor of the previous page as it is');
+  }
+  if (parsed.k !== scopeKey(type, q)) {
+    throw badInput('after', 'after belongs to a list with other filters or sort; ask the first page again with these');
+  }
+  return values as Position;
+}

@@ -16,7 +16,7 @@ import type { App } from './context.js';
 import { cascadeEntries } from './entry.js';
 import { attachLabels, labelNames } from './label.js';
 import { lockForChange } from './lock.js';
-import { envelope, parseListQuery, parsePage, type ListEnvelope, type RawQuery } from './list.js';
+import { cursorAfter, envelope, parseListQuery, parsePage, positionOf, type ListEnvelope, type RawQuery } from './list.js';
 import type { Diff, Noun, RecordOf } from './noun.js';
 import { NOUNS, present, presentOne } from './nouns.js';
 import { promotableRows, promote, promotionOf, PROMOTED_FROM, PROMOTES_TO, type Promotable } from './promote.js';
@@ -68,15 +68,21 @@ export async function listObjects<T extends WorkflowType>(
   q: RawQuery,
   scope: FieldFilter[] = [],
 ): Promise<ListEnvelope<Partial<RecordOf<T>>>> {
-  const parsed = parseListQuery(type, q);
+  const { columns, after, ...parsed } = parseListQuery(type, q);
   parsed.filters.push(...scope);
-  const { rows, total } = await listTracked(unit.db, unit.rules, type, {
+  const { rows, total, exact } = await listTracked(unit.db, unit.rules, type, {
     ...parsed,
+    after: after === undefined ? undefined : positionOf(type, parsed, after),
     readableBy: unit.who.admin ? null : unit.who.groups,
+    countBound: unit.app.config.listCountBound,
   });
   const records = await present(unit, type, rows);
-  const { columns } = parsed;
-  return envelope(columns ? records.map((r) => pick(r, columns)) : records, total);
+  const last = rows.length === parsed.limit ? rows.at(-1) : undefined;
+  return {
+    ...envelope(columns ? records.map((r) => pick(r, columns)) : records, total),
+    totalRecordCountExact: exact,
+    nextCursor: last ? cursorAfter(type, parsed, last) : null,
+  };
 }
 
 /** A record with only the `columns` asked for, and its id. */

@@ -63,7 +63,7 @@ export async function transact<T>(
   return result;
 }
 
-/** A unit that reads outside any transaction. */
+/** A unit that reads outside any transaction, on the store's reading connection where it has one. */
 export function reader(app: App, who: Principal): Unit {
-  return new Unit(app.store.db, app.store.rules, who, app.now(), app);
+  return new Unit(app.store.reads ?? app.store.db, app.store.rules, who, app.now(), app);
 }

@@ -31,6 +31,8 @@ export type FilterKind = 'exact' | 'contains' | 'int' | 'time';
 export interface ListField {
   column: string;
   filter: FilterKind;
+  /** The column may hold null; lists sort nulls first, before every value, on both databases. */
+  nullable?: true;
 }
 
 const common: Record<string, ListField> = {
@@ -53,38 +55,38 @@ export const LIST_FIELDS: Record<WorkflowType, Record<string, ListField>> = {
     ...common,
     ...viewed,
     subject: { column: 'subject', filter: 'contains' },
-    message_id: { column: 'message_id', filter: 'exact' },
+    message_id: { column: 'message_id', filter: 'exact', nullable: true },
     alert_count: { column: 'alert_count', filter: 'int' },
     open_count: { column: 'open_count', filter: 'int' },
-    occurred: { column: 'occurred', filter: 'time' },
+    occurred: { column: 'occurred', filter: 'time', nullable: true },
   },
   alert: {
     ...common,
     alertgroup: { column: 'alertgroup_id', filter: 'int' },
-    promotion_id: { column: 'promotion_id', filter: 'int' },
+    promotion_id: { column: 'promotion_id', filter: 'int', nullable: true },
   },
   event: {
     ...common,
     ...viewed,
     subject: { column: 'subject', filter: 'contains' },
-    promotion_id: { column: 'promotion_id', filter: 'int' },
+    promotion_id: { column: 'promotion_id', filter: 'int', nullable: true },
   },
   incident: {
     ...common,
     ...viewed,
     subject: { column: 'subject', filter: 'contains' },
-    type: { column: 'type', filter: 'exact' },
-    category: { column: 'category', filter: 'exact' },
-    sensitivity: { column: 'sensitivity', filter: 'exact' },
-    security_category: { column: 'security_category', filter: 'exact' },
+    type: { column: 'type', filter: 'exact', nullable: true },
+    category: { column: 'category', filter: 'exact', nullable: true },
+    sensitivity: { column: 'sensitivity', filter: 'exact', nullable: true },
+    security_category: { column: 'security_category', filter: 'exact', nullable: true },
     reportable: { column: 'reportable', filter: 'int' },
   },
   entry: {
     ...common,
     target_type: { column: 'target_type', filter: 'exact' },
     target_id: { column: 'target_id', filter: 'int' },
-    parent: { column: 'parent_id', filter: 'int' },
+    parent: { column: 'parent_id', filter: 'int', nullable: true },
     class: { column: 'class', filter: 'exact' },
-    task_status: { column: 'task_status', filter: 'exact' },
+    task_status: { column: 'task_status', filter: 'exact', nullable: true },
   },
 };

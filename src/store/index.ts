@@ -13,6 +13,12 @@ export type Executor = Kysely<Database>;
 /** An open database: the query builder, the dialect's rules, and how to close it. */
 export interface Store {
   db: Executor;
+  /**
+   * A connection of its own for reads outside any transaction, where the database serves readers
+   * beside its writer (SQLite in WAL mode): a list never waits for a group commit to finish. Absent
+   * where `db` already reads concurrently (PostgreSQL's pool).
+   */
+  reads?: Executor;
   rules: DialectRules;
   kind: StoreKind;
   /** Where the database lives, for messages (never the password of a URL). */
@@ -68,6 +74,17 @@ export async function openStore(
       await store.close();
       throw err;
     }
+  }
+  const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+  if (store.kind === 'sqlite' && file !== ':memory:' && fs.existsSync(file)) {
+    // Opened once the schema is there: a read-only connection cannot make the file WAL.
+    const reads = new Kysely<Database>({ dialect: sqliteDialect(file, 'normal', true) });
+    const closeWriter = store.close;
+    const close = async () => {
+      await reads.destroy();
+      await closeWriter();
+    };
+    store = { ...store, reads, close };
   }
   return store;
 }

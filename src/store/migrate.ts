@@ -7,6 +7,7 @@ import * as view from './migrations/0006_view.js';
 import * as job from './migrations/0007_job.js';
 import * as entity from './migrations/0008_entity.js';
 import * as search from './migrations/0009_search.js';
+import * as listIndex from './migrations/0010_list_index.js';
 import * as indicatorTrigram from './migrations/0012_indicator_trigram.js';
 
 /** Versioned migrations, applied in name order; the same list serves both backends. */
@@ -18,6 +19,7 @@ const MIGRATIONS = {
   '0007_job': job,
   '0008_entity': entity,
   '0009_search': search,
+  '0010_list_index': listIndex,
   '0012_indicator_trigram': indicatorTrigram,
 };
 

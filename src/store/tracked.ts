@@ -1,4 +1,4 @@
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { FilterKind } from '../domain/catalog.js';
 import type { LabelKind, WorkflowType } from '../domain/catalog.js';
 import type { DialectRules } from './dialect/rules.js';
@@ -15,20 +15,62 @@ export interface FieldFilter {
   values: string[];
 }
 
+/** One term of a list's order. Nulls sort first, before every value, on both databases. */
+export interface SortTerm {
+  column: string;
+  desc: boolean;
+  nullable?: true;
+}
+
+/** What a page starts after: the previous page's last row's values of the sort terms (`orderTerms`), in order. */
+export type Position = readonly (string | number | null)[];
+
 export interface ListQuery {
   filters: FieldFilter[];
   /** Labels the rows must all have (`present`) or all lack. */
   labels: { kind: LabelKind; name: string; present: boolean }[];
-  sort: { column: string; desc: boolean }[];
+  sort: SortTerm[];
   limit: number;
   offset: number;
+  /** The keyset cursor's position: rows after it in the order, instead of skipping `offset` rows. */
+  after?: Position;
   /** Only rows readable by these groups; null means no restriction (admin). */
   readableBy: readonly string[] | null;
   deleted: boolean;
+  /** Matches counted exactly at most; above it the total is an estimate. */
+  countBound: number;
 }
+
+/** A page of rows and how many match in all: exactly, or estimated when more than the count bound do. */
+export interface ListResult<R> {
+  rows: R[];
+  total: number;
+  exact: boolean;
+}
+
+/**
+ * Links of a label to targets of one type, below which the label counts as rare: its targets are
+ * found from the label's side and sorted, instead of walking the list's order and checking each row.
+ */
+const RARE_LABEL = 2000;
 
 type AnyDb = Kysely<any>;
 type Where = ExpressionBuilder<any, any>;
+
+/** A label filter with its label looked up: absent when no label has the name. */
+interface LabelTerm {
+  kind: LabelKind;
+  present: boolean;
+  labelId?: number;
+  rare: boolean;
+}
+
+/**
+ * The order a list is read in: the terms asked for, then id, so that every row has one place. The id
+ * goes the way of the first term, so that one index on (term, id) serves the order read either way.
+ */
+export const orderTerms = (sort: readonly SortTerm[]): SortTerm[] =>
+  sort.some((s) => s.column === 'id') ? [...sort] : [...sort, { column: 'id', desc: sort[0]?.desc ?? true }];
 
 function filterExpression(eb: Where, rules: DialectRules, type: string, f: FieldFilter): Expression<SqlBool> {
   const ref = eb.ref(`${type}.${f.column}`);
@@ -49,7 +91,65 @@ function filterExpression(eb: Where, rules: DialectRules, type: string, f: Field
   }
 }
 
-function whereClause(rules: DialectRules, type: WorkflowType, q: ListQuery) {
+/** Looks up each label filter's label, and whether it is rare on objects of `type`. */
+async function labelTerms(db: AnyDb, type: WorkflowType, labels: ListQuery['labels']): Promise<LabelTerm[]> {
+  return Promise.all(
+    labels.map(async ({ kind, name, present }) => {
+      const label = await db.selectFrom(kind).select('id').where('name', '=', name).executeTakeFirst();
+      if (!label) return { kind, present, rare: true };
+      const links = db
+        .selectFrom(`${kind}_link`)
+        .select('target_id')
+        .where('label_id', '=', label.id)
+        .where('target_type', '=', type)
+        .limit(RARE_LABEL);
+      const { n } = await db
+        .selectFrom(links.as('l'))
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      return { kind, present, labelId: Number(label.id), rare: Number(n) < RARE_LABEL };
+    }),
+  );
+}
+
+function labelExpression(eb: Where, type: WorkflowType, label: LabelTerm): Expression<SqlBool> {
+  if (label.labelId === undefined) return label.present ? eb.lit(false) : eb.lit(true);
+  const links = eb
+    .selectFrom(`${label.kind}_link as l`)
+    .where('l.label_id', '=', label.labelId)
+    .where('l.target_type', '=', type);
+  if (label.present && label.rare) return eb(`${type}.id`, 'in', links.select('l.target_id'));
+  const linked = eb.exists(links.select(sql.lit(1).as('one')).whereRef('l.target_id', '=', `${type}.id`));
+  return label.present ? linked : eb.not(linked);
+}
+
+/**
+ * Rows after `position` in the order of `terms`: beyond the first term's value, or equal to it and
+ * beyond on the next, and so on. The first term's bound is repeated on its own, so that the database
+ * starts reading its index at the position instead of filtering every row before it.
+ */
+function afterPosition(eb: Where, type: WorkflowType, terms: SortTerm[], position: Position): Expression<SqlBool> {
+  const ref = (t: SortTerm) => eb.ref(`${type}.${t.column}`);
+  const same = (t: SortTerm, v: string | number | null) => (v === null ? eb(ref(t), 'is', null) : eb(ref(t), '=', v));
+  // Nulls come first: after a null in ascending order comes every value, in descending order only other nulls.
+  const beyond = (t: SortTerm, v: string | number | null): Expression<SqlBool> | undefined => {
+    if (!t.desc) return v === null ? eb(ref(t), 'is not', null) : eb(ref(t), '>', v);
+    if (v === null) return undefined;
+    return t.nullable ? eb.or([eb(ref(t), '<', v), eb(ref(t), 'is', null)]) : eb(ref(t), '<', v);
+  };
+  const ways: Expression<SqlBool>[] = [];
+  terms.forEach((t, j) => {
+    const past = beyond(t, position[j]);
+    if (past) ways.push(eb.and([...terms.slice(0, j).map((p, i) => same(p, position[i])), past]));
+  });
+  const [first] = terms;
+  const start = position[0];
+  const parts = [ways.length > 0 ? eb.or(ways) : eb.lit(false)];
+  if (start !== null && !(first.desc && first.nullable)) parts.unshift(eb(ref(first), first.desc ? '<=' : '>=', start));
+  return eb.and(parts);
+}
+
+function whereClause(rules: DialectRules, type: WorkflowType, q: ListQuery, labels: LabelTerm[]) {
   return (eb: Where) => {
     const parts: Expression<SqlBool>[] = [
       q.deleted ? eb(`${type}.deleted_at`, 'is not', null) : eb(`${type}.deleted_at`, 'is', null),
@@ -63,20 +163,62 @@ function whereClause(rules: DialectRules, type: WorkflowType, q: ListQuery) {
       );
     }
     for (const f of q.filters) parts.push(filterExpression(eb, rules, type, f));
-    for (const label of q.labels) {
-      const linked = eb.exists(
-        eb
-          .selectFrom(`${label.kind}_link as l`)
-          .innerJoin(`${label.kind} as t`, 't.id', 'l.label_id')
-          .select(sql.lit(1).as('one'))
-          .where('l.target_type', '=', type)
-          .whereRef('l.target_id', '=', `${type}.id`)
-          .where('t.name', '=', label.name),
-      );
-      parts.push(label.present ? linked : eb.not(linked));
-    }
+    for (const label of labels) parts.push(labelExpression(eb, type, label));
     return eb.and(parts);
   };
+}
+
+/** The golden ratio's fraction: multiples of it spread sample ids evenly without falling in step with periodic data. */
+const SPREAD = 0.618_033_988_749_895;
+
+/**
+ * How many rows match: exactly up to `bound`, and above it an estimate: the share of matching rows
+ * among `bound` ids spread evenly over the table, times the table's id range. Either costs about
+ * `bound` rows read, however many match.
+ */
+async function countMatches(
+  db: AnyDb,
+  type: WorkflowType,
+  where: (eb: Where) => Expression<SqlBool>,
+  bound: number,
+): Promise<{ total: number; exact: boolean }> {
+  const table: WorkflowType = type;
+  const counted = async (rows: SelectQueryBuilder<any, any, any>) =>
+    Number(
+      (
+        await db
+          .selectFrom(rows.as('m'))
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const found = await counted(
+    db
+      .selectFrom(table)
+      .select(`${type}.id`)
+      .where(where)
+      .limit(bound + 1),
+  );
+  if (found <= bound) return { total: found, exact: true };
+  const ends = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom(table)
+        .select((s) => s.fn.min('id').as('m'))
+        .as('first'),
+      eb
+        .selectFrom(table)
+        .select((s) => s.fn.max('id').as('m'))
+        .as('last'),
+    ])
+    .executeTakeFirstOrThrow();
+  const [first, last] = [Number(ends.first), Number(ends.last)];
+  const span = last - first + 1;
+  // The ids are named, so that the database looks each one up by key and walks no index of the filter.
+  const ids = [...new Set(Array.from({ length: bound }, (_, i) => first + Math.floor(((i * SPREAD) % 1) * span)))];
+  const sampled = await counted(db.selectFrom(table).select(`${type}.id`).where(where).where(`${type}.id`, 'in', ids));
+  const estimate = Math.round((sampled / ids.length) * span);
+  return { total: Math.max(found, estimate), exact: false };
 }
 
 /** One page of rows matching the query, and how many match in all. */
@@ -85,27 +227,28 @@ export async function listTracked<T extends WorkflowType>(
   rules: DialectRules,
   type: T,
   q: ListQuery,
-): Promise<{ rows: RowOf<T>[]; total: number }> {
+): Promise<ListResult<RowOf<T>>> {
   const adb = db as AnyDb;
   const table: WorkflowType = type;
-  const where = whereClause(rules, type, q);
+  const where = whereClause(rules, type, q, await labelTerms(adb, type, q.labels));
+  const terms = orderTerms(q.sort);
   let select = adb.selectFrom(table).selectAll().where(where);
-  for (const s of q.sort) select = select.orderBy(`${type}.${s.column}`, s.desc ? 'desc' : 'asc');
-  if (!q.sort.some((s) => s.column === 'id')) select = select.orderBy(`${type}.id`, 'desc');
+  if (q.after) {
+    const position = q.after;
+    select = select.where((eb) => afterPosition(eb, type, terms, position));
+  }
+  for (const t of terms) {
+    const ref = sql.ref(`${type}.${t.column}`);
+    // Only nullable columns say where nulls go: an explicit NULLS on the others would keep PostgreSQL off their indexes.
+    select = t.nullable
+      ? select.orderBy(t.desc ? sql`${ref} desc nulls last` : sql`${ref} asc nulls first`)
+      : select.orderBy(`${type}.${t.column}`, t.desc ? 'desc' : 'asc');
+  }
   const rows = (await select.limit(q.limit).offset(q.offset).execute()) as RowOf<T>[];
-  const total =
-    q.offset === 0 && rows.length < q.limit
-      ? rows.length
-      : Number(
-          (
-            await adb
-              .selectFrom(table)
-              .select((eb) => eb.fn.countAll().as('n'))
-              .where(where)
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
-  return { rows, total };
+  // A short page tells the total when it is the whole list, or its end read by offset.
+  if (!q.after && rows.length < q.limit && (q.offset === 0 || rows.length > 0))
+    return { rows, total: q.offset + rows.length, exact: true };
+  return { rows, ...(await countMatches(adb, type, where, q.countBound)) };
 }
 
 export async function getTracked<T extends WorkflowType>(

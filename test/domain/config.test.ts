@@ -62,6 +62,7 @@ describe('loadConfig', () => {
         enrichers: ['geoip', 'reverse-dns'],
         geoip_db: mmdb,
         consumers: ['flair'],
+        list_count_bound: 250,
       },
     );
     assert.deepEqual(config, {
@@ -80,6 +81,7 @@ describe('loadConfig', () => {
       enrichers: ['geoip', 'reverse-dns'],
       geoipDb: mmdb,
       consumers: ['flair'],
+      listCountBound: 250,
     });
   });
 

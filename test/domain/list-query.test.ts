@@ -23,6 +23,7 @@ describe('parseListQuery', () => {
       offset: 0,
       deleted: false,
       columns: undefined,
+      after: undefined,
     });
   });
 
@@ -90,9 +91,16 @@ describe('parseListQuery', () => {
       { column: 'id', desc: false },
     ]);
     assert.deepEqual(parseListQuery('entry', { sort: '{"parent":-1,"id":1}' }).sort, [
-      { column: 'parent_id', desc: true },
+      { column: 'parent_id', desc: true, nullable: true },
       { column: 'id', desc: false },
     ]);
+  });
+
+  it('takes a cursor with after, never together with offset', () => {
+    assert.equal(parseListQuery('alert', { after: 'abc' }).after, 'abc');
+    assert.throws(() => parseListQuery('alert', { after: 'abc', offset: '50' }), { field: 'offset' });
+    assert.throws(() => parseListQuery('alert', { after: '' }), { field: 'after' });
+    assert.throws(() => parseListQuery('alert', { after: ['a', 'b'] }), { field: 'after' });
   });
 
   it('reads paging, columns and deleted', () => {

@@ -97,6 +97,7 @@ const HOSTILE_BODIES: { type: string; body: string | Uint8Array<ArrayBuffer> }[]
 const QUERY_NAMES = [
   'limit',
   'offset',
+  'after',
   'sort',
   'columns',
   'deleted',

@@ -90,6 +90,17 @@ for (const backend of await backends()) {
           const filtered = expectStatus(await mallory.get(`/${type}?id=${red[type]}`), 200);
           assert.deepEqual([filtered.records, filtered.totalRecordCount], [[], 0]);
           assert.ok(idsOf(await alice.get(`/${type}?limit=1000`)).includes(red[type]));
+          // A cursor forged to start just before red's object leads mallory past it, and counts as her list does.
+          const shape = expectStatus(await alice.get(`/${type}?sort=-id&limit=1`), 200).nextCursor;
+          const { k } = JSON.parse(Buffer.from(shape, 'base64url').toString());
+          const forged = Buffer.from(JSON.stringify({ k, v: [red[type] + 1] })).toString('base64url');
+          const past = expectStatus(await mallory.get(`/${type}?sort=-id&after=${forged}&limit=1000`), 200);
+          assert.ok(
+            !past.records.some((r: { id: number }) => r.id === red[type]),
+            `${type} ${red[type]} is listed after a cursor`,
+          );
+          const own = expectStatus(await mallory.get(`/${type}?sort=-id&limit=1000`), 200);
+          assert.equal(past.totalRecordCount, own.totalRecordCount);
         }
       });
 

@@ -243,7 +243,13 @@ for (const backend of await backends()) {
 
       it('returns the SCOT envelope, newest first by default', async () => {
         const all = await list('');
-        assert.deepEqual(Object.keys(all).sort(), ['queryRecordCount', 'records', 'totalRecordCount']);
+        assert.deepEqual(Object.keys(all).sort(), [
+          'nextCursor',
+          'queryRecordCount',
+          'records',
+          'totalRecordCount',
+          'totalRecordCountExact',
+        ]);
         assert.deepEqual(
           all.records.map((r: { id: number }) => r.id),
           e(5, 4, 3, 2, 1),

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApikey } from '../../src/app/auth.js';
 import { createApp, type App } from '../../src/app/context.js';
 import { createUser, ensureAdmin } from '../../src/app/user.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import type { Principal } from '../../src/domain/principal.js';
 import { buildServer, type ServerOptions } from '../../src/http/server.js';
 import { BUILT_IN, startBackground } from '../../src/jobs/background.js';
@@ -70,6 +70,8 @@ const cli: Principal = { userId: 0, username: 'test', groups: [], admin: true };
 export interface TestServerOptions extends ServerOptions {
   /** Also run the built-in background work (flair, jobs), as `scot serve` does. */
   background?: boolean;
+  /** Settings that differ from the defaults, e.g. a small `listCountBound`. */
+  config?: Partial<Config>;
 }
 
 /** Starts the real server on a random loopback port over a fresh database of `backend`. */
@@ -79,11 +81,12 @@ export async function startServer(backend: Backend, options: TestServerOptions =
     ...loadConfig({ SCOT_DATA_DIR: db.dataDir, SCOT_DATABASE_URL: db.url, SCOT_ADMIN_PASSWORD: ADMIN_PASSWORD }),
     port: 0,
     host: '127.0.0.1',
+    ...options.config,
   };
   const store = await openStore(config.databaseUrl);
   const app = createApp(store, config);
   await ensureAdmin(app);
-  const { background: withBackground, ...serverOptions } = options;
+  const { background: withBackground, config: _settings, ...serverOptions } = options;
   // Views are stored when a test flushes them, not by a timer that a loaded machine makes fire mid-test.
   const server = await buildServer(app, { logLevel: false, viewFlushSeconds: 3600, ...serverOptions });
   await server.listen({ port: 0, host: '127.0.0.1' });

@@ -41,6 +41,7 @@ const MIGRATION_NAMES = [
   '0007_job',
   '0008_entity',
   '0009_search',
+  '0010_list_index',
   '0012_indicator_trigram',
 ];
 

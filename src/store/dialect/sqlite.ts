@@ -37,9 +37,9 @@ export type SqliteSync = 'full' | 'normal';
  * the WAL file is synced, off the event loop: the guarantee of FULL, one fsync shared by all the
  * commits made meanwhile.
  */
-export function sqliteDialect(file: string, synchronous: SqliteSync = 'full') {
-  const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
+export function sqliteDialect(file: string, synchronous: SqliteSync = 'full', readonly = false) {
+  const db = new BetterSqlite3(file, { readonly });
+  if (!readonly) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
@@ -61,7 +61,7 @@ export function sqliteDialect(file: string, synchronous: SqliteSync = 'full') {
     },
   };
   const config = { database };
-  if (synchronous === 'normal' || file === ':memory:') return new SqliteDialect(config);
+  if (synchronous === 'normal' || readonly || file === ':memory:') return new SqliteDialect(config);
   const durable = sharedSync(() => syncFile(`${file}-wal`));
   return new (class extends SqliteDialect {
     override createDriver(): Driver {
