@@ -1,8 +1,9 @@
 import ipaddr from 'ipaddr.js';
 import { parse as parseDomain } from 'tldts';
+import { ipv4Of, ipv4Range, ipv6Range } from './address.js';
 import { refang } from './defang.js';
 import { readMarkup } from './markup.js';
-import type { EntityMatch, IpRange } from './type.js';
+import type { EntityMatch } from './type.js';
 
 export { ENTITY_TYPES, type EntityMatch, type EntityType, type IpRange } from './type.js';
 
@@ -212,12 +213,6 @@ const MESSAGE_ID_HEADER = /(?:message-id|in-reply-to|references)\s*:\s*(?:<[^<>\
 /** Characters a URL or registry key does not end with when written in prose. */
 const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"', ')', '*']);
 
-/** Where an address lies, in SCOT's words. */
-function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): IpRange {
-  const range = address.range();
-  return range === 'unicast' ? 'public' : (range as IpRange);
-}
-
 /** The domain `name` names, lower-cased, when it ends in a real public suffix (ICANN's part of the list). */
 function domainOf(name: string): string | undefined {
   if (name.length > 253) return undefined;
@@ -246,25 +241,10 @@ function trimTrailing(text: string): string {
   return text.slice(0, end);
 }
 
-/** Four decimal numbers without leading zeros: the only IPv4 form analysts mean (not `01.2.3.4`, `0x7f.1`). */
-const FOUR_PART = /^(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}$/;
-
-/** The IPv4 address `written` names, when it is one; written so, it is already its normal form. */
-function ipv4Of(written: string): ipaddr.IPv4 | undefined {
-  if (!FOUR_PART.test(written)) return undefined;
-  const octets = [0, 0, 0, 0];
-  for (let i = 0, octet = 0; i < written.length; i++) {
-    const code = written.charCodeAt(i);
-    if (code === 46) octet++;
-    else if ((octets[octet] = octets[octet] * 10 + code - 48) > 255) return undefined;
-  }
-  return new ipaddr.IPv4(octets);
-}
-
 /** The entity a host (of a URL) names: an IPv4 address or a domain. */
 function hostEntity(host: string, start: number): EntityMatch | undefined {
   const address = ipv4Of(host);
-  if (address) return { type: 'ipaddr', value: host, start, end: start + host.length, range: rangeOf(address) };
+  if (address >= 0) return { type: 'ipaddr', value: host, start, end: start + host.length, range: ipv4Range(address) };
   const domain = domainOf(host);
   return domain ? { type: 'domain', value: domain, start, end: start + host.length } : undefined;
 }
@@ -302,15 +282,24 @@ function emailEntities(written: string, start: number): EntityMatch[] {
   ];
 }
 
+/** The IPv6 address `written` names, parsed once (ipaddr.js's `isValid` would parse it a second time). */
+function ipv6Of(written: string): ipaddr.IPv6 | undefined {
+  try {
+    return ipaddr.IPv6.parse(written);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An IPv6 address or block, compressed the standard way (RFC 5952), when it is one. */
 function ipv6Entities(written: string, start: number): EntityMatch[] {
   const [address, prefix] = written.split('/');
   // `cafe::` or `be::ef` in code is more likely a C++ name than an address: ask for a digit or three groups.
   if (!/\d/.test(address) && address.split(':').filter(Boolean).length < 3) return [];
-  if (!ipaddr.IPv6.isValid(address)) return [];
-  const parsed = ipaddr.IPv6.parse(address);
+  const parsed = ipv6Of(address);
+  if (!parsed) return [];
   const value = parsed.isIPv4MappedAddress() ? `::ffff:${parsed.toIPv4Address().toString()}` : parsed.toRFC5952String();
-  const range = rangeOf(parsed);
+  const range = ipv6Range(parsed);
   if (prefix === undefined) return [{ type: 'ipv6', value, start, end: start + written.length, range }];
   if (Number(prefix) > 128) return [];
   return [{ type: 'cidr', value: `${value}/${Number(prefix)}`, start, end: start + written.length, range }];
@@ -321,8 +310,8 @@ function dottedEntities(text: string, name: string, prefix: string | undefined, 
   const end = start + name.length;
   if (/^[\d.]+$/.test(name)) {
     const address = ipv4Of(name);
-    if (!address || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return [];
-    const range = rangeOf(address);
+    if (address < 0 || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return [];
+    const range = ipv4Range(address);
     if (prefix !== undefined && Number(prefix) <= 32) {
       return [{ type: 'cidr', value: `${name}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range }];
     }

@@ -1,5 +1,5 @@
 import { decodeHTML } from 'entities';
-import { Tokenizer } from 'htmlparser2';
+import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 
 /**
  * The text an analyst reads in a piece of HTML, and the way back from that text to the HTML it came from, so
@@ -64,101 +64,121 @@ export interface Markup {
   toHtml(index: number, edge: 'start' | 'end'): number;
 }
 
-/** Reads `html` once: its shown text (references decoded, a line break between blocks) and its tags. */
-export function readMarkup(html: string): Markup {
-  const pieces: string[] = [];
-  // One entry per text piece: where it starts in the text, and where it was written in the HTML. A piece is
-  // `exact` when each of its characters was written as itself, else it stands for all of [htmlStart, htmlEnd).
-  const textStart: number[] = [];
-  const htmlStart: number[] = [];
-  const htmlEnd: number[] = [];
-  const exact: boolean[] = [];
-  let length = 0;
-  const add = (piece: string, from: number, to: number, asWritten: boolean) => {
-    pieces.push(piece);
-    textStart.push(length);
-    htmlStart.push(from);
-    htmlEnd.push(to);
-    exact.push(asWritten);
-    length += piece.length;
-  };
-  const tags: Tag[] = [];
-  let hidden = 0;
-  let opening: Tag = { start: 0, end: 0, name: '', kind: 'open' };
-  const addTag = (tag: Tag) => {
-    tags.push(tag);
-    if (HIDDEN.has(tag.name) && tag.kind !== 'void') hidden = tag.kind === 'open' ? hidden + 1 : Math.max(0, hidden - 1);
-    if (!INLINE.has(tag.name)) add('\n', tag.start, tag.end, false);
-  };
-  const ignore = () => undefined;
-  // The tokenizer, not the full parser: it reports positions only, which is all this needs, several times faster.
-  const tokenizer = new Tokenizer(
-    { decodeEntities: false },
-    {
-      ontext(from, to) {
-        if (hidden > 0) return;
-        const ampersand = html.indexOf('&', from);
-        if (ampersand < 0 || ampersand >= to) return add(html.slice(from, to), from, to, true);
-        const data = html.slice(from, to);
-        let last = 0;
-        for (const reference of data.matchAll(REFERENCE)) {
-          const at = reference.index;
-          if (at > last) add(data.slice(last, at), from + last, from + at, true);
-          add(decodeHTML(reference[0]), from + at, from + at + reference[0].length, false);
-          last = at + reference[0].length;
-        }
-        if (last < data.length) add(data.slice(last), from + last, to, true);
-      },
-      onopentagname(from, to) {
-        const name = html.slice(from, to).toLowerCase();
-        opening = { start: from - 1, end: to, name, kind: VOID.has(name) ? 'void' : 'open' };
-      },
-      onopentagend(at) {
-        addTag({ ...opening, end: at + 1 });
-      },
-      onselfclosingtag(at) {
-        addTag({ ...opening, end: at + 1, kind: 'void' });
-      },
-      onclosetag(from, to) {
-        const name = html.slice(from, to).toLowerCase();
-        if (VOID.has(name)) return;
-        const end = html.indexOf('>', to);
-        addTag({ start: html.lastIndexOf('<', from), end: end < 0 ? html.length : end + 1, name, kind: 'close' });
-      },
-      onattribdata: ignore,
-      onattribentity: ignore,
-      onattribend: ignore,
-      onattribname: ignore,
-      oncdata: ignore,
-      oncomment: ignore,
-      ondeclaration: ignore,
-      onend: ignore,
-      onprocessinginstruction: ignore,
-      ontextentity: ignore,
-    },
-  );
-  tokenizer.write(html);
-  tokenizer.end();
+/**
+ * The tokenizer's listener: gathers the shown text in pieces and the tags. One entry per text piece in the parallel
+ * arrays: where it starts in the text, and where it was written in the HTML. A piece is `exact` when each of its
+ * characters was written as itself, else it stands for all of [htmlStart, htmlEnd). A class, not closures, so
+ * reading a small cell allocates little.
+ */
+class MarkupReader implements TokenizerCallbacks, Markup {
+  text = '';
+  readonly tags: Tag[] = [];
+  private readonly pieces: string[] = [];
+  private readonly textStart: number[] = [];
+  private readonly htmlStart: number[] = [];
+  private readonly htmlEnd: number[] = [];
+  private readonly exact: boolean[] = [];
+  private length = 0;
+  private hidden = 0;
+  private openingStart = 0;
+  private openingName = '';
+
+  constructor(private readonly html: string) {}
+
+  read(): this {
+    const tokenizer = new Tokenizer({ decodeEntities: false }, this);
+    tokenizer.write(this.html);
+    tokenizer.end();
+    this.text = this.pieces.join('');
+    return this;
+  }
+
+  private add(piece: string, from: number, to: number, asWritten: boolean): void {
+    this.pieces.push(piece);
+    this.textStart.push(this.length);
+    this.htmlStart.push(from);
+    this.htmlEnd.push(to);
+    this.exact.push(asWritten);
+    this.length += piece.length;
+  }
+
+  private addTag(tag: Tag): void {
+    this.tags.push(tag);
+    if (HIDDEN.has(tag.name) && tag.kind !== 'void') {
+      this.hidden = tag.kind === 'open' ? this.hidden + 1 : Math.max(0, this.hidden - 1);
+    }
+    if (!INLINE.has(tag.name)) this.add('\n', tag.start, tag.end, false);
+  }
+
+  ontext(from: number, to: number): void {
+    if (this.hidden > 0) return;
+    const html = this.html;
+    const ampersand = html.indexOf('&', from);
+    if (ampersand < 0 || ampersand >= to) return this.add(html.slice(from, to), from, to, true);
+    const data = html.slice(from, to);
+    let last = 0;
+    for (const reference of data.matchAll(REFERENCE)) {
+      const at = reference.index;
+      if (at > last) this.add(data.slice(last, at), from + last, from + at, true);
+      this.add(decodeHTML(reference[0]), from + at, from + at + reference[0].length, false);
+      last = at + reference[0].length;
+    }
+    if (last < data.length) this.add(data.slice(last), from + last, to, true);
+  }
+
+  onopentagname(from: number, to: number): void {
+    this.openingStart = from - 1;
+    this.openingName = this.html.slice(from, to).toLowerCase();
+  }
+
+  onopentagend(at: number): void {
+    const name = this.openingName;
+    this.addTag({ start: this.openingStart, end: at + 1, name, kind: VOID.has(name) ? 'void' : 'open' });
+  }
+
+  onselfclosingtag(at: number): void {
+    this.addTag({ start: this.openingStart, end: at + 1, name: this.openingName, kind: 'void' });
+  }
+
+  onclosetag(from: number, to: number): void {
+    const name = this.html.slice(from, to).toLowerCase();
+    if (VOID.has(name)) return;
+    const end = this.html.indexOf('>', to);
+    this.addTag({ start: this.html.lastIndexOf('<', from), end: end < 0 ? this.html.length : end + 1, name, kind: 'close' });
+  }
+
+  onattribdata(): void {}
+  onattribentity(): void {}
+  onattribend(): void {}
+  onattribname(): void {}
+  oncdata(): void {}
+  oncomment(): void {}
+  ondeclaration(): void {}
+  onend(): void {}
+  onprocessinginstruction(): void {}
+  ontextentity(): void {}
 
   /** The text piece holding text index `index`. */
-  const pieceAt = (index: number): number => {
+  private pieceAt(index: number): number {
     let low = 0;
-    let high = textStart.length - 1;
+    let high = this.textStart.length - 1;
     while (low < high) {
       const middle = (low + high + 1) >> 1;
-      if (textStart[middle] <= index) low = middle;
+      if (this.textStart[middle] <= index) low = middle;
       else high = middle - 1;
     }
     return low;
-  };
-  return {
-    text: pieces.join(''),
-    tags,
-    toHtml(index, edge) {
-      if (textStart.length === 0) return 0;
-      const piece = pieceAt(edge === 'start' ? index : index - 1);
-      if (exact[piece]) return htmlStart[piece] + index - textStart[piece];
-      return edge === 'start' ? htmlStart[piece] : htmlEnd[piece];
-    },
-  };
+  }
+
+  toHtml(index: number, edge: 'start' | 'end'): number {
+    if (this.textStart.length === 0) return 0;
+    const piece = this.pieceAt(edge === 'start' ? index : index - 1);
+    if (this.exact[piece]) return this.htmlStart[piece] + index - this.textStart[piece];
+    return edge === 'start' ? this.htmlStart[piece] : this.htmlEnd[piece];
+  }
+}
+
+/** Reads `html` once: its shown text (references decoded, a line break between blocks) and its tags. */
+export function readMarkup(html: string): Markup {
+  return new MarkupReader(html).read();
 }
