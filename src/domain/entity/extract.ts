@@ -167,15 +167,47 @@ const BACKSLASH = 92;
  */
 const TRIGGER = /[.@\\{<]|-\d|:[/:0-9a-f]|\d[0-9a-f]{7}/gi;
 
+const DOT = 46;
+const AT = 64;
+const DASH = 45;
+
 /**
- * Calls `tried` at each position worth trying the candidate regex at, left to right: the start of the word around
- * each trigger, or the trigger itself for `<`, `{` and `::`. `tried(position)` returns where scanning goes on.
+ * Where the trigger `TRIGGER.test` just matched starts, from where it ended. `test` builds no match object, and the
+ * trigger is told by its last two characters: one of `.@\\{<` alone, a `-` or `:` and the character after it, else
+ * eight hex digits.
  */
-function scan(text: string, tried: (position: number) => number): void {
+function triggerStart(text: string, end: number): number {
+  const last = text.charCodeAt(end - 1);
+  if (last === DOT || last === AT || last === BACKSLASH || last === BRACE || last === LESS_THAN) return end - 1;
+  const before = text.charCodeAt(end - 2);
+  return before === DASH || before === COLON ? end - 2 : end - 8;
+}
+
+/**
+ * Tries the candidate regex at `position`, adds the entities it stands for to `found`, and says where scanning goes
+ * on: past the candidate, or at `position` when it held none, as a rejected candidate may still hold an entity that
+ * starts later inside it (`de:ad:1.2.3.4`).
+ */
+function tryCandidate(text: string, position: number, found: EntityMatch[]): number {
+  // One shared regex: extraction is synchronous, so no other pass can move its lastIndex meanwhile.
+  CANDIDATE.lastIndex = position;
+  const match = CANDIDATE.exec(text);
+  if (match === null) return position;
+  const entities = entitiesOf(text, match);
+  for (const entity of entities) found.push(entity);
+  return entities.length > 0 ? CANDIDATE.lastIndex : position;
+}
+
+/**
+ * The built-in entities of a (refanged) text, in order: the candidate regex is tried at each position worth it, left
+ * to right: the start of the word around each trigger, or the trigger itself for `<`, `{` and `::`.
+ */
+function scan(text: string): EntityMatch[] {
+  const found: EntityMatch[] = [];
   let from = 0;
   TRIGGER.lastIndex = 0;
-  for (let trigger = TRIGGER.exec(text); trigger !== null; trigger = TRIGGER.exec(text)) {
-    const at = trigger.index;
+  while (TRIGGER.test(text)) {
+    const at = triggerStart(text, TRIGGER.lastIndex);
     const code = text.charCodeAt(at);
     let start = at;
     while (start > from && isWord(text.charCodeAt(start - 1))) start--;
@@ -185,11 +217,12 @@ function scan(text: string, tried: (position: number) => number): void {
     const trailing = at === end - 1 && text.charCodeAt(end) !== COLON && text.charCodeAt(end) !== BACKSLASH;
     let next = at + 1;
     if (code === LESS_THAN || code === BRACE || (code === COLON && start === at && text.charCodeAt(at + 1) === COLON))
-      next = tried(at);
-    else if ((start < at || isWord(code)) && !trailing) next = tried(start);
+      next = tryCandidate(text, at, found);
+    else if ((start < at || isWord(code)) && !trailing) next = tryCandidate(text, start, found);
     from = Math.max(end, next, at + 1);
     TRIGGER.lastIndex = from;
   }
+  return found;
 }
 
 /** Hex lengths that name a hash type; any other length of hex is not an entity. */
@@ -305,10 +338,19 @@ function ipv6Entities(written: string, start: number): EntityMatch[] {
   return [{ type: 'cidr', value: `${value}/${Number(prefix)}`, start, end: start + written.length, range }];
 }
 
+/** Whether `name` is only digits and dots: an address, or a version or number that is no entity. */
+function digitsAndDots(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code !== DOT && (code < 48 || code > 57)) return false;
+  }
+  return true;
+}
+
 /** A dotted name: an IPv4 address or block, a file name, a domain, or (a version, a number, a word) nothing. */
 function dottedEntities(text: string, name: string, prefix: string | undefined, start: number): EntityMatch[] {
   const end = start + name.length;
-  if (/^[\d.]+$/.test(name)) {
+  if (digitsAndDots(name)) {
     const address = ipv4Of(name);
     if (address < 0 || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return [];
     const range = ipv4Range(address);
@@ -328,7 +370,10 @@ function dottedEntities(text: string, name: string, prefix: string | undefined, 
 /** The entities one candidate match stands for; none when it turns out not to be one. */
 function entitiesOf(text: string, match: RegExpExecArray): EntityMatch[] {
   const start = match.index;
-  const [, url, email, , cve, uuid, hex, ipv6, registry, dotted, prefix, messageId, clsid] = match;
+  // Indexed, not destructured: this runs once a candidate, and the dotted name, the commonest, is looked at first.
+  const dotted = match[9];
+  if (dotted !== undefined) return dottedEntities(text, dotted, match[10], start);
+  const [, url, email, , cve, uuid, hex, ipv6, registry, , , messageId, clsid] = match;
   if (url !== undefined) return urlEntities(url, start);
   if (email !== undefined) return emailEntities(email, start);
   if (cve !== undefined) return [{ type: 'cve', value: cve.toUpperCase(), start, end: start + cve.length }];
@@ -344,7 +389,6 @@ function entitiesOf(text: string, match: RegExpExecArray): EntityMatch[] {
     const key = trimTrailing(registry);
     return [{ type: 'winregistry', value: key, start, end: start + key.length }];
   }
-  if (dotted !== undefined) return dottedEntities(text, dotted, prefix, start);
   if (messageId !== undefined) {
     if (!MESSAGE_ID_HEADER.test(text.slice(Math.max(0, start - 200), start))) return [];
     return [{ type: 'message_id', value: messageId, start, end: start + messageId.length }];
@@ -363,21 +407,13 @@ const byPosition = (a: EntityMatch, b: EntityMatch) => a.start - b.start || b.en
  */
 export function extractEntities(text: string, options: ExtractOptions = {}): EntityMatch[] {
   const real = refang(text);
-  const matches: EntityMatch[] = [];
-  // One shared regex: extraction is synchronous, so no other pass can move its lastIndex meanwhile.
-  scan(real.text, (position) => {
-    CANDIDATE.lastIndex = position;
-    const match = CANDIDATE.exec(real.text);
-    if (match === null) return position;
-    const found = entitiesOf(real.text, match);
-    for (const entity of found) {
+  const matches = scan(real.text);
+  if (real.text !== text) {
+    for (const entity of matches) {
       entity.start = real.toOriginal(entity.start, 'start');
       entity.end = real.toOriginal(entity.end, 'end');
-      matches.push(entity);
     }
-    // A rejected candidate may still hold an entity that starts later inside it (`de:ad:1.2.3.4`).
-    return found.length > 0 ? CANDIDATE.lastIndex : position;
-  });
+  }
   for (const extra of options.extra ?? []) {
     for (const { start, end, value } of extra.find(text)) matches.push({ type: extra.type, value, start, end });
   }
