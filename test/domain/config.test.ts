@@ -77,7 +77,7 @@ describe('loadConfig', () => {
       sqliteSync: 'normal',
       pluginDir: dir,
       enrichers: ['geoip', 'reverse-dns'],
-      geoipDb: mmdb,
+      geoipDb: [mmdb],
     });
   });
 
