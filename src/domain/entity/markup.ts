@@ -114,7 +114,10 @@ class MarkupReader implements TokenizerCallbacks, Markup {
     if (this.hidden > 0) return;
     const html = this.html;
     const ampersand = html.indexOf('&', from);
-    if (ampersand < 0 || ampersand >= to) return this.add(html.slice(from, to), from, to, true);
+    if (ampersand < 0 || ampersand >= to) {
+      this.add(html.slice(from, to), from, to, true);
+      return;
+    }
     const data = html.slice(from, to);
     let last = 0;
     for (const reference of data.matchAll(REFERENCE)) {
