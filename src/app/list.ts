@@ -139,7 +139,8 @@ export function parseListQuery(type: WorkflowType, q: RawQuery): Omit<ListQuery,
   return { filters, labels, sort, ...parsePage(q), deleted: flag(q, 'deleted'), columns };
 }
 
-function flag(q: RawQuery, name: string): boolean {
+/** A true-or-false query parameter (`true`, `false`, `1`, `0`), false when absent. */
+export function flag(q: RawQuery, name: string): boolean {
   const v = single(q, name);
   if (v !== undefined && !['true', 'false', '1', '0'].includes(v)) throw badInput(name, `${name} must be true or false`);
   return v === 'true' || v === '1';
