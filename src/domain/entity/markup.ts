@@ -85,12 +85,20 @@ class MarkupReader implements TokenizerCallbacks, Markup {
 
   constructor(private readonly html: string) {}
 
+  /** Reads the HTML with htmlparser2's tokenizer. */
   read(): this {
     const tokenizer = new Tokenizer({ decodeEntities: false }, this);
     tokenizer.write(this.html);
     tokenizer.end();
     this.text = this.pieces.join('');
     return this;
+  }
+
+  /** Reads the HTML with `tokenizeSimply`; false, having read part of it, when it is not simple HTML. */
+  readSimply(): boolean {
+    if (!tokenizeSimply(this.html, this)) return false;
+    this.text = this.pieces.join('');
+    return true;
   }
 
   private add(piece: string, from: number, to: number, asWritten: boolean): void {
@@ -181,7 +189,171 @@ class MarkupReader implements TokenizerCallbacks, Markup {
   }
 }
 
-/** Reads `html` once: its shown text (references decoded, a line break between blocks) and its tags. */
+/**
+ * Reads `html` once: its shown text (references decoded, a line break between blocks) and its tags. Simple HTML
+ * (what the sanitizer keeps of an entry) takes the fast path; anything else, htmlparser2's tokenizer.
+ */
 export function readMarkup(html: string): Markup {
+  const simple = new MarkupReader(html);
+  return simple.readSimply() ? simple : new MarkupReader(html).read();
+}
+
+/** `readMarkup` by htmlparser2's tokenizer alone: what the fast path must agree with. */
+export function readMarkupByTokenizer(html: string): Markup {
   return new MarkupReader(html).read();
+}
+
+/**
+ * Tags whose content is read as HTML (not raw text, as in `<script>`, `<style>`, `<title>`): those of sanitized
+ * entries and common markup. The fast path leaves any other tag to the tokenizer.
+ */
+const SIMPLE_TAGS = new Set([
+  ...INLINE,
+  ...VOID,
+  'address',
+  'article',
+  'aside',
+  'big',
+  'blockquote',
+  'body',
+  'caption',
+  'center',
+  'colgroup',
+  'dd',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'figcaption',
+  'figure',
+  'footer',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'html',
+  'label',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'strike',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
+]);
+
+const GT = 62;
+const SLASH = 47;
+const EQUALS = 61;
+const DOUBLE_QUOTE = 34;
+const SINGLE_QUOTE = 39;
+
+/** Whitespace as the tokenizer knows it: space, tab, line feed, form feed, carriage return. */
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
+const isLetter = (c: number) => (c | 32) >= 97 && (c | 32) <= 122;
+
+/** Where the tag name starting at `from` ends: at whitespace, `>`, or (in an open tag) `/`. */
+function nameEnd(html: string, from: number, slashEnds: boolean): number {
+  let at = from;
+  for (; at < html.length; at++) {
+    const c = html.charCodeAt(at);
+    if (isSpace(c) || c === GT || (slashEnds && c === SLASH)) break;
+  }
+  return at;
+}
+
+/** Whether the open tag about to end (`tagEnd`) closed itself (`<br/>`). */
+let selfClosing = false;
+
+/**
+ * The `>` ending the attributes of an open tag, read from `from` just past its name as the tokenizer reads them
+ * (quoted values may hold `>`; `/` before `>`, spaces between allowed, closes the tag itself); -1 when the tag does
+ * not end.
+ */
+function tagEnd(html: string, from: number): number {
+  const n = html.length;
+  let at = from;
+  for (;;) {
+    while (at < n && isSpace(html.charCodeAt(at))) at++;
+    if (at >= n) return -1;
+    let c = html.charCodeAt(at);
+    if (c === GT) {
+      selfClosing = false;
+      return at;
+    }
+    if (c === SLASH) {
+      at++;
+      while (at < n && isSpace(html.charCodeAt(at))) at++;
+      if (at < n && html.charCodeAt(at) === GT) {
+        selfClosing = true;
+        return at;
+      }
+      continue;
+    }
+    // An attribute name: its first character whatever it is, then up to `=`, whitespace, `/` or `>`.
+    for (at++; at < n; at++) {
+      c = html.charCodeAt(at);
+      if (c === EQUALS || c === SLASH || c === GT || isSpace(c)) break;
+    }
+    while (at < n && isSpace(html.charCodeAt(at))) at++;
+    if (at >= n) return -1;
+    if (html.charCodeAt(at) !== EQUALS) continue;
+    for (at++; at < n && isSpace(html.charCodeAt(at)); at++);
+    if (at >= n) return -1;
+    c = html.charCodeAt(at);
+    if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) {
+      const close = html.indexOf(c === DOUBLE_QUOTE ? '"' : "'", at + 1);
+      if (close < 0) return -1;
+      at = close + 1;
+    } else {
+      while (at < n && !isSpace((c = html.charCodeAt(at))) && c !== GT) at++;
+    }
+  }
+}
+
+/**
+ * Reads simple HTML (text, and open, close and self-closing tags of `SIMPLE_TAGS`) with the very callbacks, at the
+ * very positions, htmlparser2's tokenizer gives, several times faster; false at the first thing it does not read
+ * that way (a comment, a declaration, `<` not starting a tag, another tag, an unended tag).
+ */
+function tokenizeSimply(html: string, listener: TokenizerCallbacks): boolean {
+  let at = 0;
+  while (at < html.length) {
+    const lt = html.indexOf('<', at);
+    const textEnd = lt < 0 ? html.length : lt;
+    if (textEnd > at) listener.ontext(at, textEnd);
+    if (lt < 0) return true;
+    const closing = html.charCodeAt(lt + 1) === SLASH;
+    const nameStart = closing ? lt + 2 : lt + 1;
+    if (!isLetter(html.charCodeAt(nameStart))) return false;
+    const end = nameEnd(html, nameStart, !closing);
+    if (!SIMPLE_TAGS.has(html.slice(nameStart, end).toLowerCase())) return false;
+    if (closing) {
+      const gt = html.indexOf('>', end);
+      if (gt < 0) return false;
+      listener.onclosetag(nameStart, end);
+      at = gt + 1;
+    } else {
+      const gt = tagEnd(html, end);
+      if (gt < 0) return false;
+      listener.onopentagname(nameStart, end);
+      if (selfClosing) listener.onselfclosingtag(gt);
+      else listener.onopentagend(gt);
+      at = gt + 1;
+    }
+  }
+  return true;
 }
