@@ -66,8 +66,18 @@ class Rewritten implements Refanged {
   }
 }
 
+/** A defanged `hxxp`, in any case. */
+const HXXP = /hxxp/i;
+
+/**
+ * Whether `text` may hold a defanged piece: every one holds a bracket or `hxxp`. `indexOf` answers this several
+ * times faster than the full regex, and most texts hold neither.
+ */
+const mayBeDefanged = (text: string) => text.includes('[') || text.includes('(') || text.includes('{') || HXXP.test(text);
+
 /** Rewrites every defanged piece of `text` into its real form, in one linear pass. */
 export function refang(text: string): Refanged {
+  if (!mayBeDefanged(text)) return { text, toOriginal: unchanged };
   DEFANGED.lastIndex = 0;
   let match = DEFANGED.exec(text);
   // Most texts hold no defanged piece: they are their own real form.

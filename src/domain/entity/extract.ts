@@ -131,23 +131,30 @@ const FILE_EXTENSIONS = new Set([
  * or separated by a literal character, so no input makes the engine backtrack more than linearly. An e-mail's local
  * part is taken whole (a look-ahead capture, then its back-reference), so a word without `@` costs one look.
  */
-const CANDIDATE = new RegExp(
-  [
-    String.raw`(?<![\w.@%+\-])(?:`,
-    String.raw`((?:https?|ftps?|sftp)://[^\s<>"'\x60{}|\\^\[\]]+)`,
-    String.raw`|((?=([\w.%+\-]+))\3@[\w\-]+(?:\.[\w\-]+)+)`,
-    String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
-    String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
-    String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
-    String.raw`|(?<!:)((?:[0-9a-f]{0,4}:){2,8}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
-    String.raw`|((?:hkey_[a-z_]+|hklm|hkcu|hkcr|hku|hkcc)(?:\\[^\\\s"<>|]+(?: [^\\\s"<>|]+)*(?=\\))*\\[^\\\s"<>|]*)`,
-    String.raw`|([\w\-]+(?:\.[\w\-]+)+)(?:/(\d{1,3})(?![\w.]))?`,
-    ')',
-    String.raw`|(<[^\s<>@]{1,256}@[^\s<>@]{1,256}>)`,
-    String.raw`|(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})`,
-  ].join(''),
-  'iy',
-);
+const candidateOf = (email: string) =>
+  new RegExp(
+    [
+      String.raw`(?<![\w.@%+\-])(?:`,
+      String.raw`((?:https?|ftps?|sftp)://[^\s<>"'\x60{}|\\^\[\]]+)`,
+      email,
+      String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
+      String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
+      String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
+      String.raw`|(?<!:)((?:[0-9a-f]{0,4}:){2,8}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
+      String.raw`|((?:hkey_[a-z_]+|hklm|hkcu|hkcr|hku|hkcc)(?:\\[^\\\s"<>|]+(?: [^\\\s"<>|]+)*(?=\\))*\\[^\\\s"<>|]*)`,
+      String.raw`|([\w\-]+(?:\.[\w\-]+)+)(?:/(\d{1,3})(?![\w.]))?`,
+      ')',
+      String.raw`|(<[^\s<>@]{1,256}@[^\s<>@]{1,256}>)`,
+      String.raw`|(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})`,
+    ].join(''),
+    'iy',
+  );
+const CANDIDATE = candidateOf(String.raw`|((?=([\w.%+\-]+))\3@[\w\-]+(?:\.[\w\-]+)+)`);
+/**
+ * The same, for a word without `@`, where no e-mail address can start: its alternative never matches (and costs
+ * nothing), its two groups kept so that the groups number alike.
+ */
+const CANDIDATE_WITHOUT_EMAIL = candidateOf('|(?!)()()');
 
 /** The characters of a word, as the candidate regex's look-behind sees them (by UTF-16 code, below 128). */
 const WORD = new Uint8Array(128);
@@ -188,15 +195,65 @@ function triggerStart(text: string, end: number): number {
  * on: past the candidate, or at `position` when it held none, as a rejected candidate may still hold an entity that
  * starts later inside it (`de:ad:1.2.3.4`).
  */
-function tryCandidate(text: string, position: number, found: EntityMatch[]): number {
-  // One shared regex: extraction is synchronous, so no other pass can move its lastIndex meanwhile.
-  CANDIDATE.lastIndex = position;
-  const match = CANDIDATE.exec(text);
+function tryCandidate(text: string, position: number, found: EntityMatch[], candidate: RegExp): number {
+  // Shared regexes: extraction is synchronous, so no other pass can move their lastIndex meanwhile.
+  candidate.lastIndex = position;
+  const match = candidate.exec(text);
   if (match === null) return position;
   const entities = entitiesOf(text, match);
   for (const entity of entities) found.push(entity);
-  return entities.length > 0 ? CANDIDATE.lastIndex : position;
+  return entities.length > 0 ? candidate.lastIndex : position;
 }
+
+/** Whether a hash may start at `start`: 32 hex digits. */
+function startsWithHash(text: string, start: number): boolean {
+  for (let i = start; i < start + 32; i++) {
+    const c = text.charCodeAt(i) | 32;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/** The characters of a dotted name's labels: letters, digits, `_`, `-` (the regex's `[\w\-]`). */
+const isLabel = (code: number) => code < 128 && WORD[code] === 1 && code !== DOT && code !== AT && code !== 37 && code !== 43;
+
+/**
+ * `tryCandidate` for a word that holds no `@` or `-`, is not followed by `:` or `\`, and does not start with 32
+ * hex digits: then only the dotted alternative of the candidate regex can match at `start`, and this matches it
+ * by hand, as the regex would (the same look-behind, labels, and `/prefix`), without building a match object.
+ */
+function tryDotted(text: string, start: number, found: EntityMatch[]): number {
+  if (start > 0 && isWord(text.charCodeAt(start - 1))) return start;
+  let at = start;
+  while (isLabel(text.charCodeAt(at))) at++;
+  if (at === start) return start;
+  let end = -1;
+  while (text.charCodeAt(at) === DOT && isLabel(text.charCodeAt(at + 1))) {
+    for (at += 2; isLabel(text.charCodeAt(at)); at++);
+    end = at;
+  }
+  if (end < 0) return start;
+  // A block's prefix: one to three digits after `/`, then no word character or dot.
+  let prefix: string | undefined;
+  let matchEnd = end;
+  if (text.charCodeAt(end) === SLASH_CODE) {
+    let digits = end + 1;
+    while (digits < end + 5 && isDigit(text.charCodeAt(digits))) digits++;
+    const after = text.charCodeAt(digits);
+    if (digits > end + 1 && digits <= end + 4 && !isRegexWord(after) && after !== DOT) {
+      prefix = text.slice(end + 1, digits);
+      matchEnd = digits;
+    }
+  }
+  const entities = dottedEntities(text, text.slice(start, end), prefix, start);
+  for (const entity of entities) found.push(entity);
+  return entities.length > 0 ? matchEnd : start;
+}
+
+const SLASH_CODE = 47;
+/** The regex's `\w`: letters, digits, `_`. */
+const isRegexWord = (code: number) => isLabel(code) && code !== DASH;
+const isDigit = (code: number) => code >= 48 && code <= 57;
 
 /**
  * The built-in entities of a (refanged) text, in order: the candidate regex is tried at each position worth it, left
@@ -209,16 +266,31 @@ function scan(text: string): EntityMatch[] {
   while (TRIGGER.test(text)) {
     const at = triggerStart(text, TRIGGER.lastIndex);
     const code = text.charCodeAt(at);
+    // The word around the trigger, and whether it holds an `@` (else no e-mail address starts there) or a `-`.
+    let email = false;
+    let dash = false;
     let start = at;
-    while (start > from && isWord(text.charCodeAt(start - 1))) start--;
+    for (let c = text.charCodeAt(start - 1); start > from && isWord(c); c = text.charCodeAt(--start - 1)) {
+      if (c === AT) email = true;
+      else if (c === DASH) dash = true;
+    }
     let end = at;
-    while (end < text.length && isWord(text.charCodeAt(end))) end++;
+    for (let c = code; end < text.length && isWord(c); c = text.charCodeAt(++end)) {
+      if (c === AT) email = true;
+      else if (c === DASH) dash = true;
+    }
     // A word whose first mark is its last character (`dog.`, `well-`) is prose, not an indicator.
     const trailing = at === end - 1 && text.charCodeAt(end) !== COLON && text.charCodeAt(end) !== BACKSLASH;
     let next = at + 1;
     if (code === LESS_THAN || code === BRACE || (code === COLON && start === at && text.charCodeAt(at + 1) === COLON))
-      next = tryCandidate(text, at, found);
-    else if ((start < at || isWord(code)) && !trailing) next = tryCandidate(text, start, found);
+      next = tryCandidate(text, at, found, CANDIDATE);
+    else if ((start < at || isWord(code)) && !trailing) {
+      const after = text.charCodeAt(end);
+      next =
+        email || dash || after === COLON || after === BACKSLASH || startsWithHash(text, start)
+          ? tryCandidate(text, start, found, email ? CANDIDATE : CANDIDATE_WITHOUT_EMAIL)
+          : tryDotted(text, start, found);
+    }
     from = Math.max(end, next, at + 1);
     TRIGGER.lastIndex = from;
   }
@@ -236,6 +308,19 @@ const HASH_BY_LENGTH: Record<number, EntityMatch['type']> = {
 
 /** A dotted number just after these words is a version, not an address (`version 1.2.3.4`). */
 const VERSION_BEFORE = /\b(?:ver|version|release|build|firmware|rev|revision)\.?\s*$/i;
+
+/**
+ * Whether a version word comes just before `start`. The regex runs only when the last character before the spaces
+ * there is a letter, a dot or not ASCII: after `=`, `>` or a digit it cannot match.
+ */
+function afterVersionWord(text: string, start: number): boolean {
+  let at = start - 1;
+  while (at >= start - 12 && at >= 0 && isAsciiSpace(text.charCodeAt(at))) at--;
+  const c = text.charCodeAt(at);
+  if (at >= 0 && c < 128 && c !== DOT && !((c | 32) >= 97 && (c | 32) <= 122)) return false;
+  return VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start));
+}
+const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 
 /** A word written with a capital first letter only: `Next`. */
 const TITLE_CASE = /^[A-Z][a-z]+$/;
@@ -352,7 +437,7 @@ function dottedEntities(text: string, name: string, prefix: string | undefined, 
   const end = start + name.length;
   if (digitsAndDots(name)) {
     const address = ipv4Of(name);
-    if (address < 0 || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return [];
+    if (address < 0 || afterVersionWord(text, start)) return [];
     const range = ipv4Range(address);
     if (prefix !== undefined && Number(prefix) <= 32) {
       return [{ type: 'cidr', value: `${name}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range }];
