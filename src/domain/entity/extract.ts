@@ -245,9 +245,7 @@ function tryDotted(text: string, start: number, found: EntityMatch[]): number {
       matchEnd = digits;
     }
   }
-  const entities = dottedEntities(text, text.slice(start, end), prefix, start);
-  for (const entity of entities) found.push(entity);
-  return entities.length > 0 ? matchEnd : start;
+  return dottedEntity(text, text.slice(start, end), prefix, start, found) ? matchEnd : start;
 }
 
 const SLASH_CODE = 47;
@@ -432,24 +430,33 @@ function digitsAndDots(name: string): boolean {
   return true;
 }
 
-/** A dotted name: an IPv4 address or block, a file name, a domain, or (a version, a number, a word) nothing. */
-function dottedEntities(text: string, name: string, prefix: string | undefined, start: number): EntityMatch[] {
+/**
+ * A dotted name: an IPv4 address or block, a file name, a domain, or (a version, a number, a word) nothing. Adds
+ * what it is to `found` (no array of its own: this runs for most entities) and says whether it was one.
+ */
+function dottedEntity(text: string, name: string, prefix: string | undefined, start: number, found: EntityMatch[]): boolean {
   const end = start + name.length;
   if (digitsAndDots(name)) {
     const address = ipv4Of(name);
-    if (address < 0 || afterVersionWord(text, start)) return [];
+    if (address < 0 || afterVersionWord(text, start)) return false;
     const range = ipv4Range(address);
     if (prefix !== undefined && Number(prefix) <= 32) {
-      return [{ type: 'cidr', value: `${name}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range }];
+      found.push({ type: 'cidr', value: `${name}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range });
+    } else {
+      found.push({ type: 'ipaddr', value: name, start, end, range });
     }
-    return [{ type: 'ipaddr', value: name, start, end, range }];
+    return true;
   }
   const last = name.slice(name.lastIndexOf('.') + 1);
-  if (FILE_EXTENSIONS.has(last.toLowerCase())) return [{ type: 'file', value: name, start, end }];
+  if (FILE_EXTENSIONS.has(last.toLowerCase())) {
+    found.push({ type: 'file', value: name, start, end });
+    return true;
+  }
   // Two sentences run together (`end.Next`) end in a capitalized word; a domain's suffix is not written so.
-  if (TITLE_CASE.test(last)) return [];
+  if (TITLE_CASE.test(last)) return false;
   const domain = domainOf(name);
-  return domain ? [{ type: 'domain', value: domain, start, end }] : [];
+  if (domain) found.push({ type: 'domain', value: domain, start, end });
+  return domain !== undefined;
 }
 
 /** The entities one candidate match stands for; none when it turns out not to be one. */
@@ -457,7 +464,11 @@ function entitiesOf(text: string, match: RegExpExecArray): EntityMatch[] {
   const start = match.index;
   // Indexed, not destructured: this runs once a candidate, and the dotted name, the commonest, is looked at first.
   const dotted = match[9];
-  if (dotted !== undefined) return dottedEntities(text, dotted, match[10], start);
+  if (dotted !== undefined) {
+    const found: EntityMatch[] = [];
+    dottedEntity(text, dotted, match[10], start, found);
+    return found;
+  }
   const [, url, email, , cve, uuid, hex, ipv6, registry, , , messageId, clsid] = match;
   if (url !== undefined) return urlEntities(url, start);
   if (email !== undefined) return emailEntities(email, start);
