@@ -205,12 +205,19 @@ function tryCandidate(text: string, position: number, found: EntityMatch[], cand
   return entities.length > 0 ? candidate.lastIndex : position;
 }
 
+const isHex = (code: number) => (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 102);
+
+/** Whether a CVE id (`cve-`) or a UUID (eight hex digits, then `-`) may start at `start`. */
+function startsCveOrUuid(text: string, start: number): boolean {
+  const cve = (text.charCodeAt(start) | 32) === 99 && (text.charCodeAt(start + 1) | 32) === 118;
+  if (cve && (text.charCodeAt(start + 2) | 32) === 101 && text.charCodeAt(start + 3) === DASH) return true;
+  for (let i = start; i < start + 8; i++) if (!isHex(text.charCodeAt(i))) return false;
+  return text.charCodeAt(start + 8) === DASH;
+}
+
 /** Whether a hash may start at `start`: 32 hex digits. */
 function startsWithHash(text: string, start: number): boolean {
-  for (let i = start; i < start + 32; i++) {
-    const c = text.charCodeAt(i) | 32;
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
+  for (let i = start; i < start + 32; i++) if (!isHex(text.charCodeAt(i))) return false;
   return true;
 }
 
@@ -218,9 +225,9 @@ function startsWithHash(text: string, start: number): boolean {
 const isLabel = (code: number) => code < 128 && WORD[code] === 1 && code !== DOT && code !== AT && code !== 37 && code !== 43;
 
 /**
- * `tryCandidate` for a word that holds no `@` or `-`, is not followed by `:` or `\`, and does not start with 32
- * hex digits: then only the dotted alternative of the candidate regex can match at `start`, and this matches it
- * by hand, as the regex would (the same look-behind, labels, and `/prefix`), without building a match object.
+ * `tryCandidate` for a word that holds no `@`, is not followed by `:` or `\`, and does not start with 32 hex
+ * digits, a CVE id or a UUID: then only the dotted alternative of the candidate regex can match at `start`, and this
+ * matches it by hand, as the regex would (the same look-behind, labels, and `/prefix`), without a match object.
  */
 function tryDotted(text: string, start: number, found: EntityMatch[]): number {
   if (start > 0 && isWord(text.charCodeAt(start - 1))) return start;
@@ -285,7 +292,7 @@ function scan(text: string): EntityMatch[] {
     else if ((start < at || isWord(code)) && !trailing) {
       const after = text.charCodeAt(end);
       next =
-        email || dash || after === COLON || after === BACKSLASH || startsWithHash(text, start)
+        email || (dash && startsCveOrUuid(text, start)) || after === COLON || after === BACKSLASH || startsWithHash(text, start)
           ? tryCandidate(text, start, found, email ? CANDIDATE : CANDIDATE_WITHOUT_EMAIL)
           : tryDotted(text, start, found);
     }
