@@ -531,7 +531,7 @@ export function extractEntities(text: string, options: ExtractOptions = {}): Ent
  * ready for flair.
  */
 export function extractFromHtml(html: string, options: ExtractOptions = {}): EntityMatch[] {
-  const markup = readMarkup(html);
+  const markup = readMarkup(html, false);
   const matches = extractEntities(markup.text, options);
   // The matches are this call's own objects: moving them to HTML offsets in place spares a copy of each.
   for (const entity of matches) {

@@ -83,7 +83,11 @@ class MarkupReader implements TokenizerCallbacks, Markup {
   private openingStart = 0;
   private openingName = '';
 
-  constructor(private readonly html: string) {}
+  constructor(
+    private readonly html: string,
+    /** Whether to keep the tags: flair needs them, extraction only the text. */
+    private readonly keepTags = true,
+  ) {}
 
   /** Reads the HTML with htmlparser2's tokenizer. */
   read(): this {
@@ -110,12 +114,12 @@ class MarkupReader implements TokenizerCallbacks, Markup {
     this.length += piece.length;
   }
 
-  private addTag(tag: Tag): void {
-    this.tags.push(tag);
-    if (HIDDEN.has(tag.name) && tag.kind !== 'void') {
-      this.hidden = tag.kind === 'open' ? this.hidden + 1 : Math.max(0, this.hidden - 1);
+  private addTag(start: number, end: number, name: string, kind: Tag['kind']): void {
+    if (this.keepTags) this.tags.push({ start, end, name, kind });
+    if (HIDDEN.has(name) && kind !== 'void') {
+      this.hidden = kind === 'open' ? this.hidden + 1 : Math.max(0, this.hidden - 1);
     }
-    if (!INLINE.has(tag.name)) this.add('\n', tag.start, tag.end, false);
+    if (!INLINE.has(name)) this.add('\n', start, end, false);
   }
 
   ontext(from: number, to: number): void {
@@ -144,18 +148,18 @@ class MarkupReader implements TokenizerCallbacks, Markup {
 
   onopentagend(at: number): void {
     const name = this.openingName;
-    this.addTag({ start: this.openingStart, end: at + 1, name, kind: VOID.has(name) ? 'void' : 'open' });
+    this.addTag(this.openingStart, at + 1, name, VOID.has(name) ? 'void' : 'open');
   }
 
   onselfclosingtag(at: number): void {
-    this.addTag({ start: this.openingStart, end: at + 1, name: this.openingName, kind: 'void' });
+    this.addTag(this.openingStart, at + 1, this.openingName, 'void');
   }
 
   onclosetag(from: number, to: number): void {
     const name = this.html.slice(from, to).toLowerCase();
     if (VOID.has(name)) return;
     const end = this.html.indexOf('>', to);
-    this.addTag({ start: this.html.lastIndexOf('<', from), end: end < 0 ? this.html.length : end + 1, name, kind: 'close' });
+    this.addTag(this.html.lastIndexOf('<', from), end < 0 ? this.html.length : end + 1, name, 'close');
   }
 
   onattribdata(): void {}
@@ -190,12 +194,13 @@ class MarkupReader implements TokenizerCallbacks, Markup {
 }
 
 /**
- * Reads `html` once: its shown text (references decoded, a line break between blocks) and its tags. Simple HTML
+ * Reads `html` once: its shown text (references decoded, a line break between blocks) and, unless `withTags` is
+ * false (extraction needs only the text), its tags. Simple HTML
  * (what the sanitizer keeps of an entry) takes the fast path; anything else, htmlparser2's tokenizer.
  */
-export function readMarkup(html: string): Markup {
-  const simple = new MarkupReader(html);
-  return simple.readSimply() ? simple : new MarkupReader(html).read();
+export function readMarkup(html: string, withTags = true): Markup {
+  const simple = new MarkupReader(html, withTags);
+  return simple.readSimply() ? simple : new MarkupReader(html, withTags).read();
 }
 
 /** `readMarkup` by htmlparser2's tokenizer alone: what the fast path must agree with. */
