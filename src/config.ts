@@ -24,8 +24,8 @@ export interface Config {
   pluginDir?: string;
   /** The enrichers that run on new entities, by name: built-in or from a plugin. */
   enrichers: string[];
-  /** An MMDB file (e.g. MaxMind's GeoLite2-City) the geoip enricher reads instead of the shipped country database. */
-  geoipDb?: string;
+  /** MMDB files (e.g. MaxMind's GeoLite2-City and GeoLite2-ASN) the geoip enricher reads instead of the shipped databases. */
+  geoipDb?: string[];
   /** The change-log consumers a node with background work runs, by name: all of CONSUMERS unless told. */
   consumers: Consumer[];
   /** Matches a list counts exactly; above it `totalRecordCount` is an estimate (`totalRecordCountExact: false`). */
@@ -138,9 +138,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const pluginDir = raw('plugin_dir') === undefined ? undefined : path.resolve(text('plugin_dir', '.'));
   if (pluginDir !== undefined && !isFolder(pluginDir))
     throw new ConfigError(`plugin_dir (SCOT_PLUGIN_DIR) must be a folder, got ${pluginDir}`);
-  const geoipDb = raw('geoip_db') === undefined ? undefined : path.resolve(text('geoip_db', '.'));
-  if (geoipDb !== undefined && !fs.statSync(geoipDb, { throwIfNoEntry: false })?.isFile()) {
-    throw new ConfigError(`geoip_db (SCOT_GEOIP_DB) must be an MMDB file, got ${geoipDb}`);
+  const geoipDb =
+    raw('geoip_db') === undefined
+      ? undefined
+      : text('geoip_db', '.')
+          .split(',')
+          .map((file) => file.trim())
+          .filter(Boolean)
+          .map((file) => path.resolve(file));
+  for (const file of geoipDb ?? []) {
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      throw new ConfigError(`geoip_db (SCOT_GEOIP_DB) must be an MMDB file or a comma-separated list of them, got ${file}`);
+    }
   }
   const adminPassword = raw('admin_password');
   const trustProxy = raw('trust_proxy');

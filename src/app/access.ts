@@ -1,6 +1,7 @@
-import type { WorkflowType } from '../domain/catalog.js';
+import type { EntryTargetType, WorkflowType } from '../domain/catalog.js';
 import { forbidden, notFound } from '../domain/error.js';
 import { canModify, canRead, type Groups, type Principal } from '../domain/principal.js';
+import { entitiesById, readableCounts } from '../store/entity.js';
 import type { RowOf } from '../store/schema.js';
 import { getTracked, type TrackedRow } from '../store/tracked.js';
 import type { Unit } from './unit.js';
@@ -20,6 +21,23 @@ export async function readable<T extends WorkflowType>(
   const row = await getTracked(unit.db, type, id, options);
   if (!row || !canRead(unit.who, groupsOf(row))) throw notFound(type, id);
   return row;
+}
+
+/**
+ * Checks the caller may see an entity: an admin always, anyone else when it appears in something their groups read;
+ * 404 otherwise, so a value never leaks. Entities have no groups of their own.
+ */
+export async function visibleEntity(unit: Unit, id: number): Promise<void> {
+  const [row] = await entitiesById(unit.db, [id]);
+  if (row && unit.who.admin) return;
+  const counts = row ? await readableCounts(unit.db, unit.rules, [id], unit.who.groups) : new Map();
+  if (!counts.get(id)) throw notFound('entity', id);
+}
+
+/** Checks the caller may read the object entries are written on (404 otherwise): a workflow object, or an entity. */
+export async function readableTarget(unit: Unit, type: EntryTargetType, id: number): Promise<void> {
+  if (type === 'entity') await visibleEntity(unit, id);
+  else await readable(unit, type, id);
 }
 
 /** The row when the caller may change it: 404 when unreadable, 403 when readable only. */

@@ -8,7 +8,7 @@ import type { AlertRow } from '../store/schema.js';
 import { getTracked, getTrackedMany, insertTracked, trackedById, updateTracked } from '../store/tracked.js';
 import { dedupe, modifiable } from './access.js';
 import { alertgroupColumns, refreshAlertgroup } from './alertgroup.js';
-import { insertEntry } from './entry.js';
+import { defaultsOf, insertEntry } from './entry.js';
 import { flairState } from './flair.js';
 import type { Noun } from './noun.js';
 import type { App } from './context.js';
@@ -74,7 +74,7 @@ async function recordPromotedAlerts(unit: Unit, eventId: number, alerts: AlertRo
   for (const group of await getTrackedMany(unit.db, 'alertgroup', dedupe(alerts.map((a) => a.alertgroup_id)))) {
     const rows = alerts.filter((a) => a.alertgroup_id === group.id).map((a) => ({ id: a.id, data: JSON.parse(a.data) }));
     const body = promotedAlertsHtml({ id: group.id, subject: group.subject, columns: JSON.parse(group.columns) }, rows);
-    await insertEntry(unit, event, { target_type: 'event', target_id: eventId, body });
+    await insertEntry(unit, defaultsOf(event), { target_type: 'event', target_id: eventId, body });
   }
 }
 

@@ -34,7 +34,8 @@ import type { App } from './context.js';
 import { enrichmentSummary } from './enrich.js';
 import { flairRules, prepareFlair, storeFlair } from './flair.js';
 import { enqueue, presentJob, type JobHandler } from './job.js';
-import { envelope, parsePage, type ListEnvelope, type RawQuery } from './list.js';
+import { envelope, flag, parsePage, type ListEnvelope, type RawQuery } from './list.js';
+import { entriesOf, type ThreadedEntry } from './thread.js';
 import { inTransaction, reader, type Unit } from './unit.js';
 import { present } from './nouns.js';
 import { written, type Written } from './view.js';
@@ -127,6 +128,22 @@ export async function whereSeen(
   await readableEntity(unit, id);
   const { rows, total } = await objectsSeenIn(unit.db, unit.rules, type, id, groupsOf(who), parsePage(q));
   return envelope(await present(unit, type, rows), total);
+}
+
+/**
+ * `GET /entity/:id/entry`: the entries written on the entity (notes on the indicator), threaded as on any object,
+ * which is what SCOT 3 answered; with `seen=true`, the entries the entity was found in instead, as
+ * `GET /entity/:id/alert` lists the alerts.
+ */
+export async function entityEntries(
+  app: App,
+  who: Principal,
+  id: number,
+  q: RawQuery,
+): Promise<ListEnvelope<ThreadedEntry> | ListEnvelope<unknown>> {
+  const { seen: _, ...rest } = q;
+  if (flag(q, 'seen')) return whereSeen(app, who, id, 'entry', rest);
+  return entriesOf(app, who, 'entity', id, rest);
 }
 
 /** Marks an entity tracked or untracked; anyone who can see it may. */

@@ -1,11 +1,11 @@
-import type { EntryTargetType } from '../domain/catalog.js';
+import type { EntryTargetType, TrackedTargetType } from '../domain/catalog.js';
 import { badInput, conflict, forbidden } from '../domain/error.js';
 import type { EntryInput, TaskAction } from '../domain/input/entry.js';
 import type { Principal } from '../domain/principal.js';
 import { canModify } from '../domain/principal.js';
 import { sanitizeEntryHtml } from '../domain/sanitize.js';
 import type { EntryClass } from '../domain/status.js';
-import { flairOf } from '../store/entity.js';
+import { entitiesById, flairOf, lockEntity } from '../store/entity.js';
 import { summariesOf } from '../store/entry.js';
 import type { EntryRow } from '../store/schema.js';
 import {
@@ -18,7 +18,8 @@ import {
   updateTrackedWhere,
   type TrackedRow,
 } from '../store/tracked.js';
-import { groupColumns, groupsForNew, groupsOf, modifiable, readable } from './access.js';
+import type { Groups } from '../domain/principal.js';
+import { groupColumns, groupsForNew, groupsOf, modifiable, readable, visibleEntity } from './access.js';
 import type { App } from './context.js';
 import { flairState } from './flair.js';
 import type { Diff, Noun } from './noun.js';
@@ -49,12 +50,70 @@ export interface EntryRecord extends TrackedRecord {
   body_flair: string | null;
 }
 
+/** What a new entry takes from the object it is written on when it names none of its own: a marking, and groups. */
+export interface EntryDefaults {
+  tlp: string;
+  /** None for an entity, which has no groups: the caller's default groups then. */
+  groups?: Groups;
+}
+
+/** What a new entry on a workflow object takes from its row. */
+export const defaultsOf = (row: TrackedRow): EntryDefaults => ({ tlp: row.tlp, groups: groupsOf(row) });
+
+/** How entries treat each kind of object they are written on. */
+interface EntryTarget {
+  /**
+   * Locks the object for the rest of the transaction (so it keeps one summary, and is not deleted meanwhile),
+   * checks the caller may write on it, and answers what a new entry takes from it.
+   */
+  open(unit: Unit, id: number): Promise<EntryDefaults>;
+  /** Marks the object changed by an entry written on it. */
+  touch(unit: Unit, id: number): Promise<void>;
+  /** Whether the object is there (not deleted), so an entry on it may come back alone. */
+  exists(unit: Unit, id: number): Promise<boolean>;
+}
+
+/** A workflow object: its modify groups say who writes on it; an entry takes its groups and marking. */
+const trackedTarget = (type: TrackedTargetType): EntryTarget => ({
+  async open(unit, id) {
+    await lockTracked(unit.db, unit.rules, type, [id]);
+    return defaultsOf(await modifiable(unit, type, id));
+  },
+  // An entry is not a field of its object: the object's revision stays, so a save based on it still applies.
+  touch: (unit, id) => touchTracked(unit.db, type, id, { updated: unit.now }),
+  exists: async (unit, id) => (await getTracked(unit.db, type, id)) !== undefined,
+});
+
+/**
+ * An entity has no groups (as in SCOT 3): whoever may see it may write on it, and each entry's own read and modify
+ * groups (the caller's defaults unless named) say who reads and changes that entry.
+ */
+const entityTarget: EntryTarget = {
+  async open(unit, id) {
+    await lockEntity(unit.db, unit.rules, [id]);
+    await visibleEntity(unit, id);
+    return { tlp: UNMARKED };
+  },
+  touch: async () => {},
+  exists: async (unit, id) => (await entitiesById(unit.db, [id])).length > 0,
+};
+
+/** The marking of what nobody marked: the column's default. */
+const UNMARKED = 'unset';
+
+/** Each kind of object entries are written on. */
+const ENTRY_TARGETS: Record<EntryTargetType, EntryTarget> = {
+  alertgroup: trackedTarget('alertgroup'),
+  alert: trackedTarget('alert'),
+  event: trackedTarget('event'),
+  incident: trackedTarget('incident'),
+  entity: entityTarget,
+};
+
 /** Writes an entry on an object the caller may change; its groups and marking default to the object's. */
 export async function addEntry(app: App, who: Principal, input: EntryInput): Promise<EntryRecord> {
   return inTransaction(app, who, async (unit) => {
-    // Locked so that the object keeps one summary, and is not deleted while the entry is written on it.
-    await lockTracked(unit.db, unit.rules, input.target_type, [input.target_id]);
-    const target = await modifiable(unit, input.target_type, input.target_id);
+    const target = await ENTRY_TARGETS[input.target_type].open(unit, input.target_id);
     if (input.parent !== undefined) {
       const parent = await getTracked(unit.db, 'entry', input.parent);
       if (!parent || parent.target_type !== input.target_type || parent.target_id !== input.target_id) {
@@ -66,8 +125,8 @@ export async function addEntry(app: App, who: Principal, input: EntryInput): Pro
   });
 }
 
-/** Stores an entry on `target` in the caller's transaction, with the target's groups unless it names others. */
-export async function insertEntry(unit: Unit, target: TrackedRow, input: EntryInput): Promise<number> {
+/** Stores an entry in the caller's transaction, with the `target`'s groups and marking unless it names others. */
+export async function insertEntry(unit: Unit, target: EntryDefaults, input: EntryInput): Promise<number> {
   const entryClass = input.class ?? 'entry';
   if (entryClass === 'summary') await demoteSummaries(unit, input.target_type, input.target_id);
   const body = sanitizeEntryHtml(input.body);
@@ -83,10 +142,9 @@ export async function insertEntry(unit: Unit, target: TrackedRow, input: EntryIn
     created: unit.now,
     updated: unit.now,
     tlp: input.tlp ?? target.tlp,
-    ...groupColumns(groupsForNew(unit, input.groups, groupsOf(target))),
+    ...groupColumns(groupsForNew(unit, input.groups, target.groups)),
   });
-  // An entry is not a field of its object: the object's revision stays, so a save based on it still applies.
-  await touchTracked(unit.db, input.target_type, input.target_id, { updated: unit.now });
+  await ENTRY_TARGETS[input.target_type].touch(unit, input.target_id);
   unit.record('entry', id, 'create', {
     target: { type: input.target_type, id: input.target_id },
     parent: input.parent ?? null,
@@ -254,7 +312,7 @@ export const entryNoun: Noun<'entry'> = {
   },
   onDelete: (unit, row) => cascadeReplies(unit, row.id, unit.now),
   async onRestore(unit, row, stamp) {
-    if (!(await getTracked(unit.db, row.target_type as EntryTargetType, row.target_id))) {
+    if (!(await ENTRY_TARGETS[row.target_type as EntryTargetType].exists(unit, row.target_id))) {
       throw conflict(`entry ${row.id} is on deleted ${row.target_type} ${row.target_id}; undelete that instead`, 'undelete');
     }
     await cascadeReplies(unit, row.id, null, stamp);

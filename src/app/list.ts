@@ -153,7 +153,8 @@ export function parseListQuery(
   return { filters, labels, sort, ...page, deleted: flag(q, 'deleted'), columns, after };
 }
 
-function flag(q: RawQuery, name: string): boolean {
+/** A true-or-false query parameter (`true`, `false`, `1`, `0`), false when absent. */
+export function flag(q: RawQuery, name: string): boolean {
   const v = single(q, name);
   if (v !== undefined && !['true', 'false', '1', '0'].includes(v)) throw badInput(name, `${name} must be true or false`);
   return v === 'true' || v === '1';

@@ -1,6 +1,6 @@
 import type { EntryTargetType } from '../domain/catalog.js';
 import type { Principal } from '../domain/principal.js';
-import { readable } from './access.js';
+import { readableTarget } from './access.js';
 import type { App } from './context.js';
 import { envelope, MAX_LIMIT, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { listObjects } from './object.js';
@@ -23,10 +23,10 @@ export async function entriesOf(
   q: RawQuery,
 ): Promise<ListEnvelope<ThreadedEntry>> {
   const unit = reader(app, who);
-  const row = await readable(unit, type, id);
+  await readableTarget(unit, type, id);
   const scope = [
     { column: 'target_type', kind: 'exact' as const, values: [type] },
-    { column: 'target_id', kind: 'int' as const, values: [String(row.id)] },
+    { column: 'target_id', kind: 'int' as const, values: [String(id)] },
   ];
   // An object's entries are read in one page by default: they are a conversation, not a feed.
   const { flat, ...listQuery }: RawQuery = { sort: 'id', limit: String(MAX_LIMIT), ...q };

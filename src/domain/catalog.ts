@@ -11,9 +11,11 @@ export const MAX_ID = 2_147_483_647;
 /** The latest time, in epoch seconds: the end of year 9999, the last date every client can show. */
 export const MAX_EPOCH = 253_402_300_799;
 
-/** Objects an entry may be written on. */
-export const ENTRY_TARGET_TYPES = ['alertgroup', 'alert', 'event', 'incident'] as const;
+/** Objects an entry may be written on: workflow objects, and entities (notes on an indicator, as in SCOT 3). */
+export const ENTRY_TARGET_TYPES = ['alertgroup', 'alert', 'event', 'incident', 'entity'] as const;
 export type EntryTargetType = (typeof ENTRY_TARGET_TYPES)[number];
+/** The workflow objects an entry may be written on: they have groups and a marking an entry takes by default. */
+export type TrackedTargetType = Exclude<EntryTargetType, 'entity'>;
 
 /** Labels on any object; every workflow list also filters by them (`tag=phishing`). */
 export const LABEL_KINDS = ['tag', 'source'] as const;

@@ -359,6 +359,14 @@ export async function entityIdsOf(
 }
 
 /** Entity rows by id. */
+/** Locks entity `id` for the rest of the transaction (the entries written on it keep one summary). */
+export async function lockEntity(db: Executor, rules: DialectRules, ids: readonly number[]): Promise<void> {
+  // One writer at a time already serializes every transaction.
+  if (rules.singleWriter || ids.length === 0) return;
+  await db.selectFrom('entity').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
+}
+
+/** The entities of `ids`, by id. */
 export async function entitiesById(db: Executor, ids: readonly number[]): Promise<EntityRow[]> {
   const rows: EntityRow[] = [];
   for (const chunk of chunks(ids))

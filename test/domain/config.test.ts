@@ -79,7 +79,7 @@ describe('loadConfig', () => {
       sqliteSync: 'normal',
       pluginDir: dir,
       enrichers: ['geoip', 'reverse-dns'],
-      geoipDb: mmdb,
+      geoipDb: [mmdb],
       consumers: ['flair'],
       listCountBound: 250,
     });

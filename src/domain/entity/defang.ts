@@ -29,14 +29,59 @@ export interface Refanged {
   toOriginal(index: number, edge: 'start' | 'end'): number;
 }
 
+/** A text's own indexes, for a text with nothing rewritten. */
+const unchanged = (index: number) => index;
+
+/** A text with some pieces rewritten: parallel arrays, one entry per piece, map its indexes back. */
+class Rewritten implements Refanged {
+  constructor(
+    readonly text: string,
+    /** Where each piece starts in the new text. */
+    private readonly at: number[],
+    /** Its new length. */
+    private readonly length: number[],
+    /** Where it was in the original: from, to. */
+    private readonly from: number[],
+    private readonly to: number[],
+  ) {}
+
+  toOriginal(index: number, edge: 'start' | 'end'): number {
+    // The last rewritten piece starting at or before `index`.
+    let low = 0;
+    let high = this.at.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (this.at[middle] <= index) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    if (found < 0) return index;
+    const past = index - (this.at[found] + this.length[found]);
+    if (past >= 0) return this.to[found] + past;
+    return edge === 'start' ? this.from[found] : this.to[found];
+  }
+}
+
+/** A defanged `hxxp`, in any case. */
+const HXXP = /hxxp/i;
+
+/**
+ * Whether `text` may hold a defanged piece: every one holds a bracket or `hxxp`. `indexOf` answers this several
+ * times faster than the full regex, and most texts hold neither.
+ */
+const mayBeDefanged = (text: string) => text.includes('[') || text.includes('(') || text.includes('{') || HXXP.test(text);
+
 /** Rewrites every defanged piece of `text` into its real form, in one linear pass. */
 export function refang(text: string): Refanged {
+  if (!mayBeDefanged(text)) return { text, toOriginal: unchanged };
   DEFANGED.lastIndex = 0;
   let match = DEFANGED.exec(text);
   // Most texts hold no defanged piece: they are their own real form.
-  if (match === null) return { text, toOriginal: (index) => index };
-  // Parallel arrays, one entry per rewritten piece: where it starts in the new text, its new length, and
-  // where it was in the original.
+  if (match === null) return { text, toOriginal: unchanged };
   const at: number[] = [];
   const length: number[] = [];
   const from: number[] = [];
@@ -62,26 +107,5 @@ export function refang(text: string): Refanged {
     DEFANGED.lastIndex = end;
   }
   parts.push(text.slice(copied));
-  return {
-    text: parts.join(''),
-    toOriginal(index, edge) {
-      // The last rewritten piece starting at or before `index`.
-      let low = 0;
-      let high = at.length - 1;
-      let found = -1;
-      while (low <= high) {
-        const middle = (low + high) >> 1;
-        if (at[middle] <= index) {
-          found = middle;
-          low = middle + 1;
-        } else {
-          high = middle - 1;
-        }
-      }
-      if (found < 0) return index;
-      const past = index - (at[found] + length[found]);
-      if (past >= 0) return to[found] + past;
-      return edge === 'start' ? from[found] : to[found];
-    },
-  };
+  return new Rewritten(parts.join(''), at, length, from, to);
 }

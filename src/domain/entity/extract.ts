@@ -1,8 +1,9 @@
 import ipaddr from 'ipaddr.js';
 import { parse as parseDomain } from 'tldts';
+import { ipv4Of, ipv4Range, ipv6Range } from './address.js';
 import { refang } from './defang.js';
 import { readMarkup } from './markup.js';
-import type { EntityMatch, IpRange } from './type.js';
+import type { EntityMatch } from './type.js';
 
 export { ENTITY_TYPES, type EntityMatch, type EntityType, type IpRange } from './type.js';
 
@@ -130,23 +131,30 @@ const FILE_EXTENSIONS = new Set([
  * or separated by a literal character, so no input makes the engine backtrack more than linearly. An e-mail's local
  * part is taken whole (a look-ahead capture, then its back-reference), so a word without `@` costs one look.
  */
-const CANDIDATE = new RegExp(
-  [
-    String.raw`(?<![\w.@%+\-])(?:`,
-    String.raw`((?:https?|ftps?|sftp)://[^\s<>"'\x60{}|\\^\[\]]+)`,
-    String.raw`|((?=([\w.%+\-]+))\3@[\w\-]+(?:\.[\w\-]+)+)`,
-    String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
-    String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
-    String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
-    String.raw`|(?<!:)((?:[0-9a-f]{0,4}:){2,8}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
-    String.raw`|((?:hkey_[a-z_]+|hklm|hkcu|hkcr|hku|hkcc)(?:\\[^\\\s"<>|]+(?: [^\\\s"<>|]+)*(?=\\))*\\[^\\\s"<>|]*)`,
-    String.raw`|([\w\-]+(?:\.[\w\-]+)+)(?:/(\d{1,3})(?![\w.]))?`,
-    ')',
-    String.raw`|(<[^\s<>@]{1,256}@[^\s<>@]{1,256}>)`,
-    String.raw`|(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})`,
-  ].join(''),
-  'iy',
-);
+const candidateOf = (email: string) =>
+  new RegExp(
+    [
+      String.raw`(?<![\w.@%+\-])(?:`,
+      String.raw`((?:https?|ftps?|sftp)://[^\s<>"'\x60{}|\\^\[\]]+)`,
+      email,
+      String.raw`|(cve-\d{4}-\d{4,7})(?![\w\-])`,
+      String.raw`|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![\w\-])`,
+      String.raw`|([0-9a-f]{32,128})(?![\w@\-]|\.\w)`,
+      String.raw`|(?<!:)((?:[0-9a-f]{0,4}:){2,8}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4})?(?:/\d{1,3})?)(?![\w:]|\.\w)`,
+      String.raw`|((?:hkey_[a-z_]+|hklm|hkcu|hkcr|hku|hkcc)(?:\\[^\\\s"<>|]+(?: [^\\\s"<>|]+)*(?=\\))*\\[^\\\s"<>|]*)`,
+      String.raw`|([\w\-]+(?:\.[\w\-]+)+)(?:/(\d{1,3})(?![\w.]))?`,
+      ')',
+      String.raw`|(<[^\s<>@]{1,256}@[^\s<>@]{1,256}>)`,
+      String.raw`|(\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\})`,
+    ].join(''),
+    'iy',
+  );
+const CANDIDATE = candidateOf(String.raw`|((?=([\w.%+\-]+))\3@[\w\-]+(?:\.[\w\-]+)+)`);
+/**
+ * The same, for a word without `@`, where no e-mail address can start: its alternative never matches (and costs
+ * nothing), its two groups kept so that the groups number alike.
+ */
+const CANDIDATE_WITHOUT_EMAIL = candidateOf('|(?!)()()');
 
 /** The characters of a word, as the candidate regex's look-behind sees them (by UTF-16 code, below 128). */
 const WORD = new Uint8Array(128);
@@ -166,29 +174,132 @@ const BACKSLASH = 92;
  */
 const TRIGGER = /[.@\\{<]|-\d|:[/:0-9a-f]|\d[0-9a-f]{7}/gi;
 
+const DOT = 46;
+const AT = 64;
+const DASH = 45;
+
 /**
- * Calls `tried` at each position worth trying the candidate regex at, left to right: the start of the word around
- * each trigger, or the trigger itself for `<`, `{` and `::`. `tried(position)` returns where scanning goes on.
+ * Where the trigger `TRIGGER.test` just matched starts, from where it ended. `test` builds no match object, and the
+ * trigger is told by its last two characters: one of `.@\\{<` alone, a `-` or `:` and the character after it, else
+ * eight hex digits.
  */
-function scan(text: string, tried: (position: number) => number): void {
+function triggerStart(text: string, end: number): number {
+  const last = text.charCodeAt(end - 1);
+  if (last === DOT || last === AT || last === BACKSLASH || last === BRACE || last === LESS_THAN) return end - 1;
+  const before = text.charCodeAt(end - 2);
+  return before === DASH || before === COLON ? end - 2 : end - 8;
+}
+
+/**
+ * Tries the candidate regex at `position`, adds the entities it stands for to `found`, and says where scanning goes
+ * on: past the candidate, or at `position` when it held none, as a rejected candidate may still hold an entity that
+ * starts later inside it (`de:ad:1.2.3.4`).
+ */
+function tryCandidate(text: string, position: number, found: EntityMatch[], candidate: RegExp): number {
+  // Shared regexes: extraction is synchronous, so no other pass can move their lastIndex meanwhile.
+  candidate.lastIndex = position;
+  const match = candidate.exec(text);
+  if (match === null) return position;
+  const entities = entitiesOf(text, match);
+  for (const entity of entities) found.push(entity);
+  return entities.length > 0 ? candidate.lastIndex : position;
+}
+
+const isHex = (code: number) => (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 102);
+
+/** Whether a CVE id (`cve-`) or a UUID (eight hex digits, then `-`) may start at `start`. */
+function startsCveOrUuid(text: string, start: number): boolean {
+  const cve = (text.charCodeAt(start) | 32) === 99 && (text.charCodeAt(start + 1) | 32) === 118;
+  if (cve && (text.charCodeAt(start + 2) | 32) === 101 && text.charCodeAt(start + 3) === DASH) return true;
+  for (let i = start; i < start + 8; i++) if (!isHex(text.charCodeAt(i))) return false;
+  return text.charCodeAt(start + 8) === DASH;
+}
+
+/** Whether a hash may start at `start`: 32 hex digits. */
+function startsWithHash(text: string, start: number): boolean {
+  for (let i = start; i < start + 32; i++) if (!isHex(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** The characters of a dotted name's labels: letters, digits, `_`, `-` (the regex's `[\w\-]`). */
+const isLabel = (code: number) => code < 128 && WORD[code] === 1 && code !== DOT && code !== AT && code !== 37 && code !== 43;
+
+/**
+ * `tryCandidate` for a word that holds no `@`, is not followed by `:` or `\`, and does not start with 32 hex
+ * digits, a CVE id or a UUID: then only the dotted alternative of the candidate regex can match at `start`, and this
+ * matches it by hand, as the regex would (the same look-behind, labels, and `/prefix`), without a match object.
+ */
+function tryDotted(text: string, start: number, found: EntityMatch[]): number {
+  if (start > 0 && isWord(text.charCodeAt(start - 1))) return start;
+  let at = start;
+  while (isLabel(text.charCodeAt(at))) at++;
+  if (at === start) return start;
+  let end = -1;
+  while (text.charCodeAt(at) === DOT && isLabel(text.charCodeAt(at + 1))) {
+    for (at += 2; isLabel(text.charCodeAt(at)); at++);
+    end = at;
+  }
+  if (end < 0) return start;
+  // A block's prefix: one to three digits after `/`, then no word character or dot.
+  let prefix: string | undefined;
+  let matchEnd = end;
+  if (text.charCodeAt(end) === SLASH_CODE) {
+    let digits = end + 1;
+    while (digits < end + 5 && isDigit(text.charCodeAt(digits))) digits++;
+    const after = text.charCodeAt(digits);
+    if (digits > end + 1 && digits <= end + 4 && !isRegexWord(after) && after !== DOT) {
+      prefix = text.slice(end + 1, digits);
+      matchEnd = digits;
+    }
+  }
+  return dottedEntity(text, text.slice(start, end), prefix, start, found) ? matchEnd : start;
+}
+
+const SLASH_CODE = 47;
+/** The regex's `\w`: letters, digits, `_`. */
+const isRegexWord = (code: number) => isLabel(code) && code !== DASH;
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/**
+ * The built-in entities of a (refanged) text, in order: the candidate regex is tried at each position worth it, left
+ * to right: the start of the word around each trigger, or the trigger itself for `<`, `{` and `::`.
+ */
+function scan(text: string): EntityMatch[] {
+  const found: EntityMatch[] = [];
   let from = 0;
   TRIGGER.lastIndex = 0;
-  for (let trigger = TRIGGER.exec(text); trigger !== null; trigger = TRIGGER.exec(text)) {
-    const at = trigger.index;
+  while (TRIGGER.test(text)) {
+    const at = triggerStart(text, TRIGGER.lastIndex);
     const code = text.charCodeAt(at);
+    // The word around the trigger, and whether it holds an `@` (else no e-mail address starts there) or a `-`.
+    let email = false;
+    let dash = false;
     let start = at;
-    while (start > from && isWord(text.charCodeAt(start - 1))) start--;
+    for (let c = text.charCodeAt(start - 1); start > from && isWord(c); c = text.charCodeAt(--start - 1)) {
+      if (c === AT) email = true;
+      else if (c === DASH) dash = true;
+    }
     let end = at;
-    while (end < text.length && isWord(text.charCodeAt(end))) end++;
+    for (let c = code; end < text.length && isWord(c); c = text.charCodeAt(++end)) {
+      if (c === AT) email = true;
+      else if (c === DASH) dash = true;
+    }
     // A word whose first mark is its last character (`dog.`, `well-`) is prose, not an indicator.
     const trailing = at === end - 1 && text.charCodeAt(end) !== COLON && text.charCodeAt(end) !== BACKSLASH;
     let next = at + 1;
     if (code === LESS_THAN || code === BRACE || (code === COLON && start === at && text.charCodeAt(at + 1) === COLON))
-      next = tried(at);
-    else if ((start < at || isWord(code)) && !trailing) next = tried(start);
+      next = tryCandidate(text, at, found, CANDIDATE);
+    else if ((start < at || isWord(code)) && !trailing) {
+      const after = text.charCodeAt(end);
+      next =
+        email || (dash && startsCveOrUuid(text, start)) || after === COLON || after === BACKSLASH || startsWithHash(text, start)
+          ? tryCandidate(text, start, found, email ? CANDIDATE : CANDIDATE_WITHOUT_EMAIL)
+          : tryDotted(text, start, found);
+    }
     from = Math.max(end, next, at + 1);
     TRIGGER.lastIndex = from;
   }
+  return found;
 }
 
 /** Hex lengths that name a hash type; any other length of hex is not an entity. */
@@ -203,6 +314,19 @@ const HASH_BY_LENGTH: Record<number, EntityMatch['type']> = {
 /** A dotted number just after these words is a version, not an address (`version 1.2.3.4`). */
 const VERSION_BEFORE = /\b(?:ver|version|release|build|firmware|rev|revision)\.?\s*$/i;
 
+/**
+ * Whether a version word comes just before `start`. The regex runs only when the last character before the spaces
+ * there is a letter, a dot or not ASCII: after `=`, `>` or a digit it cannot match.
+ */
+function afterVersionWord(text: string, start: number): boolean {
+  let at = start - 1;
+  while (at >= start - 12 && at >= 0 && isAsciiSpace(text.charCodeAt(at))) at--;
+  const c = text.charCodeAt(at);
+  if (at >= 0 && c < 128 && c !== DOT && !((c | 32) >= 97 && (c | 32) <= 122)) return false;
+  return VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start));
+}
+const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
 /** A word written with a capital first letter only: `Next`. */
 const TITLE_CASE = /^[A-Z][a-z]+$/;
 
@@ -211,12 +335,6 @@ const MESSAGE_ID_HEADER = /(?:message-id|in-reply-to|references)\s*:\s*(?:<[^<>\
 
 /** Characters a URL or registry key does not end with when written in prose. */
 const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"', ')', '*']);
-
-/** Where an address lies, in SCOT's words. */
-function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): IpRange {
-  const range = address.range();
-  return range === 'unicast' ? 'public' : (range as IpRange);
-}
 
 /** The domain `name` names, lower-cased, when it ends in a real public suffix (ICANN's part of the list). */
 function domainOf(name: string): string | undefined {
@@ -246,25 +364,10 @@ function trimTrailing(text: string): string {
   return text.slice(0, end);
 }
 
-/** Four decimal numbers without leading zeros: the only IPv4 form analysts mean (not `01.2.3.4`, `0x7f.1`). */
-const FOUR_PART = /^(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}$/;
-
-/** The IPv4 address `written` names, when it is one; written so, it is already its normal form. */
-function ipv4Of(written: string): ipaddr.IPv4 | undefined {
-  if (!FOUR_PART.test(written)) return undefined;
-  const octets = [0, 0, 0, 0];
-  for (let i = 0, octet = 0; i < written.length; i++) {
-    const code = written.charCodeAt(i);
-    if (code === 46) octet++;
-    else if ((octets[octet] = octets[octet] * 10 + code - 48) > 255) return undefined;
-  }
-  return new ipaddr.IPv4(octets);
-}
-
 /** The entity a host (of a URL) names: an IPv4 address or a domain. */
 function hostEntity(host: string, start: number): EntityMatch | undefined {
   const address = ipv4Of(host);
-  if (address) return { type: 'ipaddr', value: host, start, end: start + host.length, range: rangeOf(address) };
+  if (address >= 0) return { type: 'ipaddr', value: host, start, end: start + host.length, range: ipv4Range(address) };
   const domain = domainOf(host);
   return domain ? { type: 'domain', value: domain, start, end: start + host.length } : undefined;
 }
@@ -302,44 +405,78 @@ function emailEntities(written: string, start: number): EntityMatch[] {
   ];
 }
 
+/** The IPv6 address `written` names, parsed once (ipaddr.js's `isValid` would parse it a second time). */
+function ipv6Of(written: string): ipaddr.IPv6 | undefined {
+  try {
+    return ipaddr.IPv6.parse(written);
+  } catch {
+    return undefined;
+  }
+}
+
 /** An IPv6 address or block, compressed the standard way (RFC 5952), when it is one. */
 function ipv6Entities(written: string, start: number): EntityMatch[] {
   const [address, prefix] = written.split('/');
   // `cafe::` or `be::ef` in code is more likely a C++ name than an address: ask for a digit or three groups.
   if (!/\d/.test(address) && address.split(':').filter(Boolean).length < 3) return [];
-  if (!ipaddr.IPv6.isValid(address)) return [];
-  const parsed = ipaddr.IPv6.parse(address);
+  const parsed = ipv6Of(address);
+  if (!parsed) return [];
   const value = parsed.isIPv4MappedAddress() ? `::ffff:${parsed.toIPv4Address().toString()}` : parsed.toRFC5952String();
-  const range = rangeOf(parsed);
+  const range = ipv6Range(parsed);
   if (prefix === undefined) return [{ type: 'ipv6', value, start, end: start + written.length, range }];
   if (Number(prefix) > 128) return [];
   return [{ type: 'cidr', value: `${value}/${Number(prefix)}`, start, end: start + written.length, range }];
 }
 
-/** A dotted name: an IPv4 address or block, a file name, a domain, or (a version, a number, a word) nothing. */
-function dottedEntities(text: string, name: string, prefix: string | undefined, start: number): EntityMatch[] {
+/** Whether `name` is only digits and dots: an address, or a version or number that is no entity. */
+function digitsAndDots(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code !== DOT && (code < 48 || code > 57)) return false;
+  }
+  return true;
+}
+
+/**
+ * A dotted name: an IPv4 address or block, a file name, a domain, or (a version, a number, a word) nothing. Adds
+ * what it is to `found` (no array of its own: this runs for most entities) and says whether it was one.
+ */
+function dottedEntity(text: string, name: string, prefix: string | undefined, start: number, found: EntityMatch[]): boolean {
   const end = start + name.length;
-  if (/^[\d.]+$/.test(name)) {
+  if (digitsAndDots(name)) {
     const address = ipv4Of(name);
-    if (!address || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return [];
-    const range = rangeOf(address);
+    if (address < 0 || afterVersionWord(text, start)) return false;
+    const range = ipv4Range(address);
     if (prefix !== undefined && Number(prefix) <= 32) {
-      return [{ type: 'cidr', value: `${name}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range }];
+      found.push({ type: 'cidr', value: `${name}/${Number(prefix)}`, start, end: end + 1 + prefix.length, range });
+    } else {
+      found.push({ type: 'ipaddr', value: name, start, end, range });
     }
-    return [{ type: 'ipaddr', value: name, start, end, range }];
+    return true;
   }
   const last = name.slice(name.lastIndexOf('.') + 1);
-  if (FILE_EXTENSIONS.has(last.toLowerCase())) return [{ type: 'file', value: name, start, end }];
+  if (FILE_EXTENSIONS.has(last.toLowerCase())) {
+    found.push({ type: 'file', value: name, start, end });
+    return true;
+  }
   // Two sentences run together (`end.Next`) end in a capitalized word; a domain's suffix is not written so.
-  if (TITLE_CASE.test(last)) return [];
+  if (TITLE_CASE.test(last)) return false;
   const domain = domainOf(name);
-  return domain ? [{ type: 'domain', value: domain, start, end }] : [];
+  if (domain) found.push({ type: 'domain', value: domain, start, end });
+  return domain !== undefined;
 }
 
 /** The entities one candidate match stands for; none when it turns out not to be one. */
 function entitiesOf(text: string, match: RegExpExecArray): EntityMatch[] {
   const start = match.index;
-  const [, url, email, , cve, uuid, hex, ipv6, registry, dotted, prefix, messageId, clsid] = match;
+  // Indexed, not destructured: this runs once a candidate, and the dotted name, the commonest, is looked at first.
+  const dotted = match[9];
+  if (dotted !== undefined) {
+    const found: EntityMatch[] = [];
+    dottedEntity(text, dotted, match[10], start, found);
+    return found;
+  }
+  const [, url, email, , cve, uuid, hex, ipv6, registry, , , messageId, clsid] = match;
   if (url !== undefined) return urlEntities(url, start);
   if (email !== undefined) return emailEntities(email, start);
   if (cve !== undefined) return [{ type: 'cve', value: cve.toUpperCase(), start, end: start + cve.length }];
@@ -355,7 +492,6 @@ function entitiesOf(text: string, match: RegExpExecArray): EntityMatch[] {
     const key = trimTrailing(registry);
     return [{ type: 'winregistry', value: key, start, end: start + key.length }];
   }
-  if (dotted !== undefined) return dottedEntities(text, dotted, prefix, start);
   if (messageId !== undefined) {
     if (!MESSAGE_ID_HEADER.test(text.slice(Math.max(0, start - 200), start))) return [];
     return [{ type: 'message_id', value: messageId, start, end: start + messageId.length }];
@@ -374,21 +510,13 @@ const byPosition = (a: EntityMatch, b: EntityMatch) => a.start - b.start || b.en
  */
 export function extractEntities(text: string, options: ExtractOptions = {}): EntityMatch[] {
   const real = refang(text);
-  const matches: EntityMatch[] = [];
-  // One shared regex: extraction is synchronous, so no other pass can move its lastIndex meanwhile.
-  scan(real.text, (position) => {
-    CANDIDATE.lastIndex = position;
-    const match = CANDIDATE.exec(real.text);
-    if (match === null) return position;
-    const found = entitiesOf(real.text, match);
-    for (const entity of found) {
+  const matches = scan(real.text);
+  if (real.text !== text) {
+    for (const entity of matches) {
       entity.start = real.toOriginal(entity.start, 'start');
       entity.end = real.toOriginal(entity.end, 'end');
-      matches.push(entity);
     }
-    // A rejected candidate may still hold an entity that starts later inside it (`de:ad:1.2.3.4`).
-    return found.length > 0 ? CANDIDATE.lastIndex : position;
-  });
+  }
   for (const extra of options.extra ?? []) {
     for (const { start, end, value } of extra.find(text)) matches.push({ type: extra.type, value, start, end });
   }
@@ -403,7 +531,7 @@ export function extractEntities(text: string, options: ExtractOptions = {}): Ent
  * ready for flair.
  */
 export function extractFromHtml(html: string, options: ExtractOptions = {}): EntityMatch[] {
-  const markup = readMarkup(html);
+  const markup = readMarkup(html, false);
   const matches = extractEntities(markup.text, options);
   // The matches are this call's own objects: moving them to HTML offsets in place spares a copy of each.
   for (const entity of matches) {

@@ -7,6 +7,7 @@ import {
   createEntitytype,
   disallowEntity,
   entitiesOfObject,
+  entityEntries,
   entitytypeList,
   findEntityList,
   getEntity,
@@ -32,10 +33,12 @@ import { idParam, queryOf } from '../params.js';
 export function entityRoutes(server: FastifyInstance, app: App) {
   for (const type of WORKFLOW_TYPES) {
     server.get(`/${type}/:id/entity`, async (request) => entitiesOfObject(app, principal(request), type, idParam(request)));
+    if (type === 'entry') continue;
     server.get(`/entity/:id/${type}`, async (request) =>
       whereSeen(app, principal(request), idParam(request), type, queryOf(request)),
     );
   }
+  server.get('/entity/:id/entry', async (request) => entityEntries(app, principal(request), idParam(request), queryOf(request)));
   server.get('/entity', async (request) => findEntityList(app, principal(request), queryOf(request)));
   server.get('/entity/:id', async (request) => getEntity(app, principal(request), idParam(request)));
   server.put('/entity/:id', { schema: { body: ENTITY_PATCH } }, async (request) =>

@@ -35,7 +35,7 @@ const CHILDREN: Partial<Record<WorkflowType, { sub: WorkflowType; column: string
   entry: { sub: 'entry', column: 'parent_id' },
 };
 
-const isEntryTarget = (type: WorkflowType): type is EntryTargetType => (ENTRY_TARGET_TYPES as readonly string[]).includes(type);
+const isEntryTarget = (type: string): type is EntryTargetType => (ENTRY_TARGET_TYPES as readonly string[]).includes(type);
 
 /** List, get, update, delete, history and sub-collections of alertgroups, alerts, events, incidents, entries. */
 export function workflowRoutes(server: ApiServer, app: App) {
