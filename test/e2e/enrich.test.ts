@@ -31,7 +31,7 @@ for (const backend of await backends()) {
       assert.equal(entity.type, 'ipaddr');
       assert.deepEqual(entity.data.geoip.result, {
         country: 'GB',
-        city: 'Bracknell',
+        city: 'London',
         asn: 20712,
         as_org: 'Andrews & Arnold Ltd',
       });
