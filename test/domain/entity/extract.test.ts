@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
+import { parse as parseDomain } from 'tldts';
 import { extractEntities, extractFromHtml, type EntityMatch } from '../../../src/domain/entity/extract.js';
 import { ENTITY_TYPES } from '../../../src/domain/entity/type.js';
 import { HTML_CASES, TEXT_CASES, type LabelledCase } from './cases.js';
@@ -157,7 +158,9 @@ const indicator = fc.oneof(
       type: 'domain',
       written: `${labels.join('.')}.${suffix}`,
       value: `${labels.join('.')}.${suffix}`,
-    })),
+    }))
+    // A name that is itself a public suffix (`co.io`, `com.ru`) is no one's domain.
+    .filter(({ value }) => parseDomain(value, { allowPrivateDomains: false }).domain !== null),
   fc
     .tuple(fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,12}[a-z0-9]$/), label)
     .filter(([local]) => !local.includes('..'))
