@@ -2,20 +2,18 @@ import type { AlertgroupInput } from '../domain/input/alertgroup.js';
 import { canRead, type Groups, type Principal } from '../domain/principal.js';
 import { alertgroupStatus, type SettableStatus } from '../domain/status.js';
 import {
-  alertgroupByMessageId,
   alertgroupsByMessageIds,
-  alertIdsOf,
   alertIdsOfEach,
   alertIdsWithStatus,
   alertStatusCounts,
   updateAlertsAndEntries,
 } from '../store/alertgroup.js';
 import type { AlertgroupRow } from '../store/schema.js';
-import { getTracked, insertTracked, insertTrackedMany, touchTracked, updateTrackedWhere } from '../store/tracked.js';
+import { getTracked, insertTrackedMany, touchTracked, updateTrackedWhere } from '../store/tracked.js';
 import { dedupe, groupColumns, groupsForNew, groupsOf } from './access.js';
 import type { App } from './context.js';
 import { GroupCommit } from './group-commit.js';
-import { attachLabels, attachLabelsEach, labelNames } from './label.js';
+import { attachLabelsEach, labelNames } from './label.js';
 import type { Noun } from './noun.js';
 import type { Unit } from './unit.js';
 import { entryCounts, trackedRecords, viewedRecords, type TrackedRecord, type ViewedRecord } from './view.js';
@@ -66,7 +64,11 @@ const committers = new WeakMap<App, GroupCommit<AlertgroupInput, IngestResult>>(
 function committer(app: App) {
   let c = committers.get(app);
   if (!c) {
-    const work = { one: insertAlertgroup, many: insertAlertgroups };
+    // Alone (a lone post, or the retry of a failed batch) is the same work on a batch of one.
+    const work = {
+      one: async (unit: Unit, input: AlertgroupInput) => (await insertAlertgroups([unit], [input]))[0],
+      many: insertAlertgroups,
+    };
     committers.set(app, (c = new GroupCommit(app, work, MAX_ROWS_PER_COMMIT, (input) => input.data.length)));
   }
   return c;
@@ -83,22 +85,6 @@ export async function ingestAlertgroup(app: App, who: Principal, input: Alertgro
 
 /** What serializes the check-then-insert of one message_id across transactions and API nodes. */
 const messageIdLock = (messageId: string) => `alertgroup.message_id:${messageId}`;
-
-/**
- * The alertgroup stored before under `messageId` that the poster can read or owns (the oldest, if
- * several). Dedup is scoped so: a poster who cannot read the earlier alertgroup gets one of its own,
- * and the answer never tells it that an alertgroup it cannot read exists. Owning counts so that a
- * detection system in no group, which cannot read what it posts, still has its reposts deduplicated.
- * The lock makes check-then-insert atomic across API nodes sharing one PostgreSQL database.
- */
-async function existingByMessageId(unit: Unit, messageId: string): Promise<IngestResult | undefined> {
-  const lock = unit.rules.transactionLock(messageIdLock(messageId));
-  if (lock) await lock.execute(unit.db);
-  const { groups, username, admin } = unit.who;
-  const id = await alertgroupByMessageId(unit.db, unit.rules, messageId, admin ? null : { groups, username });
-  if (id === undefined) return undefined;
-  return { id, alerts: await alertIdsOf(unit.db, id), created: false };
-}
 
 /** An alertgroup to store: its row, and what its alerts share of it. */
 function newAlertgroup(unit: Unit, input: AlertgroupInput) {
@@ -163,22 +149,15 @@ function recordIngest(unit: Unit, input: AlertgroupInput, id: number, alerts: nu
   });
 }
 
-async function insertAlertgroup(unit: Unit, input: AlertgroupInput): Promise<IngestResult> {
-  // Checked inside the transaction: a message_id seen before is not stored twice.
-  const existing = input.message_id ? await existingByMessageId(unit, input.message_id) : undefined;
-  if (existing) return existing;
-  const { row, alerts: alertRows } = newAlertgroup(unit, input);
-  const id = await insertTracked(unit.db, 'alertgroup', row);
-  const alerts = await insertInChunks(unit, 'alert', alertRows(id));
-  await attachLabels(unit, 'alertgroup', [id], { tag: input.tag, source: input.source });
-  recordIngest(unit, input, id, alerts);
-  return { id, alerts, created: true };
-}
-
 /**
- * Stores many alertgroups in one transaction, answering for each as `insertAlertgroup` would in
- * turn, in one statement per table. Locks come first, in one order: every message_id's (sorted by
- * the lock), then the new labels' (sorted by name, in `attachLabelsEach`).
+ * Stores alertgroups in one transaction, each with one alert per data row, in one statement per
+ * table; or answers with the one stored before under its message_id that its poster can read or
+ * owns (the oldest, if several), earlier in this batch included. Dedup is scoped so: a poster who
+ * cannot read the earlier alertgroup gets one of its own, and the answer never tells it that an
+ * alertgroup it cannot read exists. Owning counts so that a detection system in no group, which
+ * cannot read what it posts, still has its reposts deduplicated. Locks come first, in one order:
+ * every message_id's (sorted by the lock; they make check-then-insert atomic across API nodes
+ * sharing one PostgreSQL database), then the new labels' (sorted by name, in `attachLabelsEach`).
  */
 async function insertAlertgroups(units: Unit[], inputs: AlertgroupInput[]): Promise<IngestResult[]> {
   const [{ db, rules }] = units;

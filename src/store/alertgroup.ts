@@ -1,30 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { DialectRules } from './dialect/rules.js';
 import type { Executor } from './index.js';
 import { updateTrackedWhere } from './tracked.js';
-
-/** Who looks an alertgroup up by message_id: null for an admin, who sees every one. */
-export type MessageIdReader = { groups: readonly string[]; username: string } | null;
-
-/** The oldest alertgroup stored under `messageId` that `reader` can read or owns. */
-export async function alertgroupByMessageId(
-  db: Executor,
-  rules: DialectRules,
-  messageId: string,
-  reader: MessageIdReader,
-): Promise<number | undefined> {
-  let lookup = db.selectFrom('alertgroup').select('id').where('message_id', '=', messageId);
-  if (reader) {
-    lookup = lookup.where((eb) =>
-      eb.or([
-        rules.jsonArrayHasAny(eb.ref('read_groups'), reader.groups),
-        rules.jsonArrayHasAny(eb.ref('modify_groups'), reader.groups),
-        eb('owner', '=', reader.username),
-      ]),
-    );
-  }
-  return (await lookup.orderBy('id').executeTakeFirst())?.id;
-}
 
 /** The alertgroups stored under any of `messageIds`, oldest first, with what says who may read them. */
 export async function alertgroupsByMessageIds(db: Executor, messageIds: readonly string[]) {
@@ -49,12 +25,6 @@ export async function alertIdsOfEach(db: Executor, alertgroupIds: readonly numbe
     .execute();
   for (const r of rows) ids.get(Number(r.alertgroup_id))?.push(Number(r.id));
   return ids;
-}
-
-/** The ids of an alertgroup's alerts, deleted ones too, in order. */
-export async function alertIdsOf(db: Executor, alertgroupId: number): Promise<number[]> {
-  const rows = await db.selectFrom('alert').select('id').where('alertgroup_id', '=', alertgroupId).orderBy('id').execute();
-  return rows.map((r) => r.id);
 }
 
 /** How many of an alertgroup's alerts (not deleted) have each status. */
