@@ -191,12 +191,13 @@ async function insertAlertgroups(units: Unit[], inputs: AlertgroupInput[]): Prom
   fresh.forEach((f, n) => {
     const alerts = alertIds.slice(next, (next += alertRows[n].length));
     results[f.i] = { id: ids[n], alerts, created: true };
-    recordIngest(units[f.i], inputs[f.i], ids[n], alerts);
   });
   if (fresh.length > 0) {
     const targets = fresh.map((f) => ({ id: results[f.i].id, labels: { tag: inputs[f.i].tag, source: inputs[f.i].source } }));
     await attachLabelsEach(units[fresh[0].i], 'alertgroup', targets);
   }
+  // After the labels it creates: an alertgroup's creation is the newest change of its post (SCOT 3's audit.t).
+  for (const f of fresh) recordIngest(units[f.i], inputs[f.i], results[f.i].id, results[f.i].alerts);
   const stored = answers.flatMap((a) => ('stored' in a ? [a.stored] : []));
   const alertsOfStored = await alertIdsOfEach(db, stored);
   return answers.map((a, i) => {
