@@ -9,6 +9,7 @@
  *       flair and search indexing (the default role), then the default role at a paced --rate alerts/s for the
  *       flair lag; on PostgreSQL each server gets a database of its own)
  *   npm run bench:ingest -- --rate 10000   (posts at that many alerts/s instead of as fast as the server takes them)
+ *   npm run bench:ingest -- --profile DIR  (each server writes its CPU profile there: node --cpu-prof)
  *   npm run bench:ingest -- --url http://host:8080 --key <api key>      (an already running server)
  *   npm run bench:ingest -- --engines sqlite,postgres [--role api] [--against base/dist/cli/main.js]
  *       (SQLite and PostgreSQL side by side in one run, each PostgreSQL server on a fresh database made
@@ -44,6 +45,8 @@ const { values: opts } = parseArgs({
     engines: { type: 'string' },
     against: { type: 'string' },
     'postgres-admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    /** A folder for each server's CPU profile (node --cpu-prof), to see where the time goes. */
+    profile: { type: 'string' },
   },
 });
 const durationS = Number(opts.duration);
@@ -135,7 +138,8 @@ async function run(
 ): Promise<Measured> {
   const database = target.fresh && target.databaseUrl ? await freshPostgresDatabase(target.databaseUrl) : undefined;
   const databaseUrl = database?.url ?? target.databaseUrl;
-  const server = opts.url ? undefined : await startServer({ databaseUrl, cli: target.cli, role, env: runOptions.env });
+  const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profile)}`] : [];
+  const server = opts.url ? undefined : await startServer({ databaseUrl, cli: target.cli, role, env: runOptions.env, nodeArgs });
   const base = opts.url ?? server!.url;
   const key = opts.key ?? server?.key;
   if (!key) throw new Error('--url needs --key');
