@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { AllowKind } from '../domain/entity/allow.js';
 import type { EntitytypeKind } from '../domain/entity/entitytype.js';
 import { entityKey, versionOf, type FlairRules, type PreparedFlair } from '../domain/entity/flair.js';
@@ -20,6 +19,7 @@ import {
 import type { TrackedRow } from '../store/tracked.js';
 import type { App } from './context.js';
 import { runFlairTask, type FlairAnswer, type FlairTask } from './flair-worker.js';
+import { startThread } from './worker-thread.js';
 import { reader, type Unit } from './unit.js';
 
 export type { PreparedFlair } from '../domain/entity/flair.js';
@@ -93,11 +93,8 @@ class FlairThread {
 
   private started(): Worker | undefined {
     if (this.worker || this.failed) return this.worker;
-    // The built server runs flair-worker.js; tests run the TypeScript source through their loader.
-    const built = new URL('./flair-worker.js', import.meta.url);
-    const source = !fs.existsSync(built);
     try {
-      const worker = source ? sourceWorker(new URL('./flair-worker.ts', import.meta.url)) : new Worker(built);
+      const worker = startThread(new URL('./flair-worker.js', import.meta.url));
       worker.on('message', (answer: FlairAnswer) => {
         const waiting = this.pending.get(answer.n);
         this.pending.delete(answer.n);
@@ -136,15 +133,6 @@ class FlairThread {
 }
 
 const flairThread = new FlairThread();
-
-/** A thread running TypeScript source, as the tests do: it loads tsx (a devDependency) first. */
-function sourceWorker(file: URL): Worker {
-  const loader = import.meta.resolve('tsx/esm/api');
-  return new Worker(
-    `import(${JSON.stringify(loader)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`,
-    { eval: true },
-  );
-}
 
 /**
  * Flairs alerts or entries outside any transaction, reading only, on the flair thread: the slow part

@@ -3,18 +3,29 @@ import { ensureAdmin } from '../app/user.js';
 import type { Config } from '../config.js';
 import { enrichersOf } from '../enrich/plugin.js';
 import { buildServer } from '../http/server.js';
-import { BUILT_IN, startBackground } from '../jobs/background.js';
-import { openStore } from '../store/index.js';
+import { startBackground, workOf } from '../jobs/background.js';
+import { MAIN_SLOT, startBackgroundThread } from '../jobs/background-thread.js';
+import { ThreadLock } from '../store/dialect/thread-lock.js';
+import { isPostgresUrl, openStore } from '../store/index.js';
 
 /** What one `scot serve` process does: everything (the embedded default), only the HTTP API, or only background work. */
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Whether `databaseUrl` names an SQLite file (not PostgreSQL, not an in-memory database). */
+const onFile = (databaseUrl: string) => !isPostgresUrl(databaseUrl) && !databaseUrl.endsWith(':memory:');
+
 /** Opens the store (migrating it), makes sure an admin exists, and serves its role until told to stop. */
 export async function serve(config: Config, role: Role = 'all'): Promise<void> {
   // A plugin that does not load, or an enricher listed but missing, stops the start with one line.
   await enrichersOf(config);
-  const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync });
+  // On an SQLite file, the one process's background work runs on a thread of its own, whose writer
+  // takes turns with this thread's; with PostgreSQL, worker nodes share it.
+  const lock = process.env.XNOTHREAD ? undefined : role === 'all' && onFile(config.databaseUrl) ? new ThreadLock() : undefined;
+  const store = await openStore(config.databaseUrl, {
+    sqliteSync: config.sqliteSync,
+    shared: lock && { lock, slot: MAIN_SLOT },
+  });
   const app = createApp(store, config);
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   if (role !== 'worker') {
@@ -36,8 +47,8 @@ export async function serve(config: Config, role: Role = 'all'): Promise<void> {
       }
     }
   }
-  const work = { ...BUILT_IN, consumers: BUILT_IN.consumers.filter((c) => (config.consumers as string[]).includes(c.name)) };
-  const background = role === 'api' ? undefined : await startBackground(app, work);
+  const background =
+    role === 'api' ? undefined : lock ? await startBackgroundThread(app, lock) : await startBackground(app, workOf(config));
   if (role === 'worker')
     console.log(`SCOT worker is running background jobs, with no HTTP listener (database: ${store.describe})`);
   let stopping = false;

@@ -1,4 +1,5 @@
 import type { App } from '../app/context.js';
+import type { Config } from '../config.js';
 import { JOB_CHANNEL, jobWakeups, pruneJobs, type JobHandler } from '../app/job.js';
 import { reflairJob } from '../app/entity.js';
 import { enqueueEnrichment, enrichJob } from '../app/enrich.js';
@@ -32,6 +33,17 @@ export const BUILT_IN: BackgroundWork = {
 // An entity flair sees for the first time is enriched in the background, its job enqueued in flair's transaction.
 onNewEntity(enqueueEnrichment);
 
+/** The built-in work, with the change-log consumers the settings name. */
+export const workOf = (config: Config): BackgroundWork => ({
+  ...BUILT_IN,
+  consumers: BUILT_IN.consumers.filter((c) => (config.consumers as string[]).includes(c.name)),
+});
+
+/** Background work running on a node; `stop` lets what is in flight finish. */
+export interface Background {
+  stop(): Promise<void>;
+}
+
 /** How often the scheduler looks for due schedules: cron times are whole minutes. */
 const SCHEDULER_POLL_MS = 15_000;
 
@@ -44,7 +56,7 @@ export async function startBackground(
   app: App,
   work: BackgroundWork,
   options: { pollMs?: number; throttle?: Throttle } = {},
-): Promise<{ stop(): Promise<void> }> {
+): Promise<Background> {
   const pollMs = options.pollMs ?? 1000;
   const worker = new Worker(app, work.handlers, { pollMs });
   const scheduler = new Scheduler(app, work.schedules);
@@ -60,8 +72,12 @@ export async function startBackground(
       new Loop(`consumer ${reader.consumer.name}`, pollMs, async () => {
         await throttle.ready();
         const started = throttle.start();
-        const stepped = (await reader.step()) ?? 0;
-        if (stepped > 0) throttle.spent(started);
+        let stepped = 0;
+        try {
+          stepped = (await reader.step()) ?? 0;
+        } finally {
+          throttle.spent(started, stepped > 0);
+        }
         return stepped > 0;
       }),
   );

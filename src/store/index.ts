@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectRules, StoreKind } from './dialect/rules.js';
-import { sqliteDialect, sqliteRules, type SqliteSync } from './dialect/sqlite.js';
+import { sqliteDialect, sqliteRules, type SharedWriter, type SqliteSync } from './dialect/sqlite.js';
 import { postgresDialect, postgresRules } from './dialect/postgres.js';
 import { migrateToLatest } from './migrate.js';
 import { listenForChanges, sharedListener, type ChangeListener, type ChangeWatch, type Listener } from './listen.js';
@@ -44,7 +44,7 @@ export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
  */
 export async function openStore(
   databaseUrl: string,
-  options: { migrate?: boolean; sqliteSync?: SqliteSync } = {},
+  options: { migrate?: boolean; sqliteSync?: SqliteSync; checkpoints?: boolean; shared?: SharedWriter } = {},
 ): Promise<Store> {
   let store: Store;
   if (isPostgresUrl(databaseUrl)) {
@@ -64,7 +64,9 @@ export async function openStore(
   } else {
     const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const db = new Kysely<Database>({ dialect: sqliteDialect(file, options.sqliteSync) });
+    const db = new Kysely<Database>({
+      dialect: sqliteDialect(file, { synchronous: options.sqliteSync, checkpoints: options.checkpoints, shared: options.shared }),
+    });
     store = { db, rules: sqliteRules, kind: 'sqlite', describe: path.resolve(file), close: () => db.destroy() };
   }
   if (options.migrate !== false) {
@@ -78,7 +80,7 @@ export async function openStore(
   const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
   if (store.kind === 'sqlite' && file !== ':memory:' && fs.existsSync(file)) {
     // Opened once the schema is there: a read-only connection cannot make the file WAL.
-    const reads = new Kysely<Database>({ dialect: sqliteDialect(file, 'normal', true) });
+    const reads = new Kysely<Database>({ dialect: sqliteDialect(file, { synchronous: 'normal', readonly: true }) });
     const closeWriter = store.close;
     const close = async () => {
       await reads.destroy();

@@ -81,6 +81,33 @@ describe('scot command line (SQLite)', { timeout: 180_000 }, () => {
     );
   });
 
+  it('serve flairs and indexes on its background thread: a posted indicator is flaired, linked and found', async () => {
+    const admin = new Client(base, { key: adminKey });
+    const posted = expectStatus(
+      await admin.post('/alertgroup', { subject: 'thread check', data: [{ ip: '10.1.2[.]3', note: 'beacon' }] }),
+      201,
+    );
+    const alertId = posted.alerts[0];
+    let alert = expectStatus(await admin.get(`/alert/${alertId}`), 200);
+    for (let i = 0; i < 200 && alert.flair !== 'done'; i++) {
+      await sleep(50);
+      alert = expectStatus(await admin.get(`/alert/${alertId}`), 200);
+    }
+    assert.equal(alert.flair, 'done', 'flaired within 10 s');
+    const entities = expectStatus(await admin.get(`/alert/${alertId}/entity`), 200).records;
+    assert.equal(entities['10.1.2.3']?.type, 'ipaddr');
+    let hits: { type: string; id: number }[] = [];
+    for (let i = 0; i < 200 && !hits.some((h) => h.type === 'alert' && h.id === alertId); i++) {
+      hits = expectStatus(await admin.get('/search?q=10.1.2.3'), 200).records;
+      if (!hits.some((h) => h.type === 'alert' && h.id === alertId)) await sleep(50);
+    }
+    assert.ok(
+      hits.some((h) => h.type === 'alert' && h.id === alertId),
+      'the search index has the alert',
+    );
+    assert.doesNotMatch(server!.stderr, /background thread/, 'the background thread ran: nothing fell back to the main thread');
+  });
+
   it('user add reads the password from stdin; user list shows the user', async () => {
     const stdout = await scotOk(env, ['user', 'add', 'bob', '--group', 'ir'], 'bob-password-1\n');
     assert.match(stdout, /created user bob/);

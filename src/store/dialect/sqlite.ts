@@ -1,5 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   SelectQueryNode,
@@ -16,6 +19,7 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import type { DialectRules } from './rules.js';
+import type { ThreadLock } from './thread-lock.js';
 
 /** How many distinct SQL strings keep a prepared statement; ingest and lists use a few dozen. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -25,6 +29,23 @@ const STATEMENT_CACHE_SIZE = 500;
  * `normal` at the next checkpoint, so a power cut may lose the last commits, never the database.
  */
 export type SqliteSync = 'full' | 'normal';
+
+/** How a connection is opened. */
+export interface SqliteOptions {
+  synchronous?: SqliteSync;
+  /** A reader: it writes nothing, and reads beside the writer. */
+  readonly?: boolean;
+  /** Whether this writer checkpoints the WAL (in a thread of its own); a second writer in the process leaves it to the first. */
+  checkpoints?: boolean;
+  /** Where several threads of one process write: the lock they share, and this thread's slot in it. */
+  shared?: SharedWriter;
+}
+
+/** The lock the writers of a process's threads share, and the slot of this thread's writer. */
+export interface SharedWriter {
+  lock: ThreadLock;
+  slot: number;
+}
 
 /**
  * better-sqlite3 in WAL mode with one writer. Kysely prepares each query anew by default;
@@ -37,7 +58,8 @@ export type SqliteSync = 'full' | 'normal';
  * the WAL file is synced, off the event loop: the guarantee of FULL, one fsync shared by all the
  * commits made meanwhile.
  */
-export function sqliteDialect(file: string, synchronous: SqliteSync = 'full', readonly = false) {
+export function sqliteDialect(file: string, options: SqliteOptions = {}) {
+  const { synchronous = 'full', readonly = false, checkpoints = true } = options;
   const db = new BetterSqlite3(file, { readonly });
   if (!readonly) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -45,9 +67,17 @@ export function sqliteDialect(file: string, synchronous: SqliteSync = 'full', re
   db.pragma('busy_timeout = 5000');
   // 64 MiB of page cache (the default is 2 MiB): the indexes that ingest touches stay in memory.
   db.pragma('cache_size = -65536');
+  const onDisk = file !== ':memory:';
+  // The writer's commits no longer copy the WAL into the database now and then (a checkpoint, with
+  // its fsync, would hold the event loop for tens of milliseconds): a thread of its own does it.
+  if (!readonly && onDisk && !checkpoints) db.pragma('wal_autocheckpoint = 0');
+  const checkpointer = !readonly && onDisk && checkpoints ? startCheckpointer(file, db) : undefined;
   const statements = new Map<string, BetterSqlite3.Statement>();
   const database = {
-    close: () => db.close(),
+    close() {
+      checkpointer?.stop();
+      db.close();
+    },
     prepare(text: string) {
       let statement = statements.get(text);
       if (statement) {
@@ -61,11 +91,11 @@ export function sqliteDialect(file: string, synchronous: SqliteSync = 'full', re
     },
   };
   const config = { database };
-  if (synchronous === 'normal' || readonly || file === ':memory:') return new SqliteDialect(config);
-  const durable = sharedSync(() => syncFile(`${file}-wal`));
+  if (readonly) return new SqliteDialect(config);
+  const durable = synchronous === 'full' && onDisk ? sharedSync(() => syncFile(`${file}-wal`)) : undefined;
   return new (class extends SqliteDialect {
     override createDriver(): Driver {
-      return new DurableDriver(config, db, durable);
+      return new WriterDriver(config, db, durable, options.shared);
     }
   })(config);
 }
@@ -73,27 +103,89 @@ export function sqliteDialect(file: string, synchronous: SqliteSync = 'full', re
 /** Set while work runs whose commits need not wait for the disk (`sqliteRules.relaxed`). */
 const relaxedCommits = new AsyncLocalStorage<boolean>();
 
-/** Kysely's SQLite driver, whose writes resolve once they are on disk, unless made in relaxed work. */
-class DurableDriver extends SqliteDriver {
+/**
+ * How long a transaction runs its statements back to back before it lets the event loop turn:
+ * better-sqlite3 answers synchronously, so a long transaction (a large group commit, a batch of
+ * flair or search indexing) would otherwise keep every request waiting until it ends. The one
+ * writer is still held meanwhile: other writes wait for the transaction, reads go on beside it.
+ */
+export const TRANSACTION_SLICE_MS = 5;
+
+/**
+ * Kysely's SQLite driver for the writer: inside a transaction it gives the event loop a turn every
+ * few milliseconds, and with `durable` its writes resolve once they are on disk, unless made in
+ * relaxed work.
+ */
+class WriterDriver extends SqliteDriver {
+  /** When the statements of the current transaction last let the event loop turn. */
+  private sliceStart = 0;
+
   constructor(
     config: SqliteDialectConfig,
     private readonly db: BetterSqlite3.Database,
-    private readonly durable: () => Promise<void>,
+    private readonly durable: (() => Promise<void>) | undefined,
+    private readonly shared: SharedWriter | undefined,
   ) {
     super(config);
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
+    await this.shared?.lock.acquire(this.shared.slot);
     return {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        if (!this.db.inTransaction) this.sliceStart = performance.now();
+        else if (performance.now() - this.sliceStart >= TRANSACTION_SLICE_MS) {
+          await yieldToEvents();
+          this.sliceStart = performance.now();
+        }
         const result = await connection.executeQuery<R>(query);
         // Inside a transaction nothing is committed yet; a read commits nothing.
-        if (!this.db.inTransaction && !SelectQueryNode.is(query.query) && !relaxedCommits.getStore()) await this.durable();
+        if (this.durable && !this.db.inTransaction && !SelectQueryNode.is(query.query) && !relaxedCommits.getStore())
+          await this.durable();
         return result;
       },
       streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
     };
+  }
+
+  override async releaseConnection(): Promise<void> {
+    this.shared?.lock.release(this.shared.slot);
+    await super.releaseConnection();
+  }
+}
+
+/** How often the checkpoint thread copies the WAL into the database file. */
+const CHECKPOINT_EVERY_MS = 250;
+
+/**
+ * A thread with a connection of its own that checkpoints the WAL in the background (`PASSIVE`: it
+ * never waits for the writer nor for readers); the writer's automatic checkpoints are turned off.
+ * Where no thread can start, the writer keeps checkpointing itself.
+ */
+function startCheckpointer(file: string, writer: BetterSqlite3.Database): { stop(): void } | undefined {
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const Database = require(workerData.module);
+    const db = new Database(workerData.file, { fileMustExist: true });
+    const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), workerData.everyMs);
+    parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(0); });
+  `;
+  try {
+    const thread = new Worker(code, {
+      eval: true,
+      workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), file, everyMs: CHECKPOINT_EVERY_MS },
+    });
+    thread.on('error', (err) => {
+      console.error(`checkpoint thread: ${err.message}; the writer checkpoints again`);
+      writer.pragma('wal_autocheckpoint = 1000');
+    });
+    thread.unref();
+    writer.pragma('wal_autocheckpoint = 0');
+    return { stop: () => thread.postMessage('stop') };
+  } catch (err) {
+    console.error(`checkpoint thread: ${(err as Error).message}; the writer checkpoints itself`);
+    return undefined;
   }
 }
 
