@@ -21,7 +21,7 @@ export async function serve(config: Config, role: Role = 'all'): Promise<void> {
   await enrichersOf(config);
   // On an SQLite file, the one process's background work runs on a thread of its own, whose writer
   // takes turns with this thread's; with PostgreSQL, worker nodes share it.
-  const lock = process.env.XNOTHREAD ? undefined : role === 'all' && onFile(config.databaseUrl) ? new ThreadLock() : undefined;
+  const lock = role === 'all' && onFile(config.databaseUrl) ? new ThreadLock() : undefined;
   const store = await openStore(config.databaseUrl, {
     sqliteSync: config.sqliteSync,
     shared: lock && { lock, slot: MAIN_SLOT },
@@ -47,20 +47,21 @@ export async function serve(config: Config, role: Role = 'all'): Promise<void> {
       }
     }
   }
-  const background =
-    role === 'api' ? undefined : lock ? await startBackgroundThread(app, lock) : await startBackground(app, workOf(config));
-  if (role === 'worker')
-    console.log(`SCOT worker is running background jobs, with no HTTP listener (database: ${store.describe})`);
+  // Background work may take a moment to start (a thread loads its modules): a stop meanwhile waits for it.
+  const background = role === 'api' ? undefined : lock ? startBackgroundThread(app, lock) : startBackground(app, workOf(config));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: finishing requests and jobs in flight, then stopping`);
     await server?.close();
-    await background?.stop();
+    await (await background)?.stop();
     await store.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  await background;
+  if (role === 'worker')
+    console.log(`SCOT worker is running background jobs, with no HTTP listener (database: ${store.describe})`);
 }

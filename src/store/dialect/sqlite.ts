@@ -74,10 +74,7 @@ export function sqliteDialect(file: string, options: SqliteOptions = {}) {
   const checkpointer = !readonly && onDisk && checkpoints ? startCheckpointer(file, db) : undefined;
   const statements = new Map<string, BetterSqlite3.Statement>();
   const database = {
-    close() {
-      checkpointer?.stop();
-      db.close();
-    },
+    close: () => db.close(),
     prepare(text: string) {
       let statement = statements.get(text);
       if (statement) {
@@ -95,7 +92,7 @@ export function sqliteDialect(file: string, options: SqliteOptions = {}) {
   const durable = synchronous === 'full' && onDisk ? sharedSync(() => syncFile(`${file}-wal`)) : undefined;
   return new (class extends SqliteDialect {
     override createDriver(): Driver {
-      return new WriterDriver(config, db, durable, options.shared);
+      return new WriterDriver(config, db, durable, options.shared, checkpointer);
     }
   })(config);
 }
@@ -125,8 +122,15 @@ class WriterDriver extends SqliteDriver {
     private readonly db: BetterSqlite3.Database,
     private readonly durable: (() => Promise<void>) | undefined,
     private readonly shared: SharedWriter | undefined,
+    private readonly checkpointer: { stop(): Promise<void> } | undefined,
   ) {
     super(config);
+  }
+
+  /** Stops the checkpoint thread, then closes the writer: closing last, it checkpoints what is left and removes the WAL. */
+  override async destroy(): Promise<void> {
+    await this.checkpointer?.stop();
+    await super.destroy();
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
@@ -163,7 +167,7 @@ const CHECKPOINT_EVERY_MS = 250;
  * never waits for the writer nor for readers); the writer's automatic checkpoints are turned off.
  * Where no thread can start, the writer keeps checkpointing itself.
  */
-function startCheckpointer(file: string, writer: BetterSqlite3.Database): { stop(): void } | undefined {
+function startCheckpointer(file: string, writer: BetterSqlite3.Database): { stop(): Promise<void> } | undefined {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const Database = require(workerData.module);
@@ -182,7 +186,15 @@ function startCheckpointer(file: string, writer: BetterSqlite3.Database): { stop
     });
     thread.unref();
     writer.pragma('wal_autocheckpoint = 0');
-    return { stop: () => thread.postMessage('stop') };
+    const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+    return {
+      stop() {
+        // Waiting for its exit keeps the process alive until then.
+        thread.ref();
+        thread.postMessage('stop');
+        return exited;
+      },
+    };
   } catch (err) {
     console.error(`checkpoint thread: ${(err as Error).message}; the writer checkpoints itself`);
     return undefined;
