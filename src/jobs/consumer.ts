@@ -9,7 +9,7 @@ import { nodeName } from './worker.js';
 export interface ChangeConsumer {
   /** Unique; names the stored cursor. */
   name: string;
-  /** Changes per transaction (default 500). */
+  /** Changes per transaction at most (default 500); on a single writer, fewer while transactions run long. */
   batchSize?: number;
   /**
    * How long changes committed in this process gather before the consumer reads them (default 0: at
@@ -34,6 +34,15 @@ export interface CursorOptions {
   gapSeconds?: number;
 }
 
+/**
+ * How long a consumer's transaction should hold a single writer (SQLite): long enough to share its
+ * commit among many changes, short enough that ingest waiting for the writer meanwhile hardly notices.
+ */
+export const TRANSACTION_TARGET_MS = 20;
+
+/** The fewest changes a batch shrinks to. */
+const MIN_BATCH = 10;
+
 /** The batch did not commit: the cursor moved on, or to another node, while it ran. */
 class LostCursor extends Error {}
 
@@ -49,6 +58,8 @@ export class CursorReader {
   /** When each hole in the seqs was first seen: the seq it starts at, and the time. */
   private readonly gaps = new Map<number, number>();
   private readonly principal: Principal;
+  /** Changes per batch now: on a single writer, sized so a transaction lasts about TRANSACTION_TARGET_MS. */
+  private batchSize: number;
 
   constructor(
     readonly app: App,
@@ -59,6 +70,7 @@ export class CursorReader {
     this.leaseSeconds = options.leaseSeconds ?? 30;
     this.gapSeconds = options.gapSeconds ?? 10;
     this.principal = { userId: 0, username: `scot:${consumer.name}`, groups: [], admin: true };
+    this.batchSize = consumer.batchSize ?? 500;
   }
 
   /**
@@ -75,12 +87,14 @@ export class CursorReader {
     const now = this.app.now();
     const seq = await leaseCursor(db, this.consumer.name, this.owner, now, now + this.leaseSeconds);
     if (seq === undefined) return undefined;
-    const batch = this.committedRun(seq, await changesAfter(db, seq, this.consumer.batchSize ?? 500), now);
+    const batch = this.committedRun(seq, await changesAfter(db, seq, this.batchSize), now);
     if (batch.length === 0) return 0;
     const last = batch.at(-1)!.seq;
     const prepared = await this.consumer.prepare?.(this.app, batch);
+    let began = 0;
     try {
       await transact(this.app, async (tx, at) => {
+        began = performance.now();
         const unit = new Unit(tx, this.app.store.rules, this.principal, at, this.app);
         await this.consumer.handle(unit, batch, prepared);
         if (!(await advanceCursor(tx, this.consumer.name, this.owner, seq, last, at))) throw new LostCursor();
@@ -90,8 +104,21 @@ export class CursorReader {
       if (err instanceof LostCursor) return undefined;
       throw err;
     }
+    if (this.app.store.rules.singleWriter) this.resize(batch.length, performance.now() - began);
     for (const start of this.gaps.keys()) if (start <= last) this.gaps.delete(start);
     return batch.length;
+  }
+
+  /**
+   * Moves the batch size halfway (geometrically) towards the one that would have taken
+   * TRANSACTION_TARGET_MS, within MIN_BATCH and the consumer's own size. A short batch that was
+   * short of changes says nothing about its size.
+   */
+  private resize(changes: number, ms: number): void {
+    if (changes < this.batchSize && ms < TRANSACTION_TARGET_MS) return;
+    const most = this.consumer.batchSize ?? 500;
+    const ideal = (changes * TRANSACTION_TARGET_MS) / Math.max(ms, 1);
+    this.batchSize = Math.round(Math.min(most, Math.max(MIN_BATCH, Math.sqrt(this.batchSize * ideal))));
   }
 
   /** Gives the cursor up, so another node takes it at its next step. */

@@ -84,6 +84,31 @@ for (const backend of await backends()) {
       assert.equal(await cursorAt(app, 'in-batches'), seqs.at(-1));
     });
 
+    it('on a single writer a batch whose transaction runs long shrinks towards 20 ms, and grows back once fast', async () => {
+      const { app } = fixture();
+      let msPerChange = 1;
+      const slow: ChangeConsumer = {
+        name: 'slow',
+        batchSize: 200,
+        async handle(_unit, batch) {
+          // Busy, as SQLite's synchronous statements are: the writer is held the whole time.
+          const until = performance.now() + batch.length * msPerChange;
+          while (performance.now() < until);
+        },
+      };
+      const reader = await readerAtEnd(app, slow);
+      await changes(app, 800);
+      assert.equal(await reader.step(), 200, 'the first batch has the full size');
+      const second = (await reader.step())!;
+      if (app.store.rules.singleWriter) assert.ok(second < 100, `a 200 ms transaction makes the next batch smaller (${second})`);
+      else assert.equal(second, 200, 'several writers do not wait for one another: the size stays');
+      msPerChange = 0;
+      await changes(app, 1000);
+      const sizes: number[] = [];
+      for (let i = 0; i < 8 && sizes.at(-1) !== 200; i++) sizes.push((await reader.step())!);
+      assert.equal(sizes.at(-1), 200, `fast transactions bring the batch back to its full size (${sizes})`);
+    });
+
     it('a process that dies mid-batch keeps none of the batch; the next resumes from the cursor, nothing missing or twice', async () => {
       const { app, clock } = fixture();
       clock.now = T0;
