@@ -4,6 +4,7 @@ import fsPromises from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, describe, it, mock } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
+import { LINGER_MS } from '../../src/app/group-commit.js';
 import { createApikey, revokeApikey } from '../../src/app/auth.js';
 import { ensureAdmin } from '../../src/app/user.js';
 import { createApp } from '../../src/app/context.js';
@@ -20,8 +21,9 @@ const dir = tempDir('scot-durability-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 afterEach(() => mock.restoreAll());
 
-/** Lets every callback already due run, without waiting for any time to pass. */
+/** Lets every callback due by the end of a group commit's linger run. */
 const settle = async () => {
+  await new Promise((resolve) => setTimeout(resolve, LINGER_MS + 1));
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
