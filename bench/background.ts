@@ -1,0 +1,179 @@
+/**
+ * Background benchmark: what flair and search indexing cost the main thread, in process.
+ *
+ *   npm run bench:background -- [--alertgroups 2000] [--rows 10] [--database-url postgres://.../postgres]
+ *
+ * Ingests the alertgroups (bench/ingest's shape: every src_ip new) into a fresh store through the app
+ * API, then lets flair and then search indexing catch up with that backlog, step by step as the
+ * server runs them. For each it prints the main thread's busy time per 1,000 alerts (event loop
+ * utilization: flair's extraction on its own thread is not counted), the longest transaction (from
+ * the end of `prepare` to the commit: what holds SQLite's writer and the event loop) and the longest
+ * single statement. --database-url names a PostgreSQL server's maintenance database: the benchmark
+ * creates a database of its own there and drops it after. Copy this file into another checkout
+ * to measure that code the same way.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { ingestAlertgroup } from '../src/app/alertgroup.js';
+import { createApp } from '../src/app/context.js';
+import { loadConfig } from '../src/config.js';
+import { BUILT_IN } from '../src/jobs/background.js';
+import { CursorReader, type ChangeConsumer } from '../src/jobs/consumer.js';
+import { openStore } from '../src/store/index.js';
+import { freshPostgresDatabase } from '../test/helpers/postgres.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    alertgroups: { type: 'string', default: '2000' },
+    rows: { type: 'string', default: '10' },
+    'database-url': { type: 'string' },
+  },
+});
+const alertgroups = Number(opts.alertgroups);
+const rows = Number(opts.rows);
+
+/** How many alertgroups are posted at once, as concurrent requests share ingest commits. */
+const CONCURRENT = 32;
+
+/** The longest single statement since the last `longestStatement.reset()`, in ms, with its SQL. */
+const longestStatement = { ms: 0, sql: '', reset() { this.ms = 0; this.sql = ''; } };
+
+function noteStatement(ms: number, text: unknown) {
+  if (ms > longestStatement.ms) {
+    longestStatement.ms = ms;
+    longestStatement.sql = String(text).slice(0, 80);
+  }
+}
+
+// Every statement of either driver is timed: better-sqlite3 runs them synchronously, pg until its answer.
+const statementProto = Object.getPrototypeOf(new BetterSqlite3(':memory:').prepare('select 1'));
+for (const method of ['run', 'all', 'get', 'iterate'] as const) {
+  const original = statementProto[method];
+  statementProto[method] = function (this: { source: string }, ...args: unknown[]) {
+    const started = performance.now();
+    try {
+      return original.apply(this, args);
+    } finally {
+      noteStatement(performance.now() - started, this.source);
+    }
+  };
+}
+const query = pg.Client.prototype.query as (...args: any[]) => any;
+pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
+  const started = performance.now();
+  const result = query.apply(this, args);
+  const text = typeof args[0] === 'string' ? args[0] : args[0]?.text;
+  if (result && typeof result.then === 'function')
+    result.then(
+      () => noteStatement(performance.now() - started, text),
+      () => {},
+    );
+  return result;
+} as typeof pg.Client.prototype.query;
+
+function alertgroup(n: number) {
+  const data = Array.from({ length: rows }, (_, i) => ({
+    src_ip: `10.${(n >> 8) & 255}.${n & 255}.${i}`,
+    dest_ip: '192.0.2.10',
+    dest_port: 443,
+    signature: 'ET POLICY Suspicious outbound connection',
+    host: `ws-${n % 500}.corp.example`,
+    count: i + 1,
+  }));
+  return {
+    message_id: `bench-${process.pid}-${n}`,
+    subject: `Detectotron3k Alert: Bad Stuff Found #${n % 100}`,
+    data,
+    tag: ['bench', 'ids'],
+    source: ['detectotron3k'],
+    columns: ['src_ip', 'dest_ip', 'dest_port', 'signature', 'host', 'count'],
+  };
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-background-'));
+const postgres = opts['database-url'] ? await freshPostgresDatabase(opts['database-url']) : undefined;
+const url = postgres?.url ?? path.join(dataDir, 'scot.sqlite');
+fs.writeFileSync(path.join(dataDir, 'scot.config.json'), '{}');
+const config = loadConfig({
+  SCOT_CONFIG: path.join(dataDir, 'scot.config.json'),
+  SCOT_DATA_DIR: dataDir,
+  SCOT_DATABASE_URL: url,
+});
+const store = await openStore(url);
+const app = createApp(store, config);
+const admin = { userId: 0, username: 'bench', groups: [], admin: true };
+
+const ingestStarted = performance.now();
+for (let n = 0; n < alertgroups; n += CONCURRENT)
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENT, alertgroups - n) }, (_, i) => ingestAlertgroup(app, admin, alertgroup(n + i))),
+  );
+const alerts = alertgroups * rows;
+console.log(`ingested ${alerts} alerts in ${((performance.now() - ingestStarted) / 1000).toFixed(1)} s (${store.kind})`);
+
+/** Lets `consumer` catch up with the log, one step at a time; what that cost. */
+async function catchUp(consumer: ChangeConsumer) {
+  let preparedAt = 0;
+  let longestTransaction = 0;
+  let prepareMs = 0;
+  const timed: ChangeConsumer = {
+    ...consumer,
+    prepare:
+      consumer.prepare &&
+      (async (a, changes) => {
+        const started = performance.now();
+        const result = await consumer.prepare!(a, changes);
+        preparedAt = performance.now();
+        prepareMs += preparedAt - started;
+        return result;
+      }),
+  };
+  const reader = new CursorReader(app, timed);
+  longestStatement.reset();
+  let steps = 0;
+  let changes = 0;
+  const busyBefore = performance.eventLoopUtilization();
+  const started = performance.now();
+  for (;;) {
+    const stepStarted = performance.now();
+    preparedAt = 0;
+    const n = (await reader.step()) ?? 0;
+    if (n === 0) break;
+    longestTransaction = Math.max(longestTransaction, performance.now() - (preparedAt || stepStarted));
+    steps += 1;
+    changes += n;
+  }
+  const wall = performance.now() - started;
+  const busy = performance.eventLoopUtilization(busyBefore).active;
+  await reader.release();
+  return { steps, changes, wall, busy, prepareMs, longestTransaction, longestStatement: { ...longestStatement } };
+}
+
+const ms = (n: number) => n.toFixed(1);
+console.log('consumer  steps  changes  wall ms  busy ms  busy ms/1k alerts  prepare ms  longest tx ms  longest statement ms');
+for (const name of ['flair', 'search']) {
+  const r = await catchUp(BUILT_IN.consumers.find((c) => c.name === name)!);
+  console.log(
+    [
+      name.padEnd(8),
+      String(r.steps).padStart(5),
+      String(r.changes).padStart(8),
+      ms(r.wall).padStart(8),
+      ms(r.busy).padStart(8),
+      ms((r.busy * 1000) / alerts).padStart(18),
+      ms(r.prepareMs).padStart(11),
+      ms(r.longestTransaction).padStart(14),
+      `${ms(r.longestStatement.ms).padStart(21)}  ${r.longestStatement.sql}`,
+    ].join(' '),
+  );
+}
+console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+await store.close();
+await postgres?.drop();
+fs.rmSync(dataDir, { recursive: true, force: true });
