@@ -1,16 +1,17 @@
 /**
  * Background benchmark: what flair and search indexing cost the main thread, in process.
  *
- *   npm run bench:background -- [--alertgroups 2000] [--rows 10] [--database-url postgres://.../postgres]
+ *   npm run bench:background -- [--alertgroups 1000] [--rows 10] [--database-url postgres://.../postgres] [--statements]
  *
  * Ingests the alertgroups (bench/ingest's shape: every src_ip new) into a fresh store through the app
- * API, then lets flair and then search indexing catch up with that backlog, step by step as the
+ * API (after one to warm up), then lets flair and then search indexing catch up with that backlog, step by step as the
  * server runs them. For each it prints the main thread's busy time per 1,000 alerts (event loop
  * utilization: flair's extraction on its own thread is not counted), the longest transaction (from
  * the end of `prepare` to the commit: what holds SQLite's writer and the event loop) and the longest
  * single statement. --database-url names a PostgreSQL server's maintenance database: the benchmark
  * creates a database of its own there and drops it after. Copy this file into another checkout
- * to measure that code the same way.
+ * to measure that code the same way. --statements adds, for each consumer, the statements that took
+ * the most time in all.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,9 +30,10 @@ import { freshPostgresDatabase } from '../test/helpers/postgres.js';
 
 const { values: opts } = parseArgs({
   options: {
-    alertgroups: { type: 'string', default: '2000' },
+    alertgroups: { type: 'string', default: '1000' },
     rows: { type: 'string', default: '10' },
     'database-url': { type: 'string' },
+    statements: { type: 'boolean', default: false },
   },
 });
 const alertgroups = Number(opts.alertgroups);
@@ -40,14 +42,22 @@ const rows = Number(opts.rows);
 /** How many alertgroups are posted at once, as concurrent requests share ingest commits. */
 const CONCURRENT = 32;
 
-/** The longest single statement since the last `longestStatement.reset()`, in ms, with its SQL. */
-const longestStatement = { ms: 0, sql: '', reset() { this.ms = 0; this.sql = ''; } };
+/** The longest single statement since the last `resetStatements()`, in ms, with its SQL. */
+let longestStatement = { ms: 0, sql: '' };
+/** Time spent in each statement text since the last `resetStatements()`: ms and runs. */
+const statementTotals = new Map<string, { ms: number; runs: number }>();
+
+function resetStatements() {
+  longestStatement = { ms: 0, sql: '' };
+  statementTotals.clear();
+}
 
 function noteStatement(ms: number, text: unknown) {
-  if (ms > longestStatement.ms) {
-    longestStatement.ms = ms;
-    longestStatement.sql = String(text).slice(0, 80);
-  }
+  const sql = String(text).slice(0, 80);
+  if (ms > longestStatement.ms) longestStatement = { ms, sql };
+  const total = statementTotals.get(sql) ?? statementTotals.set(sql, { ms: 0, runs: 0 }).get(sql)!;
+  total.ms += ms;
+  total.runs += 1;
 }
 
 // Every statement of either driver is timed: better-sqlite3 runs them synchronously, pg until its answer.
@@ -108,6 +118,14 @@ const store = await openStore(url);
 const app = createApp(store, config);
 const admin = { userId: 0, username: 'bench', groups: [], admin: true };
 
+// One alertgroup first, flaired and indexed unmeasured: the flair thread, the enrichers and the statements are then ready.
+await ingestAlertgroup(app, admin, { ...alertgroup(-1), message_id: 'warm-up' });
+for (const consumer of BUILT_IN.consumers) {
+  const reader = new CursorReader(app, consumer);
+  while (await reader.step());
+  await reader.release();
+}
+
 const ingestStarted = performance.now();
 for (let n = 0; n < alertgroups; n += CONCURRENT)
   await Promise.all(
@@ -134,7 +152,7 @@ async function catchUp(consumer: ChangeConsumer) {
       }),
   };
   const reader = new CursorReader(app, timed);
-  longestStatement.reset();
+  resetStatements();
   let steps = 0;
   let changes = 0;
   const busyBefore = performance.eventLoopUtilization();
@@ -151,7 +169,8 @@ async function catchUp(consumer: ChangeConsumer) {
   const wall = performance.now() - started;
   const busy = performance.eventLoopUtilization(busyBefore).active;
   await reader.release();
-  return { steps, changes, wall, busy, prepareMs, longestTransaction, longestStatement: { ...longestStatement } };
+  const heaviest = [...statementTotals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8);
+  return { steps, changes, wall, busy, prepareMs, longestTransaction, longestStatement, heaviest };
 }
 
 const ms = (n: number) => n.toFixed(1);
@@ -171,8 +190,16 @@ for (const name of ['flair', 'search']) {
       `${ms(r.longestStatement.ms).padStart(21)}  ${r.longestStatement.sql}`,
     ].join(' '),
   );
+  if (opts.statements)
+    for (const [sql, total] of r.heaviest)
+      console.log(`    ${ms(total.ms).padStart(8)} ms ${String(total.runs).padStart(6)}x  ${sql}`);
 }
-console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `machine: ${os.cpus().length} cores, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 
 await store.close();
 await postgres?.drop();
