@@ -4,14 +4,15 @@
  *   npm run bench:background -- [--alertgroups 1000] [--rows 10] [--database-url postgres://.../postgres] [--statements]
  *
  * Ingests the alertgroups (bench/ingest's shape: every src_ip new) into a fresh store through the app
- * API (after one to warm up), then lets flair and then search indexing catch up with that backlog, step by step as the
- * server runs them. For each it prints the main thread's busy time per 1,000 alerts (event loop
- * utilization: flair's extraction on its own thread is not counted), the longest transaction (from
- * the end of `prepare` to the commit: what holds SQLite's writer and the event loop) and the longest
- * single statement. --database-url names a PostgreSQL server's maintenance database: the benchmark
- * creates a database of its own there and drops it after. Copy this file into another checkout
- * to measure that code the same way. --statements adds, for each consumer, the statements that took
- * the most time in all.
+ * API (after one to warm up), then lets flair and then search indexing catch up with that backlog,
+ * step by step as the server runs them. For each it prints per 1,000 alerts the main thread's busy
+ * time (event loop utilization: flair's extraction on its own thread is not counted), the process's
+ * CPU time, and the transactions' time (from the end of `prepare` to the commit: what holds SQLite's
+ * writer and the event loop); then the longest transaction and the longest single statement.
+ * --statements adds, for each consumer, the statements that took the most time in all.
+ * --database-url names a PostgreSQL server's maintenance database: the benchmark creates a database
+ * of its own there and drops it after. Copy this file into another checkout to measure that code
+ * the same way.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -134,10 +135,19 @@ for (let n = 0; n < alertgroups; n += CONCURRENT)
 const alerts = alertgroups * rows;
 console.log(`ingested ${alerts} alerts in ${((performance.now() - ingestStarted) / 1000).toFixed(1)} s (${store.kind})`);
 
-/** Lets `consumer` catch up with the log, one step at a time; what that cost. */
+/** CPU time of the whole process so far, in ms. */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * Lets `consumer` catch up with the log, one step at a time; what that cost. A transaction is timed
+ * from the end of `prepare` to its commit, in wall time and in CPU time: the flair thread is idle
+ * then, so the process's CPU time is the main thread's, and other load on the machine leaves it be.
+ */
 async function catchUp(consumer: ChangeConsumer) {
-  let preparedAt = 0;
-  let longestTransaction = 0;
+  let prepared = { at: 0, cpu: 0 };
   let prepareMs = 0;
   const timed: ChangeConsumer = {
     ...consumer,
@@ -146,8 +156,8 @@ async function catchUp(consumer: ChangeConsumer) {
       (async (a, changes) => {
         const started = performance.now();
         const result = await consumer.prepare!(a, changes);
-        preparedAt = performance.now();
-        prepareMs += preparedAt - started;
+        prepared = { at: performance.now(), cpu: cpuMs() };
+        prepareMs += prepared.at - started;
         return result;
       }),
   };
@@ -155,26 +165,34 @@ async function catchUp(consumer: ChangeConsumer) {
   resetStatements();
   let steps = 0;
   let changes = 0;
+  const tx = { ms: 0, cpu: 0, longest: 0, longestCpu: 0 };
   const busyBefore = performance.eventLoopUtilization();
   const started = performance.now();
+  const cpuBefore = cpuMs();
   for (;;) {
-    const stepStarted = performance.now();
-    preparedAt = 0;
+    prepared = { at: performance.now(), cpu: cpuMs() };
     const n = (await reader.step()) ?? 0;
     if (n === 0) break;
-    longestTransaction = Math.max(longestTransaction, performance.now() - (preparedAt || stepStarted));
+    const [txMs, txCpu] = [performance.now() - prepared.at, cpuMs() - prepared.cpu];
+    tx.ms += txMs;
+    tx.cpu += txCpu;
+    tx.longest = Math.max(tx.longest, txMs);
+    tx.longestCpu = Math.max(tx.longestCpu, txCpu);
     steps += 1;
     changes += n;
   }
   const wall = performance.now() - started;
   const busy = performance.eventLoopUtilization(busyBefore).active;
+  const cpu = cpuMs() - cpuBefore;
   await reader.release();
   const heaviest = [...statementTotals].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8);
-  return { steps, changes, wall, busy, prepareMs, longestTransaction, longestStatement, heaviest };
+  return { steps, changes, wall, busy, cpu, prepareMs, tx, longestStatement, heaviest };
 }
 
+const per1k = (n: number) => ((n * 1000) / alerts).toFixed(1);
 const ms = (n: number) => n.toFixed(1);
-console.log('consumer  steps  changes  wall ms  busy ms  busy ms/1k alerts  prepare ms  longest tx ms  longest statement ms');
+console.log(`per 1,000 alerts: main thread busy, process CPU, transactions' wall and CPU time; the longest of each, in ms`);
+console.log('consumer  steps  changes  busy/1k   cpu/1k  tx ms/1k  tx cpu/1k  longest tx  tx cpu  statement');
 for (const name of ['flair', 'search']) {
   const r = await catchUp(BUILT_IN.consumers.find((c) => c.name === name)!);
   console.log(
@@ -182,12 +200,13 @@ for (const name of ['flair', 'search']) {
       name.padEnd(8),
       String(r.steps).padStart(5),
       String(r.changes).padStart(8),
-      ms(r.wall).padStart(8),
-      ms(r.busy).padStart(8),
-      ms((r.busy * 1000) / alerts).padStart(18),
-      ms(r.prepareMs).padStart(11),
-      ms(r.longestTransaction).padStart(14),
-      `${ms(r.longestStatement.ms).padStart(21)}  ${r.longestStatement.sql}`,
+      per1k(r.busy).padStart(8),
+      per1k(r.cpu).padStart(8),
+      per1k(r.tx.ms).padStart(9),
+      per1k(r.tx.cpu).padStart(10),
+      ms(r.tx.longest).padStart(11),
+      ms(r.tx.longestCpu).padStart(7),
+      `${ms(r.longestStatement.ms).padStart(10)}  ${r.longestStatement.sql}`,
     ].join(' '),
   );
   if (opts.statements)

@@ -50,3 +50,16 @@ export function rowParameters(rows: readonly Record<string, unknown>[]): { colum
   );
   return { columns, parameters };
 }
+
+/**
+ * `items` in runs of at most `max` (a power of two), each run as long as a power of two: a
+ * multi-row statement then has a few shapes only, each prepared once, whatever the count of rows.
+ */
+export function shapedRuns<T>(items: readonly T[], max: number): T[][] {
+  const runs: T[][] = [];
+  for (let i = 0, size = max; i < items.length; i += size) {
+    while (size > items.length - i) size >>= 1;
+    runs.push(items.slice(i, i + size));
+  }
+  return runs;
+}

@@ -169,8 +169,11 @@ export function idsByType(keys: readonly DocKey[]): Map<string, number[]> {
   return out;
 }
 
-/** Rows per insert statement: SQLite allows 32,766 parameters, a document takes 10. */
+/** Ids per statement: far below either engine's limit of parameters. */
 export const INSERT_BATCH = 500;
+
+/** Documents per insert: with its words in the full-text index, a statement of 128 takes a few ms. */
+export const DOCUMENT_RUN = 128;
 
 /** `items` in runs of `size`. */
 export function inRuns<T>(items: readonly T[], size: number): T[][] {

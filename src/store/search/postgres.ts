@@ -3,9 +3,11 @@ import type { TextMatch } from '../../domain/search/query.js';
 import { tagToken, tokenize } from '../../domain/search/text.js';
 import { escapeLike } from '../dialect/sqlite.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
+import { rowParameters, runShaped, shapedRuns } from '../shaped.js';
 import type { Executor } from '../index.js';
 import {
   docRow,
+  DOCUMENT_RUN,
   idsByType,
   inRuns,
   INSERT_BATCH,
@@ -74,9 +76,14 @@ export const postgresSearch: SearchEngine = {
           .execute();
       }
     }
-    for (const run of inRuns(docs, INSERT_BATCH)) {
-      const rows = run.map((d) => ({ ...docRow(d), vector: sql`${vectorOf(d)}::tsvector` }));
-      await (db as any).insertInto(name).values(rows).execute();
+    for (const run of shapedRuns(docs, DOCUMENT_RUN)) {
+      const rows = run.map((d) => ({ ...docRow(d), vector: vectorOf(d) }));
+      await runShaped(
+        db,
+        `insert ${name} x${run.length}`,
+        () => (db as any).insertInto(name).values(rows.map((r) => ({ ...r, vector: sql`${r.vector}::tsvector` }))),
+        rowParameters(rows).parameters,
+      );
     }
   },
 
