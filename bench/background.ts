@@ -1,7 +1,8 @@
 /**
  * Background benchmark: what flair and search indexing cost the main thread, in process.
  *
- *   npm run bench:background -- [--alertgroups 1000] [--rows 10] [--database-url postgres://.../postgres] [--statements]
+ *   npm run bench:background -- [--alertgroups 1000] [--rows 10] [--batch 500] [--statements]
+ *                            [--database-url postgres://.../postgres]
  *
  * Ingests the alertgroups (bench/ingest's shape: every src_ip new) into a fresh store through the app
  * API (after one to warm up), then lets flair and then search indexing catch up with that backlog,
@@ -9,7 +10,8 @@
  * time (event loop utilization: flair's extraction on its own thread is not counted), the process's
  * CPU time, and the transactions' time (from the end of `prepare` to the commit: what holds SQLite's
  * writer and the event loop); then the longest transaction and the longest single statement.
- * --statements adds, for each consumer, the statements that took the most time in all.
+ * --batch N makes every batch at most N changes. --statements adds, for each consumer, the
+ * statements that took the most time in all.
  * --database-url names a PostgreSQL server's maintenance database: the benchmark creates a database
  * of its own there and drops it after. Copy this file into another checkout to measure that code
  * the same way.
@@ -35,6 +37,7 @@ const { values: opts } = parseArgs({
     rows: { type: 'string', default: '10' },
     'database-url': { type: 'string' },
     statements: { type: 'boolean', default: false },
+    batch: { type: 'string' },
   },
 });
 const alertgroups = Number(opts.alertgroups);
@@ -194,7 +197,8 @@ const ms = (n: number) => n.toFixed(1);
 console.log(`per 1,000 alerts: main thread busy, process CPU, transactions' wall and CPU time; the longest of each, in ms`);
 console.log('consumer  steps  changes  busy/1k   cpu/1k  tx ms/1k  tx cpu/1k  longest tx  tx cpu  statement');
 for (const name of ['flair', 'search']) {
-  const r = await catchUp(BUILT_IN.consumers.find((c) => c.name === name)!);
+  const consumer = BUILT_IN.consumers.find((c) => c.name === name)!;
+  const r = await catchUp(opts.batch ? { ...consumer, batchSize: Number(opts.batch) } : consumer);
   console.log(
     [
       name.padEnd(8),
