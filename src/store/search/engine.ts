@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SearchQuery } from '../../domain/search/query.js';
 import { scorerOf } from '../../domain/search/rank.js';
+import type { tokenize } from '../../domain/search/text.js';
 import type { DialectRules } from '../dialect/rules.js';
 import { entityReadable } from '../entity.js';
 import type { Executor } from '../index.js';
@@ -21,7 +22,12 @@ export interface SearchDocument {
   text: string;
   /** Its tag names when indexed. */
   tags: string[];
+  /** The tokens of its subject and text, made as it is read: outside the transaction that stores it. */
+  tokens: { subject: Tokens; text: Tokens };
 }
+
+/** A text's words in order (for phrases) and its distinct terms. */
+type Tokens = ReturnType<typeof tokenize>;
 
 /** One object of the index, named by type and id. */
 export interface DocKey {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { TextMatch } from '../../domain/search/query.js';
-import { tagToken, tokenize } from '../../domain/search/text.js';
+import { tagToken } from '../../domain/search/text.js';
 import { escapeLike } from '../dialect/sqlite.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import { rowParameters, runShaped, shapedRuns } from '../shaped.js';
@@ -29,8 +29,7 @@ const MAX_POSITIONS_PER_LEXEME = 256;
  * keeps a phrase from running across them.
  */
 function vectorOf(doc: SearchDocument): string {
-  const subject = tokenize(doc.subject);
-  const text = tokenize(doc.text);
+  const { subject, text } = doc.tokens;
   const positions = new Map<string, string[]>();
   let at = 0;
   const put = (tokens: string[], weight: string) => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { TextMatch } from '../../domain/search/query.js';
-import { tagToken, tokenize } from '../../domain/search/text.js';
+import { tagToken } from '../../domain/search/text.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import type { Executor } from '../index.js';
 import { rowParameters, runShaped, shapedRuns } from '../shaped.js';
@@ -52,8 +52,7 @@ export const sqliteSearch: SearchEngine = {
         rowParameters(rows).parameters,
       );
       const tokens = run.map((d, i) => {
-        const subject = tokenize(d.subject);
-        const text = tokenize(d.text);
+        const { subject, text } = d.tokens;
         const terms = [...text.terms, ...d.tags.map(tagToken)];
         return [inserted[i].doc, [...subject.words, ...subject.terms].join(' '), text.words.join(' '), terms.join(' ')];
       });
