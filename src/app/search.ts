@@ -80,7 +80,7 @@ const INDEXER: Principal = { userId: 0, username: `scot:${CONSUMER}`, groups: []
  */
 export const searchIndexer: ChangeConsumer = {
   name: CONSUMER,
-  // As flair's: the same cost per alert as larger batches, and transactions half as long.
+  // As flair's: about the cost per alert of larger batches, and transactions half as long.
   batchSize: 200,
   async prepare(app, changes): Promise<IndexUpdate> {
     const { db } = reader(app, INDEXER);
