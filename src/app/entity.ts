@@ -32,7 +32,7 @@ import { getTrackedMany } from '../store/tracked.js';
 import { adminOnly, readable } from './access.js';
 import type { App } from './context.js';
 import { enrichmentSummary } from './enrich.js';
-import { flairRules, prepareFlair, storeFlair } from './flair.js';
+import { flairRules, prepareFlair, stillCurrent, storeFlair } from './flair.js';
 import { enqueue, presentJob, type JobHandler } from './job.js';
 import { envelope, flag, parsePage, type ListEnvelope, type RawQuery } from './list.js';
 import { entriesOf, type ThreadedEntry } from './thread.js';
@@ -316,7 +316,7 @@ export async function reflair(
       const unit = reader(app, who);
       const chosen = type === null ? ids : await matching(unit, target, ids, type, holding!);
       const prepared = await prepareFlair(unit, target, chosen, await flairRules(unit), true);
-      flaired += await inTransaction(app, who, (tx) => storeFlair(tx, target, prepared));
+      flaired += await inTransaction(app, who, async (tx) => storeFlair(tx, target, await stillCurrent(tx, target, prepared)));
       done = Math.min(total, done + ids.length);
       await progress(done, total);
     }

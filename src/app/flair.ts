@@ -9,6 +9,7 @@ import {
   allowList,
   entitytypes,
   flairOf,
+  knownEntities,
   saveFlair,
   setAppearances,
   sourcesOf,
@@ -157,34 +158,48 @@ export async function prepareFlair(
 }
 
 /**
- * Stores prepared flair in the unit's transaction: entities once per (type, value), appearances, and
- * the flaired HTML; the stored text is only read. An object whose text changed since it was read is
- * left to the change that changed it, later in the log. Returns how many objects it stored.
+ * Stores prepared flair in the unit's transaction as it was prepared: entities once per (type, value),
+ * appearances, and the flaired HTML. `known` holds the ids of entities found stored before the
+ * transaction (an entity's id never changes); only the others are inserted. Returns how many objects it stored.
  */
-export async function storeFlair(unit: Unit, type: FlairTarget, prepared: readonly PreparedFlair[]): Promise<number> {
+export async function storeFlair(
+  unit: Unit,
+  type: FlairTarget,
+  prepared: readonly PreparedFlair[],
+  known: ReadonlyMap<string, number> = new Map(),
+): Promise<number> {
   if (prepared.length === 0) return 0;
-  const current = await sourcesOf(
-    unit.db,
-    type,
-    prepared.map((p) => p.id),
-  );
-  const still = prepared.filter((p) => current.get(p.id) === p.source);
-  const distinct = new Map<string, { type: string; value: string }>();
-  for (const p of still) for (const e of p.flair.entities) distinct.set(entityKey(e), { type: e.type, value: e.value });
-  const { ids: entityIds, fresh } = await upsertEntities(unit.db, [...distinct.values()], unit.now);
+  const unknown = new Map<string, { type: string; value: string }>();
+  for (const p of prepared)
+    for (const e of p.flair.entities) if (!known.has(entityKey(e))) unknown.set(entityKey(e), { type: e.type, value: e.value });
+  const { ids: inserted, fresh } = await upsertEntities(unit.db, [...unknown.values()], unit.now);
+  const idOf = (key: string) => known.get(key) ?? inserted.get(key)!;
   const counts = new Map<number, Map<number, number>>();
-  for (const p of still) counts.set(p.id, new Map([...p.counts].map(([key, n]) => [entityIds.get(key)!, n])));
+  for (const p of prepared) counts.set(p.id, new Map([...p.counts].map(([key, n]) => [idOf(key), n])));
   await setAppearances(unit.db, type, counts, unit.now);
   await saveFlair(
     unit.db,
     type,
-    still.map((p) => ({ id: p.id, hash: p.version, html: p.flair.html })),
+    prepared.map((p) => ({ id: p.id, hash: p.version, html: p.flair.html })),
     unit.now,
   );
   // A new entity is a write like any other: the search index and the audit history hear of it.
   for (const e of fresh) unit.record('entity', e.id, 'create', { type: e.type, value: e.value });
   if (fresh.length > 0) for (const hook of newEntityHooks) await hook(unit, fresh);
-  return still.length;
+  return prepared.length;
+}
+
+/**
+ * Those of `prepared` whose stored text is still the one they were flaired from, read in the unit's
+ * transaction. A reflair needs it: the flair consumer may have stored the flair of newer text since.
+ */
+export async function stillCurrent(unit: Unit, type: FlairTarget, prepared: readonly PreparedFlair[]): Promise<PreparedFlair[]> {
+  const current = await sourcesOf(
+    unit.db,
+    type,
+    prepared.map((p) => p.id),
+  );
+  return prepared.filter((p) => current.get(p.id) === p.source);
 }
 
 /** The alerts and entries whose text a change created or changed. */
@@ -204,24 +219,32 @@ export function flairTargetsOf(changes: readonly ChangeRecord[]): Record<FlairTa
 /** Who flair acts as: the system, reading everything. */
 const FLAIR: Principal = { userId: 0, username: 'scot:flair', groups: [], admin: true };
 
-/** Flair of what a batch of the change log created or changed, prepared outside the transaction. */
-export type PreparedChanges = Record<FlairTarget, PreparedFlair[]>;
+/**
+ * Flair of what a batch of the change log created or changed, prepared outside the transaction, and
+ * the ids of the entities in it that were stored already, by `type value`.
+ */
+export type PreparedChanges = Record<FlairTarget, PreparedFlair[]> & { known: Map<string, number> };
 
 /** The `flair` consumer's reading part: flairs the alerts and entries a batch created or changed. */
 export async function prepareFlairChanges(app: App, changes: readonly ChangeRecord[]): Promise<PreparedChanges> {
   const targets = flairTargetsOf(changes);
-  if (targets.alert.length === 0 && targets.entry.length === 0) return { alert: [], entry: [] };
+  if (targets.alert.length === 0 && targets.entry.length === 0) return { alert: [], entry: [], known: new Map() };
   const unit = reader(app, FLAIR);
   const rules = await flairRules(unit);
-  return {
-    alert: await prepareFlair(unit, 'alert', targets.alert, rules),
-    entry: await prepareFlair(unit, 'entry', targets.entry, rules),
-  };
+  const alert = await prepareFlair(unit, 'alert', targets.alert, rules);
+  const entry = await prepareFlair(unit, 'entry', targets.entry, rules);
+  const entities = new Map<string, { type: string; value: string }>();
+  for (const p of [...alert, ...entry]) for (const e of p.flair.entities) entities.set(entityKey(e), e);
+  return { alert, entry, known: await knownEntities(unit.db, [...entities.values()]) };
 }
 
-/** The `flair` consumer's writing part, in the transaction that moves its cursor. */
+/**
+ * The `flair` consumer's writing part, in the transaction that moves its cursor. It stores what was
+ * prepared without reading the texts again: one changed since was changed by a later change, whose
+ * batch flairs it again (its stored flair, for the older text's hash, reads "pending" until then).
+ */
 export async function storeFlairChanges(unit: Unit, _changes: readonly ChangeRecord[], prepared: unknown): Promise<void> {
-  const { alert, entry } = prepared as PreparedChanges;
-  await storeFlair(unit, 'alert', alert);
-  await storeFlair(unit, 'entry', entry);
+  const { alert, entry, known } = prepared as PreparedChanges;
+  await storeFlair(unit, 'alert', alert, known);
+  await storeFlair(unit, 'entry', entry, known);
 }

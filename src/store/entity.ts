@@ -3,6 +3,7 @@ import type { WorkflowType } from '../domain/catalog.js';
 import type { DialectRules } from './dialect/rules.js';
 import type { Executor } from './index.js';
 import type { Database, EntityAllowTable, EntitytypeTable, EntityTable } from './schema.js';
+import { rowParameters, runShaped, shapedRuns } from './shaped.js';
 
 export type EntityRow = Selectable<EntityTable>;
 export type EntityAllowRow = Selectable<EntityAllowTable>;
@@ -11,7 +12,7 @@ export type EntitytypeRow = Selectable<EntitytypeTable>;
 /** The objects flair reads text from and links entities to. */
 export type FlairTarget = 'alert' | 'entry';
 
-/** Rows per multi-row insert: 6 values a row stays far below both engines' bind-parameter limits. */
+/** Ids or rows per statement: 6 values a row stays far below both engines' bind-parameter limits. */
 const INSERT_CHUNK = 500;
 
 const chunks = <T>(items: readonly T[]): T[][] =>
@@ -24,10 +25,43 @@ const toEntity = (row: EntityRow): EntityRow => ({
   updated: Number(row.updated),
 });
 
+/** Entities per insert: each row also fills the trigram index of values, so a statement of 128 takes a few ms. */
+const ENTITY_RUN = 128;
+
+/** Appearances or flair rows per insert, a few ms each. */
+const FLAIR_RUN = 256;
+
+/** `type value` of an entity, as flair names it before it has an id. */
+const keyOf = (e: { type: string; value: string }) => `${e.type} ${e.value}`;
+
+/** The ids of those of `entities` already stored, by `type value`. */
+export async function knownEntities(
+  db: Executor,
+  entities: readonly { type: string; value: string }[],
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const chunk of chunks(entities)) {
+    // Types and values each in a list, which the (type, value) index serves; pairs not asked for are left out below.
+    const rows = await db
+      .selectFrom('entity')
+      .select(['id', 'type', 'value'])
+      .where('type', 'in', [...new Set(chunk.map((e) => e.type))])
+      .where(
+        'value',
+        'in',
+        chunk.map((e) => e.value),
+      )
+      .execute();
+    const wanted = new Set(chunk.map(keyOf));
+    for (const r of rows) if (wanted.has(keyOf(r))) ids.set(keyOf(r), Number(r.id));
+  }
+  return ids;
+}
+
 /**
  * Stores each (type, value) once; the ids of all of them by `type value`, and the rows stored now
- * (the entities seen for the first time). Only those already stored are looked up again: at ingest
- * rates most entities of a batch are new, and the insert returns their ids.
+ * (the entities seen for the first time). Only those already stored are looked up again: the
+ * caller passes the entities it did not find stored, and the insert returns their ids.
  */
 export async function upsertEntities(
   db: Executor,
@@ -36,34 +70,35 @@ export async function upsertEntities(
 ): Promise<{ ids: Map<string, number>; fresh: EntityRow[] }> {
   const fresh: EntityRow[] = [];
   const ids = new Map<string, number>();
-  for (const chunk of chunks(entities)) {
-    const inserted = await db
-      .insertInto('entity')
-      .values(chunk.map((e) => ({ type: e.type, value: e.value, status: 'untracked', data: '{}', created: now, updated: now })))
-      .onConflict((oc) => oc.columns(['type', 'value']).doNothing())
-      .returningAll()
-      .execute();
+  for (const run of shapedRuns(entities, ENTITY_RUN)) {
+    const values = run.map((e) => ({
+      type: e.type,
+      value: e.value,
+      status: 'untracked',
+      data: '{}',
+      created: now,
+      updated: now,
+    }));
+    const { parameters } = rowParameters(values);
+    const inserted = await runShaped<EntityRow>(
+      db,
+      `insert new entity x${run.length}`,
+      () =>
+        db
+          .insertInto('entity')
+          .values(values)
+          .onConflict((oc) => oc.columns(['type', 'value']).doNothing())
+          .returningAll(),
+      parameters,
+    );
     for (const row of inserted) {
       const entity = toEntity(row);
       fresh.push(entity);
-      ids.set(`${entity.type} ${entity.value}`, entity.id);
+      ids.set(keyOf(entity), entity.id);
     }
-    const known = chunk.filter((e) => !ids.has(`${e.type} ${e.value}`));
-    if (known.length === 0) continue;
-    // Types and values each in a list, which the (type, value) index serves; pairs not asked for are left out below.
-    const rows = await db
-      .selectFrom('entity')
-      .select(['id', 'type', 'value'])
-      .where('type', 'in', [...new Set(known.map((e) => e.type))])
-      .where(
-        'value',
-        'in',
-        known.map((e) => e.value),
-      )
-      .execute();
-    const wanted = new Set(known.map((e) => `${e.type} ${e.value}`));
-    for (const r of rows) if (wanted.has(`${r.type} ${r.value}`)) ids.set(`${r.type} ${r.value}`, Number(r.id));
   }
+  const known = entities.filter((e) => !ids.has(keyOf(e)));
+  if (known.length > 0) for (const [key, id] of await knownEntities(db, known)) ids.set(key, id);
   return { ids, fresh };
 }
 
@@ -105,16 +140,21 @@ export async function setAppearances(
       last_seen: now,
     })),
   );
-  for (const chunk of chunks(rows)) {
-    await db
-      .insertInto('appearance')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc
-          .columns(['entity_id', 'target_type', 'target_id'])
-          .doUpdateSet({ count: sql`excluded.count`, last_seen: sql`excluded.last_seen` }),
-      )
-      .execute();
+  for (const run of shapedRuns(rows, FLAIR_RUN)) {
+    await runShaped(
+      db,
+      `upsert appearance x${run.length}`,
+      () =>
+        db
+          .insertInto('appearance')
+          .values(run)
+          .onConflict((oc) =>
+            oc
+              .columns(['entity_id', 'target_type', 'target_id'])
+              .doUpdateSet({ count: sql`excluded.count`, last_seen: sql`excluded.last_seen` }),
+          ),
+      rowParameters(run).parameters,
+    );
   }
 }
 
@@ -125,16 +165,22 @@ export async function saveFlair(
   flairs: readonly { id: number; hash: string; html: string }[],
   now: number,
 ): Promise<void> {
-  for (const chunk of chunks(flairs)) {
-    await db
-      .insertInto('flair')
-      .values(chunk.map((f) => ({ target_type: type, target_id: f.id, source_hash: f.hash, html: f.html, updated: now })))
-      .onConflict((oc) =>
-        oc
-          .columns(['target_type', 'target_id'])
-          .doUpdateSet({ source_hash: sql`excluded.source_hash`, html: sql`excluded.html`, updated: sql`excluded.updated` }),
-      )
-      .execute();
+  for (const run of shapedRuns(flairs, FLAIR_RUN)) {
+    const values = run.map((f) => ({ target_type: type, target_id: f.id, source_hash: f.hash, html: f.html, updated: now }));
+    await runShaped(
+      db,
+      `upsert flair x${run.length}`,
+      () =>
+        db
+          .insertInto('flair')
+          .values(values)
+          .onConflict((oc) =>
+            oc
+              .columns(['target_type', 'target_id'])
+              .doUpdateSet({ source_hash: sql`excluded.source_hash`, html: sql`excluded.html`, updated: sql`excluded.updated` }),
+          ),
+      rowParameters(values).parameters,
+    );
   }
 }
 

@@ -42,11 +42,28 @@ export async function runShaped<R>(
  */
 export function rowParameters(rows: readonly Record<string, unknown>[]): { columns: string[]; parameters: unknown[] } {
   const columns = Object.keys(rows[0]);
-  const parameters = rows.flatMap((row) =>
-    columns.map((c) => {
-      if (row[c] === undefined) throw new Error(`column ${c} is undefined; use null`);
-      return row[c];
-    }),
-  );
+  // A plain loop: on the ingest and flair paths this runs for every value of every row.
+  const parameters = new Array<unknown>(rows.length * columns.length);
+  let i = 0;
+  for (const row of rows) {
+    for (const c of columns) {
+      const value = row[c];
+      if (value === undefined) throw new Error(`column ${c} is undefined; use null`);
+      parameters[i++] = value;
+    }
+  }
   return { columns, parameters };
+}
+
+/**
+ * `items` in runs of at most `max` (a power of two), each run as long as a power of two: a
+ * multi-row statement then has a few shapes only, each prepared once, whatever the count of rows.
+ */
+export function shapedRuns<T>(items: readonly T[], max: number): T[][] {
+  const runs: T[][] = [];
+  for (let i = 0, size = max; i < items.length; i += size) {
+    while (size > items.length - i) size >>= 1;
+    runs.push(items.slice(i, i + size));
+  }
+  return runs;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import { addEntry } from '../../src/app/entry.js';
-import { createCase, updateObject } from '../../src/app/object.js';
+import { createCase, getObject, updateObject } from '../../src/app/object.js';
 import type { App } from '../../src/app/context.js';
 import { onNewEntity } from '../../src/app/entity.js';
 import { prepareFlairChanges, storeFlairChanges } from '../../src/app/flair.js';
@@ -77,7 +77,7 @@ for (const backend of await backends()) {
       clock.now = T0 + 600;
       const records = changes.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) }));
       const prepared = await prepareFlairChanges(app, records);
-      assert.deepEqual(prepared, { alert: [], entry: [] });
+      assert.deepEqual(prepared, { alert: [], entry: [], known: new Map() });
       await app.store.db.transaction().execute(async (tx) => {
         await storeFlairChanges(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
       });
@@ -90,7 +90,7 @@ for (const backend of await backends()) {
       assert.ok(appearances.every((r) => Number(r.first_seen) < T0 + 600));
     });
 
-    it("an entry edited while its flair was prepared is flaired from its new body by the edit's own change", async () => {
+    it("an entry edited while its flair was prepared reads pending until the edit's own change flairs its new body", async () => {
       const { app } = fixture();
       const event = await createCase(app, admin, 'event', { subject: 'edited' });
       const entry = await addEntry(app, admin, { target_type: 'event', target_id: Number(event.id), body: '<p>192.0.2.90</p>' });
@@ -107,16 +107,44 @@ for (const backend of await backends()) {
       await app.store.db.transaction().execute(async (tx) => {
         await flair.handle(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
       });
-      const stored = () =>
-        app.store.db
-          .selectFrom('flair')
-          .select('html')
-          .where('target_type', '=', 'entry')
-          .where('target_id', '=', Number(entry.id))
-          .executeTakeFirst();
-      assert.equal(await stored(), undefined);
+      const shown = () => getObject(app, admin, 'entry', Number(entry.id));
+      const pending = await shown();
+      assert.equal(pending.flair, 'pending');
+      assert.equal(pending.body_flair, null);
       await catchUp(flairReader(app));
-      assert.match((await stored())!.html, /data-entity-value="192\.0\.2\.91"/);
+      assert.equal((await shown()).flair, 'done');
+      assert.match((await shown()).body_flair!, /data-entity-value="192\.0\.2\.91"/);
+    });
+
+    it('an entity stored by another writer after a batch was read keeps its one id, and flair does not count it new', async () => {
+      const { app } = fixture();
+      firstSeen.length = 0;
+      const group = await ingestAlertgroup(app, admin, { subject: 'raced', data: [{ ip: '192.0.2.77' }] });
+      const flair = BUILT_IN.consumers.find((c) => c.name === 'flair')!;
+      const created = await app.store.db
+        .selectFrom('change')
+        .selectAll()
+        .where('type', '=', 'alertgroup')
+        .where('target_id', '=', group.id)
+        .execute();
+      const records = created.map((c) => ({ ...c, seq: Number(c.seq), diff: JSON.parse(c.diff) }));
+      const prepared = await flair.prepare!(app, records);
+      // A reflair stores the entity between the batch's reading and its transaction.
+      const { ids } = await upsertEntities(app.store.db, [{ type: 'ipaddr', value: '192.0.2.77' }], T0);
+      await app.store.db.transaction().execute(async (tx) => {
+        await flair.handle(new Unit(tx, app.store.rules, admin, app.now(), app), records, prepared);
+      });
+      const linked = await app.store.db
+        .selectFrom('appearance')
+        .select('entity_id')
+        .where('target_type', '=', 'alert')
+        .where('target_id', '=', group.alerts[0])
+        .execute();
+      assert.deepEqual(
+        linked.map((r) => Number(r.entity_id)),
+        [ids.get('ipaddr 192.0.2.77')],
+      );
+      assert.deepEqual(firstSeen, []);
     });
 
     it('entities already stored keep their ids among new ones; a value stored under another type is another entity', async () => {

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import { addEntry } from '../../src/app/entry.js';
 import { changeLabel } from '../../src/app/label.js';
-import { createCase, deleteObject } from '../../src/app/object.js';
+import { createCase, deleteObject, updateObject } from '../../src/app/object.js';
 import { reindexSearch, searchIndexer, searchObjects, searchStatus } from '../../src/app/search.js';
 import { AppError } from '../../src/domain/error.js';
 import { CursorReader, type ChangeConsumer } from '../../src/jobs/consumer.js';
@@ -193,8 +193,8 @@ for (const backend of await backends()) {
       const made = await createCase(app, alice, 'event', { subject: 'Crashing walrus' });
       const dying: ChangeConsumer = {
         ...searchIndexer,
-        async handle(unit, changes) {
-          await searchIndexer.handle(unit, changes);
+        async handle(unit, changes, prepared) {
+          await searchIndexer.handle(unit, changes, prepared);
           throw new Error('kill -9');
         },
       };
@@ -208,6 +208,28 @@ for (const backend of await backends()) {
       const status = await searchStatus(app, ADMIN);
       assert.equal(status.lag, 0);
       assert.equal(status.documents, before.documents + 1);
+    });
+
+    it('an object changed after its batch was read is found by what it says now once the consumer has caught up', async () => {
+      const { app } = fixture();
+      const made = await createCase(app, alice, 'event', { subject: 'Prepared penguin' });
+      let renamed = false;
+      // The rename commits between the batch's reading and its transaction, as a request may.
+      const racing: ChangeConsumer = {
+        ...searchIndexer,
+        async prepare(a, changes) {
+          const prepared = await searchIndexer.prepare!(a, changes);
+          if (!renamed) {
+            renamed = true;
+            await updateObject(app, alice, 'event', made.id, { subject: 'Renamed puffin' });
+          }
+          return prepared;
+        },
+      };
+      await catchUp(app, racing);
+      assert.ok(renamed);
+      assert.deepEqual(await found(app, alice, 'puffin'), [`event:${made.id}`]);
+      assert.deepEqual(await found(app, alice, 'penguin'), []);
     });
 
     it('a reindex rebuilds the same index from the primary tables and the consumer catches up after it', async () => {

@@ -1,5 +1,5 @@
 import type { SearchType } from '../../domain/search/query.js';
-import { textOfHtml } from '../../domain/search/text.js';
+import { textOfHtml, tokenize } from '../../domain/search/text.js';
 import type { Executor } from '../index.js';
 import type { DocKey, SearchDocument } from './engine.js';
 
@@ -22,7 +22,7 @@ interface Indexer {
   softDeleted?: false;
 }
 
-type Untagged = Omit<SearchDocument, 'tags'>;
+type Untagged = Omit<SearchDocument, 'tags' | 'tokens'>;
 
 const readersOf = (row: Row): string[] => [...new Set([...JSON.parse(row.read_groups), ...JSON.parse(row.modify_groups)])];
 
@@ -183,7 +183,7 @@ export const INDEXERS: Record<SearchType, Indexer> = {
   },
 };
 
-/** The documents of objects `ids` of `type` that exist and are not deleted, with their tags. */
+/** The documents of objects `ids` of `type` that exist and are not deleted, with their tags and tokens. */
 export async function documentsOf(db: Executor, type: SearchType, ids: readonly number[]): Promise<SearchDocument[]> {
   const docs = await INDEXERS[type].documents(db, ids);
   const links = await db
@@ -195,7 +195,11 @@ export async function documentsOf(db: Executor, type: SearchType, ids: readonly 
     .execute();
   const tags = new Map<number, string[]>();
   for (const link of links) tags.set(Number(link.target_id), [...(tags.get(Number(link.target_id)) ?? []), link.name]);
-  return docs.map((d) => ({ ...d, tags: tags.get(d.id) ?? [] }));
+  return docs.map((d) => ({
+    ...d,
+    tags: tags.get(d.id) ?? [],
+    tokens: { subject: tokenize(d.subject), text: tokenize(d.text) },
+  }));
 }
 
 /** The objects tagged with tags `ids`: a renamed tag changes what they are found by. */

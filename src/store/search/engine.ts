@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SearchQuery } from '../../domain/search/query.js';
 import { scorerOf } from '../../domain/search/rank.js';
+import type { tokenize } from '../../domain/search/text.js';
 import type { DialectRules } from '../dialect/rules.js';
 import { entityReadable } from '../entity.js';
 import type { Executor } from '../index.js';
@@ -21,7 +22,12 @@ export interface SearchDocument {
   text: string;
   /** Its tag names when indexed. */
   tags: string[];
+  /** The tokens of its subject and text, made as it is read: outside the transaction that stores it. */
+  tokens: { subject: Tokens; text: Tokens };
 }
+
+/** A text's words in order (for phrases) and its distinct terms. */
+type Tokens = ReturnType<typeof tokenize>;
 
 /** One object of the index, named by type and id. */
 export interface DocKey {
@@ -169,8 +175,11 @@ export function idsByType(keys: readonly DocKey[]): Map<string, number[]> {
   return out;
 }
 
-/** Rows per insert statement: SQLite allows 32,766 parameters, a document takes 10. */
+/** Ids per statement: far below either engine's limit of parameters. */
 export const INSERT_BATCH = 500;
+
+/** Documents per insert: with its words in the full-text index, a statement of 128 takes a few ms. */
+export const DOCUMENT_RUN = 128;
 
 /** `items` in runs of `size`. */
 export function inRuns<T>(items: readonly T[], size: number): T[][] {

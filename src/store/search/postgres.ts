@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import type { TextMatch } from '../../domain/search/query.js';
-import { tagToken, tokenize } from '../../domain/search/text.js';
+import { tagToken } from '../../domain/search/text.js';
 import { escapeLike } from '../dialect/sqlite.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
+import { rowParameters, runShaped, shapedRuns } from '../shaped.js';
 import type { Executor } from '../index.js';
 import {
   docRow,
+  DOCUMENT_RUN,
   idsByType,
   inRuns,
   INSERT_BATCH,
@@ -27,8 +29,7 @@ const MAX_POSITIONS_PER_LEXEME = 256;
  * keeps a phrase from running across them.
  */
 function vectorOf(doc: SearchDocument): string {
-  const subject = tokenize(doc.subject);
-  const text = tokenize(doc.text);
+  const { subject, text } = doc.tokens;
   const positions = new Map<string, string[]>();
   let at = 0;
   const put = (tokens: string[], weight: string) => {
@@ -74,9 +75,14 @@ export const postgresSearch: SearchEngine = {
           .execute();
       }
     }
-    for (const run of inRuns(docs, INSERT_BATCH)) {
-      const rows = run.map((d) => ({ ...docRow(d), vector: sql`${vectorOf(d)}::tsvector` }));
-      await (db as any).insertInto(name).values(rows).execute();
+    for (const run of shapedRuns(docs, DOCUMENT_RUN)) {
+      const rows = run.map((d) => ({ ...docRow(d), vector: vectorOf(d) }));
+      await runShaped(
+        db,
+        `insert ${name} x${run.length}`,
+        () => (db as any).insertInto(name).values(rows.map((r) => ({ ...r, vector: sql`${r.vector}::tsvector` }))),
+        rowParameters(rows).parameters,
+      );
     }
   },
 

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { TextMatch } from '../../domain/search/query.js';
-import { tagToken, tokenize } from '../../domain/search/text.js';
+import { tagToken } from '../../domain/search/text.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import type { Executor } from '../index.js';
-import { docRow, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchEngine } from './engine.js';
+import { rowParameters, runShaped, shapedRuns } from '../shaped.js';
+import { docRow, DOCUMENT_RUN, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchEngine } from './engine.js';
 
 const fts = (name: string) => `${name}_fts`;
 
@@ -38,19 +39,32 @@ export const sqliteSearch: SearchEngine = {
           .execute();
       }
     }
-    for (const run of inRuns(docs, INSERT_BATCH)) {
-      const inserted = await db
-        .insertInto(name as 'search_doc')
-        .values(run.map(docRow))
-        .returning('doc')
-        .execute();
-      const rows = run.map((d, i) => {
-        const subject = tokenize(d.subject);
-        const text = tokenize(d.text);
+    for (const run of shapedRuns(docs, DOCUMENT_RUN)) {
+      const rows = run.map(docRow);
+      const inserted = await runShaped<{ doc: number }>(
+        db,
+        `insert ${name} x${run.length}`,
+        () =>
+          db
+            .insertInto(name as 'search_doc')
+            .values(rows)
+            .returning('doc'),
+        rowParameters(rows).parameters,
+      );
+      const tokens = run.map((d, i) => {
+        const { subject, text } = d.tokens;
         const terms = [...text.terms, ...d.tags.map(tagToken)];
-        return sql`(${inserted[i].doc}, ${[...subject.words, ...subject.terms].join(' ')}, ${text.words.join(' ')}, ${terms.join(' ')})`;
+        return [inserted[i].doc, [...subject.words, ...subject.terms].join(' '), text.words.join(' '), terms.join(' ')];
       });
-      await sql`insert into ${sql.table(fts(name))} (rowid, subject, words, terms) values ${sql.join(rows)}`.execute(db);
+      const values = () => sql.join(tokens.map((row) => sql`(${sql.join(row)})`));
+      await runShaped(
+        db,
+        `insert ${fts(name)} x${run.length}`,
+        () => ({
+          compile: () => sql`insert into ${sql.table(fts(name))} (rowid, subject, words, terms) values ${values()}`.compile(db),
+        }),
+        tokens.flat(),
+      );
     }
   },
 
