@@ -14,7 +14,7 @@ export type Role = (typeof ROLES)[number];
 export async function serve(config: Config, role: Role = 'all'): Promise<void> {
   // A plugin that does not load, or an enricher listed but missing, stops the start with one line.
   await enrichersOf(config);
-  const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync });
+  const store = await openStore(config.databaseUrl, config);
   const app = createApp(store, config);
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   if (role !== 'worker') {

@@ -43,8 +43,6 @@ export function sqliteDialect(file: string, synchronous: SqliteSync = 'full', re
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  // 64 MiB of page cache (the default is 2 MiB): the indexes that ingest touches stay in memory.
-  db.pragma('cache_size = -65536');
   const statements = new Map<string, BetterSqlite3.Statement>();
   const database = {
     close: () => db.close(),
