@@ -17,6 +17,9 @@
  * commit-to-receipt, since the commit happens within the POST. "after the answer" runs from the 201
  * arriving to the notice arriving (0 when the notice came first): a lower bound, the stream's own delay.
  * Every client counts its notices; one in ten measures latency, so the load generator stays light.
+ *
+ * Memory is the server's resident set (of each process, api+worker), sampled every 10 s; its growth from
+ * the first sample after the warm-up to the end tells whether it stays flat.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -81,7 +84,8 @@ interface Result {
   latency: number[];
   afterAnswer: number[];
   answers: number[];
-  memory: string;
+  /** Seconds into the run, and the resident MiB of each server process then. */
+  memory: [number, number[]][];
 }
 
 async function measure(run: string, index: number): Promise<Result> {
@@ -130,8 +134,8 @@ async function measure(run: string, index: number): Promise<Result> {
       });
     }),
   );
-  const memoryOf = () => pids.map((pid) => residentMiB(pid).toFixed(0)).join('+');
-  const memory: [number, string][] = [[0, memoryOf()]];
+  const memoryOf = () => pids.map(residentMiB);
+  const memory: [number, number[]][] = [[0, memoryOf()]];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const url = new URL('/scot/api/v2/alertgroup', server.url);
   const start = clock();
@@ -179,9 +183,20 @@ async function measure(run: string, index: number): Promise<Result> {
     latency,
     afterAnswer,
     answers,
-    memory: memory.map(([s, mib]) => `${s}s ${mib}`).join('  '),
+    memory,
   };
 }
+
+const total = (mib: number[]) => mib.reduce((sum, m) => sum + m, 0);
+
+/** The resident memory's growth from the first sample after the warm-up to the last, in MiB and percent. */
+function growth(memory: [number, number[]][]): { from: number; mib: number; percent: number } {
+  const [from, first] = memory.find(([s]) => s >= warmupS) ?? memory[0];
+  const mib = total(memory.at(-1)![1]) - total(first);
+  return { from, mib, percent: (mib / total(first)) * 100 };
+}
+
+const signed = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(0)}`;
 
 const spread = (sorted: number[]) =>
   sorted.length === 0
@@ -203,18 +218,26 @@ async function main() {
     console.log(`  delivery ms (post sent -> notice received)     ${spread(r.latency)}`);
     console.log(`  stream's own ms (201 received -> notice)       ${spread(r.afterAnswer)}`);
     console.log(`  ingest answer ms (post sent -> 201 received)   ${spread(r.answers)}`);
-    console.log(`  server memory MiB (api${r.run.includes('split') ? '+worker' : ''})  ${r.memory}`);
+    const g = growth(r.memory);
+    console.log(
+      `  server memory MiB (api${r.run.includes('split') ? '+worker' : ''})  ` +
+        `${r.memory.map(([s, mib]) => `${s}s ${mib.map((m) => m.toFixed(0)).join('+')}`).join('  ')}  ` +
+        `| ${g.from}s to end: ${signed(g.mib)} MiB (${signed(g.percent)}%)`,
+    );
     if (r.errors > 0 || r.dropped > 0) process.exitCode = 1;
   }
   if (results.length < 2) return;
   const [first] = results;
   console.log(`side by side (ratio to ${first.run}):`);
-  console.log('| run | delivery p50 ms | delivery p99 ms | p99 ratio | stream own p99 ms | ingest p99 ms |');
+  console.log(
+    '| run | delivery p50 ms | delivery p99 ms | p99 ratio | stream own p99 ms | ingest p99 ms | memory at end MiB | growth after warm-up MiB |',
+  );
   for (const r of results) {
     const p99 = percentile(r.latency, 99);
     console.log(
       `| ${r.run} | ${percentile(r.latency, 50).toFixed(1)} | ${p99.toFixed(1)} | ${(p99 / percentile(first.latency, 99)).toFixed(2)} | ` +
-        `${percentile(r.afterAnswer, 99).toFixed(1)} | ${percentile(r.answers, 99).toFixed(1)} |`,
+        `${percentile(r.afterAnswer, 99).toFixed(1)} | ${percentile(r.answers, 99).toFixed(1)} | ` +
+        `${total(r.memory.at(-1)![1]).toFixed(0)} | ${signed(growth(r.memory).mib)} |`,
     );
   }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqliteSync } from './store/dialect/sqlite.js';
-import { isPostgresUrl } from './store/index.js';
+import { DEFAULT_SQLITE_CACHE_MIB, isPostgresUrl } from './store/index.js';
 
 export interface Config {
   dataDir: string;
@@ -18,6 +18,8 @@ export interface Config {
   logLevel: LogLevel;
   /** When an SQLite commit reaches the disk (see SqliteSync); PostgreSQL has its own settings. */
   sqliteSync: SqliteSync;
+  /** MiB of page cache each SQLite connection (the writer, the reader of lists) may hold; PostgreSQL has its own. */
+  sqliteCacheMiB: number;
   /** Trust X-Forwarded-* headers from a reverse proxy (for client address and https detection). */
   trustProxy: boolean;
   /** A folder of plugin modules (enrichers) loaded at start. */
@@ -55,6 +57,7 @@ const SETTINGS = {
   log_level: 'SCOT_LOG_LEVEL',
   trust_proxy: 'SCOT_TRUST_PROXY',
   sqlite_sync: 'SCOT_SQLITE_SYNC',
+  sqlite_cache_mb: 'SCOT_SQLITE_CACHE_MB',
   plugin_dir: 'SCOT_PLUGIN_DIR',
   enrichers: 'SCOT_ENRICHERS',
   geoip_db: 'SCOT_GEOIP_DB',
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: integer('session_hours', 24 * 7, 1, 24 * 365),
     logLevel: choice('log_level', 'info', LOG_LEVELS),
     sqliteSync: choice('sqlite_sync', 'full', SQLITE_SYNCS),
+    sqliteCacheMiB: integer('sqlite_cache_mb', DEFAULT_SQLITE_CACHE_MIB, 1, 65536),
     trustProxy: trustProxy === true || trustProxy === 'true' || trustProxy === '1',
     pluginDir,
     enrichers: enricherNames(raw('enrichers')),

@@ -23,7 +23,7 @@ const cliPrincipal = (): Principal => ({ userId: 0, username: `cli:${os.userInfo
 /** Runs `work` against the configured store, closing it afterwards. */
 async function withApp<T>(work: (app: App) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync });
+  const store = await openStore(config.databaseUrl, config);
   try {
     return await work(createApp(store, config));
   } finally {
@@ -68,7 +68,7 @@ program
   .description('bring the database schema up to date (safe to repeat)')
   .action(async () => {
     const config = loadConfig();
-    const store = await openStore(config.databaseUrl, { migrate: false, sqliteSync: config.sqliteSync });
+    const store = await openStore(config.databaseUrl, { ...config, migrate: false });
     try {
       const applied = await migrateToLatest(store.db, store.kind);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');

@@ -19,6 +19,7 @@ try {
   const store = await openStore(config.databaseUrl, {
     migrate: false,
     sqliteSync: config.sqliteSync,
+    sqliteCacheMiB: config.sqliteCacheMiB,
     checkpoints: false,
     shared: { lock: writer, slot: BACKGROUND_SLOT },
   });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectRules, StoreKind } from './dialect/rules.js';
 import { sqliteDialect, sqliteRules, type SharedWriter, type SqliteSync } from './dialect/sqlite.js';
@@ -39,13 +39,30 @@ export interface Store {
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
 /**
+ * MiB of page cache each SQLite connection holds at most (SQLite's own default is 2). The operating
+ * system caches the file as well, so a page the cache lost costs a copy, not a disk read; the cache
+ * fills as data is touched and stays full, so its size is memory the server keeps for good.
+ */
+export const DEFAULT_SQLITE_CACHE_MIB = 16;
+
+/** Caps the page cache of the SQLite connection behind `db` at `mib`. */
+const limitPageCache = (db: Executor, mib: number) => sql.raw(`pragma cache_size = ${-mib * 1024}`).execute(db);
+
+/**
  * Opens `databaseUrl` (a `postgres://` URL, or a SQLite file path, optionally `sqlite:`-prefixed)
  * and brings its schema up to date unless told not to.
  */
 export async function openStore(
   databaseUrl: string,
-  options: { migrate?: boolean; sqliteSync?: SqliteSync; checkpoints?: boolean; shared?: SharedWriter } = {},
+  options: {
+    migrate?: boolean;
+    sqliteSync?: SqliteSync;
+    sqliteCacheMiB?: number;
+    checkpoints?: boolean;
+    shared?: SharedWriter;
+  } = {},
 ): Promise<Store> {
+  const cacheMiB = options.sqliteCacheMiB ?? DEFAULT_SQLITE_CACHE_MIB;
   let store: Store;
   if (isPostgresUrl(databaseUrl)) {
     const { dialect } = postgresDialect(databaseUrl);
@@ -67,6 +84,7 @@ export async function openStore(
     const db = new Kysely<Database>({
       dialect: sqliteDialect(file, { synchronous: options.sqliteSync, checkpoints: options.checkpoints, shared: options.shared }),
     });
+    await limitPageCache(db, cacheMiB);
     store = { db, rules: sqliteRules, kind: 'sqlite', describe: path.resolve(file), close: () => db.destroy() };
   }
   if (options.migrate !== false) {
@@ -81,6 +99,7 @@ export async function openStore(
   if (store.kind === 'sqlite' && file !== ':memory:' && fs.existsSync(file)) {
     // Opened once the schema is there: a read-only connection cannot make the file WAL.
     const reads = new Kysely<Database>({ dialect: sqliteDialect(file, { synchronous: 'normal', readonly: true }) });
+    await limitPageCache(reads, cacheMiB);
     const closeWriter = store.close;
     const close = async () => {
       await reads.destroy();

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
     assert.equal(config.logLevel, 'info');
     assert.equal(config.trustProxy, false);
     assert.equal(config.sqliteSync, 'full');
+    assert.equal(config.sqliteCacheMiB, 16);
   });
 
   it('reads the file', () => {
@@ -58,6 +59,7 @@ describe('loadConfig', () => {
         log_level: 'debug',
         trust_proxy: true,
         sqlite_sync: 'normal',
+        sqlite_cache_mb: 64,
         plugin_dir: dir,
         enrichers: ['geoip', 'reverse-dns'],
         geoip_db: mmdb,
@@ -77,6 +79,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       trustProxy: true,
       sqliteSync: 'normal',
+      sqliteCacheMiB: 64,
       pluginDir: dir,
       enrichers: ['geoip', 'reverse-dns'],
       geoipDb: [mmdb],
@@ -136,6 +139,12 @@ describe('loadConfig', () => {
     refuses({}, { port: -1 }, /^port/);
     refuses({ SCOT_SESSION_HOURS: '0' }, {}, /^session_hours/);
     refuses({ SCOT_SESSION_HOURS: String(24 * 366) }, {}, /^session_hours/);
+    refuses(
+      { SCOT_SQLITE_CACHE_MB: '0' },
+      {},
+      /^sqlite_cache_mb \(SCOT_SQLITE_CACHE_MB\) must be a whole number from 1 to 65536/,
+    );
+    refuses({}, { sqlite_cache_mb: '64 MiB' }, /^sqlite_cache_mb/);
     refuses({ SCOT_DATABASE_URL: 'mysql://db/scot' }, {}, /^database_url/);
     refuses({}, { host: 8080 }, /^host must be a string/);
     refuses({}, { default_groups: { read: ['ir'] } }, /^default_groups/);

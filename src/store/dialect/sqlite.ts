@@ -65,8 +65,6 @@ export function sqliteDialect(file: string, options: SqliteOptions = {}) {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  // 64 MiB of page cache (the default is 2 MiB): the indexes that ingest touches stay in memory.
-  db.pragma('cache_size = -65536');
   const onDisk = file !== ':memory:';
   // The writer's commits no longer copy the WAL into the database now and then (a checkpoint, with
   // its fsync, would hold the event loop for tens of milliseconds): a thread of its own does it.

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import { afterEach, describe, it, mock } from 'node:test';
+import { boundHeapGrowth } from '../../src/cli/serve.js';
+
+afterEach(() => mock.restoreAll());
+
+describe('scot serve', () => {
+  it('lets V8 grow the old generation to twice what survived its last full collection, not four times', () => {
+    const flags = mock.method(v8, 'setFlagsFromString', () => {});
+    boundHeapGrowth([]);
+    assert.deepEqual(
+      flags.mock.calls.map((c) => c.arguments[0]),
+      ['--heap-growing-percent=100'],
+    );
+  });
+
+  it('leaves the heap growth to node when its command line sets it', () => {
+    const flags = mock.method(v8, 'setFlagsFromString', () => {});
+    boundHeapGrowth(['--heap-growing-percent=30']);
+    assert.equal(flags.mock.calls.length, 0);
+  });
+});
