@@ -21,13 +21,15 @@ try {
     sqliteSync: config.sqliteSync,
     sqliteCacheMiB: config.sqliteCacheMiB,
     checkpoints: false,
+    // No request waits on this thread's event loop: its transactions need not give it turns.
+    sliceMs: Number.POSITIVE_INFINITY,
     shared: { lock: writer, slot: BACKGROUND_SLOT },
   });
   const app = createApp(store, config);
   const relay = relayChanges(app, port);
   // This thread's event loop is its own: what background work yields to here is the main thread's
-  // use of the one writer (ingest), measured like the event loop's work where both share a thread.
-  const throttle = new Throttle({ now: () => performance.now(), work: () => writer.held(MAIN_SLOT) });
+  // want of the one writer (ingest: holding it or waiting for it).
+  const throttle = new Throttle({ now: () => performance.now(), work: () => writer.wanted(MAIN_SLOT), othersOnly: true });
   const background = await startBackground(app, workOf(config), { throttle });
   port.on('message', async (message: ThreadMessage) => {
     if ('changes' in message) relay.receive(message.changes);

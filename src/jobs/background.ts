@@ -69,9 +69,13 @@ export async function startBackground(
   const readers = work.consumers.map((consumer) => new CursorReader(app, consumer));
   // Consumers yield to requests while the event loop is saturated, and catch up after.
   const throttle = options.throttle ?? new Throttle();
-  const readerLoops = readers.map(
-    (reader) =>
+  // Consumers come in order of precedence: while one is behind (its last batch was full), those after
+  // it wait. At a rate the one writer cannot serve them all, flair keeps up and search indexing
+  // catches up once the load drops.
+  const readerLoops: Loop[] = readers.map(
+    (reader, i) =>
       new Loop(`consumer ${reader.consumer.name}`, pollMs, async () => {
+        if (readers.slice(0, i).some((before) => before.behind)) return false;
         await throttle.ready();
         const started = throttle.start();
         let stepped = 0;
@@ -80,6 +84,8 @@ export async function startBackground(
         } finally {
           throttle.spent(started, stepped > 0);
         }
+        // Caught up: those after it may go on.
+        if (!reader.behind) for (const after of readerLoops.slice(i + 1)) after.poke();
         return stepped > 0;
       }),
   );

@@ -60,6 +60,8 @@ export class CursorReader {
   private readonly principal: Principal;
   /** Changes per batch now: on a single writer, sized so a transaction lasts about TRANSACTION_TARGET_MS. */
   private batchSize: number;
+  /** Whether more changes are waiting: the last batch was full, or none was read yet. */
+  behind = true;
 
   constructor(
     readonly app: App,
@@ -86,8 +88,11 @@ export class CursorReader {
     const { db } = this.app.store;
     const now = this.app.now();
     const seq = await leaseCursor(db, this.consumer.name, this.owner, now, now + this.leaseSeconds);
+    // Another node reads this cursor: its backlog is not this node's to wait for.
+    this.behind = seq !== undefined;
     if (seq === undefined) return undefined;
     const batch = this.committedRun(seq, await changesAfter(db, seq, this.batchSize), now);
+    this.behind = batch.length >= this.batchSize;
     if (batch.length === 0) return 0;
     const last = batch.at(-1)!.seq;
     const prepared = await this.consumer.prepare?.(this.app, batch);

@@ -9,6 +9,11 @@ export interface ThrottleClock {
   now(): number;
   /** Milliseconds of work since some start (the event loop's working rather than waiting). */
   work(): number;
+  /**
+   * Whether `work` leaves background work itself out (another thread's use of the writer), so that
+   * any stretch of time measures requests; otherwise only stretches without background work do.
+   */
+  othersOnly?: boolean;
 }
 
 /** The event loop of this process. */
@@ -57,9 +62,10 @@ export class Throttle {
   /** When a step of background work starts, for `spent`. */
   start(): number {
     const now = this.clock.now();
-    if (this.active++ === 0 && now - this.quietSince.at >= MIN_SAMPLE_MS) {
+    if ((this.active++ === 0 || this.clock.othersOnly) && now - this.quietSince.at >= MIN_SAMPLE_MS) {
       this.requestBusy = (this.clock.work() - this.quietSince.work) / (now - this.quietSince.at);
       this.sampledAt = now;
+      if (this.clock.othersOnly) this.quietSince = { at: now, work: this.clock.work() };
     }
     return now;
   }
@@ -67,12 +73,12 @@ export class Throttle {
   /** Counts a step of background work that started at `startedAt` and ended now, having done `work` or not. */
   spent(startedAt: number, work = true): void {
     const now = this.clock.now();
-    if (--this.active === 0) this.quietSince = { at: now, work: this.clock.work() };
+    if (--this.active === 0 && !this.clock.othersOnly) this.quietSince = { at: now, work: this.clock.work() };
     if (!work) return;
     if (this.requestBusy >= this.saturated) {
       const rest = Math.min(this.maxRestMs, (now - startedAt) * (1 / this.share - 1));
       this.restUntil = Math.min(Math.max(this.restUntil, now) + rest, now + this.maxRestMs);
-    } else if (now - this.sampledAt >= this.probeEveryMs) {
+    } else if (!this.clock.othersOnly && now - this.sampledAt >= this.probeEveryMs) {
       this.restUntil = Math.max(this.restUntil, now + this.probeMs);
     }
   }

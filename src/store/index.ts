@@ -60,6 +60,7 @@ export async function openStore(
     sqliteCacheMiB?: number;
     checkpoints?: boolean;
     shared?: SharedWriter;
+    sliceMs?: number;
   } = {},
 ): Promise<Store> {
   const cacheMiB = options.sqliteCacheMiB ?? DEFAULT_SQLITE_CACHE_MIB;
@@ -82,7 +83,12 @@ export async function openStore(
     const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const db = new Kysely<Database>({
-      dialect: sqliteDialect(file, { synchronous: options.sqliteSync, checkpoints: options.checkpoints, shared: options.shared }),
+      dialect: sqliteDialect(file, {
+        synchronous: options.sqliteSync,
+        checkpoints: options.checkpoints,
+        shared: options.shared,
+        sliceMs: options.sliceMs,
+      }),
     });
     await limitPageCache(db, cacheMiB);
     store = { db, rules: sqliteRules, kind: 'sqlite', describe: path.resolve(file), close: () => db.destroy() };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { App } from '../../src/app/context.js';
+import { startBackground } from '../../src/jobs/background.js';
 import { CursorReader, type ChangeConsumer, type CursorOptions } from '../../src/jobs/consumer.js';
 import { appendChanges } from '../../src/store/change.js';
 import { backends } from '../helpers/backend.js';
@@ -107,6 +108,29 @@ for (const backend of await backends()) {
       const sizes: number[] = [];
       for (let i = 0; i < 8 && sizes.at(-1) !== 200; i++) sizes.push((await reader.step())!);
       assert.equal(sizes.at(-1), 200, `fast transactions bring the batch back to its full size (${sizes})`);
+    });
+
+    it('a consumer waits while one listed before it is behind, and goes on once that one has caught up', async () => {
+      const { app } = fixture();
+      const steps: string[] = [];
+      const recording = (name: string, batchSize: number): ChangeConsumer => ({
+        name,
+        batchSize,
+        async handle(_unit, batch) {
+          steps.push(`${name} ${batch.length}`);
+        },
+      });
+      const [first, second] = [recording('first', 5), recording('second', 100)];
+      await readerAtEnd(app, first);
+      await readerAtEnd(app, second);
+      await changes(app, 12);
+      const background = await startBackground(app, { handlers: [], schedules: [], consumers: [first, second] }, { pollMs: 20 });
+      try {
+        for (let i = 0; i < 250 && !steps.some((s) => s.startsWith('second')); i++) await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        await background.stop();
+      }
+      assert.deepEqual(steps, ['first 5', 'first 5', 'first 2', 'second 12']);
     });
 
     it('a process that dies mid-batch keeps none of the batch; the next resumes from the cursor, nothing missing or twice', async () => {

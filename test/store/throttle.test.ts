@@ -92,4 +92,20 @@ describe('throttle of background work', () => {
     await ready;
     assert.equal(throttle.delayMs(), 0);
   });
+
+  it("measured on another thread's want of the writer, it counts steps too and never rests to measure", () => {
+    const clock = { at: 1000, wanted: 0 };
+    const throttle = new Throttle({ now: () => clock.at, work: () => clock.wanted, othersOnly: true }, 0.2, 0.8, 2000, 500, 25);
+    const step = (ms: number, othersWanted: number) => {
+      const started = throttle.start();
+      clock.at += ms;
+      clock.wanted += othersWanted;
+      throttle.spent(started);
+    };
+    for (let i = 0; i < 10; i++) step(100, 30);
+    assert.equal(throttle.delayMs(), 0, 'the other thread wanted the writer 30% of the time: no rest, not even to measure');
+    step(100, 95);
+    step(100, 95);
+    assert.equal(throttle.delayMs(), 400, 'once it wants it 95% of the time, background work takes a fifth');
+  });
 });

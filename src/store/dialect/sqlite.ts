@@ -39,6 +39,8 @@ export interface SqliteOptions {
   checkpoints?: boolean;
   /** Where several threads of one process write: the lock they share, and this thread's slot in it. */
   shared?: SharedWriter;
+  /** How long a transaction runs before it lets the event loop turn (default TRANSACTION_SLICE_MS). */
+  sliceMs?: number;
 }
 
 /** The lock the writers of a process's threads share, and the slot of this thread's writer. */
@@ -90,7 +92,7 @@ export function sqliteDialect(file: string, options: SqliteOptions = {}) {
   const durable = synchronous === 'full' && onDisk ? sharedSync(() => syncFile(`${file}-wal`)) : undefined;
   return new (class extends SqliteDialect {
     override createDriver(): Driver {
-      return new WriterDriver(config, db, durable, options.shared, checkpointer);
+      return new WriterDriver(config, db, durable, options, checkpointer);
     }
   })(config);
 }
@@ -119,7 +121,7 @@ class WriterDriver extends SqliteDriver {
     config: SqliteDialectConfig,
     private readonly db: BetterSqlite3.Database,
     private readonly durable: (() => Promise<void>) | undefined,
-    private readonly shared: SharedWriter | undefined,
+    private readonly options: Pick<SqliteOptions, 'shared' | 'sliceMs'>,
     private readonly checkpointer: { stop(): Promise<void> } | undefined,
   ) {
     super(config);
@@ -133,15 +135,18 @@ class WriterDriver extends SqliteDriver {
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
-    await this.shared?.lock.acquire(this.shared.slot);
     return {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
         if (!this.db.inTransaction) this.sliceStart = performance.now();
-        else if (performance.now() - this.sliceStart >= TRANSACTION_SLICE_MS) {
+        else if (performance.now() - this.sliceStart >= (this.options.sliceMs ?? TRANSACTION_SLICE_MS)) {
           await yieldToEvents();
           this.sliceStart = performance.now();
         }
+        await this.hold();
         const result = await connection.executeQuery<R>(query);
+        // Held for a transaction from its first statement to its end, or for one lone statement; not
+        // while the commit waits for the disk, which needs the writer no more.
+        if (!this.db.inTransaction) this.letGo();
         // Inside a transaction nothing is committed yet; a read commits nothing.
         if (this.durable && !this.db.inTransaction && !SelectQueryNode.is(query.query) && !relaxedCommits.getStore())
           await this.durable();
@@ -152,8 +157,24 @@ class WriterDriver extends SqliteDriver {
   }
 
   override async releaseConnection(): Promise<void> {
-    this.shared?.lock.release(this.shared.slot);
+    this.letGo();
     await super.releaseConnection();
+  }
+
+  /** Whether this writer holds the lock it shares with other threads' writers. */
+  private holding = false;
+
+  private async hold(): Promise<void> {
+    const { shared } = this.options;
+    if (!shared || this.holding) return;
+    await shared.lock.acquire(shared.slot);
+    this.holding = true;
+  }
+
+  private letGo(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.options.shared!.lock.release(this.options.shared!.slot);
   }
 }
 
