@@ -31,6 +31,7 @@ import { BUILT_IN } from '../src/jobs/background.js';
 import { CursorReader, type ChangeConsumer } from '../src/jobs/consumer.js';
 import { openStore } from '../src/store/index.js';
 import { freshPostgresDatabase } from '../test/helpers/postgres.js';
+import { benchAlertgroup } from './server.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -105,24 +106,7 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
   return result;
 } as typeof pg.Client.prototype.query;
 
-function alertgroup(n: number) {
-  const data = Array.from({ length: rows }, (_, i) => ({
-    src_ip: `10.${(n >> 8) & 255}.${n & 255}.${i}`,
-    dest_ip: '192.0.2.10',
-    dest_port: 443,
-    signature: 'ET POLICY Suspicious outbound connection',
-    host: `ws-${n % 500}.corp.example`,
-    count: i + 1,
-  }));
-  return {
-    message_id: `bench-${process.pid}-${n}`,
-    subject: `Detectotron3k Alert: Bad Stuff Found #${n % 100}`,
-    data,
-    tag: ['bench', 'ids'],
-    source: ['detectotron3k'],
-    columns: ['src_ip', 'dest_ip', 'dest_port', 'signature', 'host', 'count'],
-  };
-}
+const alertgroup = (n: number) => benchAlertgroup(n, rows);
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scot-bench-background-'));
 const postgres = opts['database-url'] ? await freshPostgresDatabase(opts['database-url']) : undefined;

@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freshPostgresDatabase } from '../test/helpers/postgres.js';
-import { call, percentile, request, sleep, spread, startServer } from './server.js';
+import { benchAlertgroup, call, percentile, request, sleep, spread, startServer } from './server.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -58,27 +58,7 @@ const largeRows = Number(opts['large-rows']);
 /** How often the health check asks during the load. */
 const HEALTH_EVERY_MS = 20;
 
-function alertgroup(n: number, rows = rowsPerGroup): string {
-  const data = [];
-  for (let i = 0; i < rows; i++) {
-    data.push({
-      src_ip: `10.${(n >> 8) & 255}.${n & 255}.${i}`,
-      dest_ip: '192.0.2.10',
-      dest_port: 443,
-      signature: 'ET POLICY Suspicious outbound connection',
-      host: `ws-${n % 500}.corp.example`,
-      count: i + 1,
-    });
-  }
-  return JSON.stringify({
-    message_id: `bench-${process.pid}-${n}`,
-    subject: `Detectotron3k Alert: Bad Stuff Found #${n % 100}`,
-    data,
-    tag: ['bench', 'ids'],
-    source: ['detectotron3k'],
-    columns: ['src_ip', 'dest_ip', 'dest_port', 'signature', 'host', 'count'],
-  });
-}
+const alertgroup = (n: number, rows = rowsPerGroup) => JSON.stringify(benchAlertgroup(n, rows));
 
 /** Posts alertgroup `n` and polls its first alert until flair is done (at most `limitMs`): ms from its commit (the 201). */
 async function flairLag(agent: http.Agent, base: string, key: string, n: number, limitMs = 20_000): Promise<number> {

@@ -185,3 +185,26 @@ export function spread(latencies: number[]): string {
   if (sorted.length === 0) return 'no samples';
   return `${[50, 90, 99].map((p) => `p${p} ${percentile(sorted, p).toFixed(2)}`).join('  ')}  max ${sorted.at(-1)!.toFixed(2)}`;
 }
+
+/**
+ * Alertgroup `n` of the ingest benchmarks: `rows` alerts, each with a source address of its own (a new
+ * entity for flair) and a destination all share, tags and a source from small pools.
+ */
+export function benchAlertgroup(n: number, rows: number) {
+  const data = Array.from({ length: rows }, (_, i) => ({
+    src_ip: `10.${(n >> 8) & 255}.${n & 255}.${i}`,
+    dest_ip: '192.0.2.10',
+    dest_port: 443,
+    signature: 'ET POLICY Suspicious outbound connection',
+    host: `ws-${n % 500}.corp.example`,
+    count: i + 1,
+  }));
+  return {
+    message_id: `bench-${process.pid}-${n}`,
+    subject: `Detectotron3k Alert: Bad Stuff Found #${n % 100}`,
+    data,
+    tag: ['bench', 'ids'],
+    source: ['detectotron3k'],
+    columns: ['src_ip', 'dest_ip', 'dest_port', 'signature', 'host', 'count'],
+  };
+}
