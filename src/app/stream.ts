@@ -124,6 +124,15 @@ interface Connection {
  * Fans committed changes out to the connected clients of this node, each hearing only of objects
  * it may read; replays what a reconnecting client missed; tracks who views and edits what.
  */
+
+/**
+ * Whether a notice tells of an entity flair stored: flair records one per new indicator, thousands a
+ * second at ingest rates, for the audit history and the search index. No screen shows them as they
+ * come, and pushing each to every admin's stream would cost more than the ingest itself; changes to an
+ * entity (its status, its notes) are pushed like any other.
+ */
+const flairedIn = (notice: Notice) => notice.type === 'entity' && notice.action === 'create';
+
 export class StreamHub {
   private readonly connections = new Map<Subscriber, Connection>();
   private readonly groupsCache = new Map<string, Groups>();
@@ -351,7 +360,7 @@ export class StreamHub {
   }
 
   private mayRead(who: Principal, notice: Notice, groups: Map<string, Groups>): boolean {
-    if (!isWorkflowType(notice.type)) return who.admin;
+    if (!isWorkflowType(notice.type)) return who.admin && !flairedIn(notice);
     const objectGroups = groups.get(keyOf(notice.type, notice.id));
     return objectGroups !== undefined && canRead(who, objectGroups);
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as wait } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { backends } from '../helpers/backend.js';
+import { openStream } from '../helpers/stream.js';
 import { expectError, expectStatus, expectWritten, postAlertgroup, postEntry, postEvent, serverFor } from '../helpers/e2e.js';
 import type { Client } from '../helpers/server.js';
 
@@ -43,6 +44,24 @@ for (const backend of await backends()) {
 
   describe(`${backend.name}: flair`, { skip: backend.skip }, () => {
     const scot = serverFor(backend, { background: true });
+
+    it("the stream does not push the entities flair stores, but does push an admin's change to one", async () => {
+      const stream = await openStream(scot().admin);
+      const group = await postAlertgroup(scot().admin, { data: [{ ip: '10.9.8[.]7' }] });
+      let entities: Record<string, { id: number }> = {};
+      for (let i = 0; i < 200 && !entities['10.9.8.7']; i++) {
+        entities = expectStatus(await scot().admin.get(`/alert/${group.alerts[0]}/entity`), 200).records;
+        if (!entities['10.9.8.7']) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const { id } = entities['10.9.8.7'];
+      expectWritten(await scot().admin.put(`/entity/${id}`, { status: 'tracked' }));
+      await stream.waitFor((m) => m.type === 'entity' && m.id === id && m.action === 'update');
+      assert.deepEqual(
+        stream.notices.filter((m) => m.type === 'entity' && m.action === 'create'),
+        [],
+      );
+      stream.close();
+    });
 
     it('an alert holding a defanged IP and a domain is flaired in the background, its data untouched', async () => {
       const { alerts } = await postAlertgroup(scot().admin, {
