@@ -5,11 +5,11 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import {
+  CompiledQuery,
   SelectQueryNode,
   SqliteDialect,
   SqliteDriver,
   sql,
-  type CompiledQuery,
   type DatabaseConnection,
   type Driver,
   type Expression,
@@ -154,6 +154,15 @@ class WriterDriver extends SqliteDriver {
       },
       streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
     };
+  }
+
+  /**
+   * Takes SQLite's write lock at the start (`begin immediate`): a transaction that read first and
+   * wrote later would otherwise fail at once ("database is locked", without waiting) if another
+   * process (a `scot` command) wrote in between, as its snapshot could not become a write.
+   */
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
   override async releaseConnection(): Promise<void> {
