@@ -92,10 +92,13 @@ export function sqliteDialect(file: string, options: SqliteOptions = {}) {
   const durable = synchronous === 'full' && onDisk ? sharedSync(() => syncFile(`${file}-wal`)) : undefined;
   return new (class extends SqliteDialect {
     override createDriver(): Driver {
-      return new WriterDriver(config, db, durable, options, checkpointer);
+      return new WriterDriver(config, db, durable, options, checkpointer, file);
     }
   })(config);
 }
+
+/** How many writers this thread has open on each file. */
+const writersOn = new Map<string, number>();
 
 /** Set while work runs whose commits need not wait for the disk (`sqliteRules.relaxed`). */
 const relaxedCommits = new AsyncLocalStorage<boolean>();
@@ -123,12 +126,15 @@ class WriterDriver extends SqliteDriver {
     private readonly durable: (() => Promise<void>) | undefined,
     private readonly options: Pick<SqliteOptions, 'shared' | 'sliceMs'>,
     private readonly checkpointer: { stop(): Promise<void> } | undefined,
+    private readonly file: string,
   ) {
     super(config);
+    writersOn.set(file, (writersOn.get(file) ?? 0) + 1);
   }
 
   /** Stops the checkpoint thread, then closes the writer: closing last, it checkpoints what is left and removes the WAL. */
   override async destroy(): Promise<void> {
+    writersOn.set(this.file, (writersOn.get(this.file) ?? 1) - 1);
     await this.checkpointer?.stop();
     await super.destroy();
   }
@@ -162,7 +168,10 @@ class WriterDriver extends SqliteDriver {
    * process (a `scot` command) wrote in between, as its snapshot could not become a write.
    */
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    // Two writers on one file in one thread (tests playing two nodes) would wait for each other
+    // synchronously, the one holding the lock never getting the turn to let go: they begin deferred.
+    const alone = (writersOn.get(this.file) ?? 0) <= 1;
+    await connection.executeQuery(CompiledQuery.raw(alone ? 'begin immediate' : 'begin'));
   }
 
   override async releaseConnection(): Promise<void> {
