@@ -25,10 +25,7 @@ const toEntity = (row: EntityRow): EntityRow => ({
   updated: Number(row.updated),
 });
 
-/** Entities per insert: each row also fills the trigram index of values, so a statement of 128 takes a few ms. */
-const ENTITY_RUN = 128;
-
-/** Appearances or flair rows per insert, a few ms each. */
+/** Entities, appearances or flair rows per insert, a few ms each. */
 const FLAIR_RUN = 256;
 
 /** `type value` of an entity, as flair names it before it has an id. */
@@ -70,7 +67,7 @@ export async function upsertEntities(
 ): Promise<{ ids: Map<string, number>; fresh: EntityRow[] }> {
   const fresh: EntityRow[] = [];
   const ids = new Map<string, number>();
-  for (const run of shapedRuns(entities, ENTITY_RUN)) {
+  for (const run of shapedRuns(entities, FLAIR_RUN)) {
     const values = run.map((e) => ({
       type: e.type,
       value: e.value,

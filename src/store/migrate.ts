@@ -9,6 +9,7 @@ import * as entity from './migrations/0008_entity.js';
 import * as search from './migrations/0009_search.js';
 import * as listIndex from './migrations/0010_list_index.js';
 import * as indicatorTrigram from './migrations/0012_indicator_trigram.js';
+import * as trigramBySearch from './migrations/0013_trigram_by_search.js';
 
 /** Versioned migrations, applied in name order; the same list serves both backends. */
 const MIGRATIONS = {
@@ -21,6 +22,7 @@ const MIGRATIONS = {
   '0009_search': search,
   '0010_list_index': listIndex,
   '0012_indicator_trigram': indicatorTrigram,
+  '0013_trigram_by_search': trigramBySearch,
 };
 
 function migrator(db: Kysely<any>, kind: StoreKind): Migrator {

@@ -43,6 +43,7 @@ const MIGRATION_NAMES = [
   '0009_search',
   '0010_list_index',
   '0012_indicator_trigram',
+  '0013_trigram_by_search',
 ];
 
 const appliedNames = async (db: any): Promise<string[]> =>

@@ -4,7 +4,17 @@ import { tagToken } from '../../domain/search/text.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import type { Executor } from '../index.js';
 import { rowParameters, runShaped, shapedRuns } from '../shaped.js';
-import { docRow, DOCUMENT_RUN, idsByType, inRuns, INSERT_BATCH, narrowing, runPlan, type SearchEngine } from './engine.js';
+import {
+  docRow,
+  DOCUMENT_RUN,
+  idsByType,
+  inRuns,
+  INSERT_BATCH,
+  narrowing,
+  runPlan,
+  type SearchDocument,
+  type SearchEngine,
+} from './engine.js';
 
 const fts = (name: string) => `${name}_fts`;
 
@@ -17,6 +27,27 @@ function ftsMatch(m: TextMatch): string {
 }
 
 const anyOf = (matches: readonly TextMatch[]) => matches.map(ftsMatch).join(' OR ');
+
+/**
+ * Entities' values into the trigram table that finds part of an indicator (migration 0013). An entity's
+ * value never changes, and `insert or replace` makes writing it again (a reindex, a status change) harmless.
+ */
+async function indexValues(db: Executor, docs: readonly SearchDocument[]): Promise<void> {
+  const values = docs.filter((d) => d.type === 'entity').map((d) => [d.id, d.subject]);
+  for (const run of shapedRuns(values, DOCUMENT_RUN)) {
+    await runShaped(
+      db,
+      `insert entity_trigram x${run.length}`,
+      () => ({
+        compile: () =>
+          sql`insert or replace into entity_trigram (rowid, value) values ${sql.join(run.map((row) => sql`(${sql.join(row)})`))}`.compile(
+            db,
+          ),
+      }),
+      run.flat(),
+    );
+  }
+}
 
 /** Search on SQLite: an FTS5 table of encoded tokens beside the document rows, ranked by bm25. */
 export const sqliteSearch: SearchEngine = {
@@ -66,6 +97,7 @@ export const sqliteSearch: SearchEngine = {
         tokens.flat(),
       );
     }
+    await indexValues(db, docs);
   },
 
   async search(db, rules, name, request) {
