@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqliteSync } from './store/dialect/sqlite.js';
-import { DEFAULT_SQLITE_CACHE_MIB, isPostgresUrl } from './store/index.js';
+import { DEFAULT_SQLITE_CACHE_MIB, DEFAULT_SQLITE_READ_THREADS, isPostgresUrl } from './store/index.js';
 
 export interface Config {
   dataDir: string;
@@ -20,6 +20,8 @@ export interface Config {
   sqliteSync: SqliteSync;
   /** MiB of page cache each SQLite connection (the writer, the reader of lists) may hold; PostgreSQL has its own. */
   sqliteCacheMiB: number;
+  /** Threads reading an SQLite file outside transactions, so no list holds the event loop; 0 reads on the main thread. */
+  sqliteReadThreads: number;
   /** Trust X-Forwarded-* headers from a reverse proxy (for client address and https detection). */
   trustProxy: boolean;
   /** A folder of plugin modules (enrichers) loaded at start. */
@@ -58,6 +60,7 @@ const SETTINGS = {
   trust_proxy: 'SCOT_TRUST_PROXY',
   sqlite_sync: 'SCOT_SQLITE_SYNC',
   sqlite_cache_mb: 'SCOT_SQLITE_CACHE_MB',
+  sqlite_read_threads: 'SCOT_SQLITE_READ_THREADS',
   plugin_dir: 'SCOT_PLUGIN_DIR',
   enrichers: 'SCOT_ENRICHERS',
   geoip_db: 'SCOT_GEOIP_DB',
@@ -168,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: choice('log_level', 'info', LOG_LEVELS),
     sqliteSync: choice('sqlite_sync', 'full', SQLITE_SYNCS),
     sqliteCacheMiB: integer('sqlite_cache_mb', DEFAULT_SQLITE_CACHE_MIB, 1, 65536),
+    sqliteReadThreads: integer('sqlite_read_threads', DEFAULT_SQLITE_READ_THREADS, 0, 16),
     trustProxy: trustProxy === true || trustProxy === 'true' || trustProxy === '1',
     pluginDir,
     enrichers: enricherNames(raw('enrichers')),

@@ -41,6 +41,7 @@ export async function serve(config: Config, role: Role = 'all'): Promise<void> {
   const store = await openStore(config.databaseUrl, {
     sqliteSync: config.sqliteSync,
     sqliteCacheMiB: config.sqliteCacheMiB,
+    sqliteReadThreads: config.sqliteReadThreads,
     shared: lock && { lock, slot: MAIN_SLOT },
   });
   const app = createApp(store, config);

@@ -20,6 +20,8 @@ try {
     migrate: false,
     sqliteSync: config.sqliteSync,
     sqliteCacheMiB: config.sqliteCacheMiB,
+    // Nothing waits on this thread's event loop: it reads on it.
+    sqliteReadThreads: 0,
     checkpoints: false,
     // No request waits on this thread's event loop: its transactions need not give it turns.
     sliceMs: Number.POSITIVE_INFINITY,

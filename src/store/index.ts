@@ -5,6 +5,7 @@ import type { Database } from './schema.js';
 import type { DialectRules, StoreKind } from './dialect/rules.js';
 import { sqliteDialect, sqliteRules, type SharedWriter, type SqliteSync } from './dialect/sqlite.js';
 import { postgresDialect, postgresRules } from './dialect/postgres.js';
+import { readThreadsDialect } from './dialect/read-threads.js';
 import { migrateToLatest } from './migrate.js';
 import { listenForChanges, sharedListener, type ChangeListener, type ChangeWatch, type Listener } from './listen.js';
 
@@ -14,9 +15,10 @@ export type Executor = Kysely<Database>;
 export interface Store {
   db: Executor;
   /**
-   * A connection of its own for reads outside any transaction, where the database serves readers
-   * beside its writer (SQLite in WAL mode): a list never waits for a group commit to finish. Absent
-   * where `db` already reads concurrently (PostgreSQL's pool).
+   * Connections of their own for reads outside any transaction, where the database serves readers
+   * beside its writer (SQLite in WAL mode): a list never waits for a group commit to finish, and on
+   * reading threads (`sqliteReadThreads`) never holds the event loop. Absent where `db` already reads
+   * concurrently (PostgreSQL's pool).
    */
   reads?: Executor;
   rules: DialectRules;
@@ -45,6 +47,12 @@ export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
  */
 export const DEFAULT_SQLITE_CACHE_MIB = 16;
 
+/**
+ * Threads that read an SQLite file outside transactions. Two: a slow list or search leaves the other
+ * to the next reader; each thread costs its page cache and a few MiB.
+ */
+export const DEFAULT_SQLITE_READ_THREADS = 2;
+
 /** Caps the page cache of the SQLite connection behind `db` at `mib`. */
 const limitPageCache = (db: Executor, mib: number) => sql.raw(`pragma cache_size = ${-mib * 1024}`).execute(db);
 
@@ -61,6 +69,8 @@ export async function openStore(
     checkpoints?: boolean;
     shared?: SharedWriter;
     sliceMs?: number;
+    /** Threads reading an SQLite file (DEFAULT_SQLITE_READ_THREADS); 0 reads on the calling thread. */
+    sqliteReadThreads?: number;
   } = {},
 ): Promise<Store> {
   const cacheMiB = options.sqliteCacheMiB ?? DEFAULT_SQLITE_CACHE_MIB;
@@ -104,8 +114,13 @@ export async function openStore(
   const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
   if (store.kind === 'sqlite' && file !== ':memory:' && fs.existsSync(file)) {
     // Opened once the schema is there: a read-only connection cannot make the file WAL.
-    const reads = new Kysely<Database>({ dialect: sqliteDialect(file, { synchronous: 'normal', readonly: true }) });
-    await limitPageCache(reads, cacheMiB);
+    const threads = options.sqliteReadThreads ?? DEFAULT_SQLITE_READ_THREADS;
+    const reads = new Kysely<Database>({
+      dialect: threads > 0 ? readThreadsDialect(file, threads, cacheMiB) : sqliteDialect(file, { readonly: true }),
+    });
+    // A reading thread sets its own cache; the first query starts one (or finds none can start).
+    if (threads > 0) await sql`select 1`.execute(reads);
+    else await limitPageCache(reads, cacheMiB);
     const closeWriter = store.close;
     const close = async () => {
       await reads.destroy();

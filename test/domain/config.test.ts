@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     assert.equal(config.trustProxy, false);
     assert.equal(config.sqliteSync, 'full');
     assert.equal(config.sqliteCacheMiB, 16);
+    assert.equal(config.sqliteReadThreads, 2);
   });
 
   it('reads the file', () => {
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
         trust_proxy: true,
         sqlite_sync: 'normal',
         sqlite_cache_mb: 64,
+        sqlite_read_threads: 0,
         plugin_dir: dir,
         enrichers: ['geoip', 'reverse-dns'],
         geoip_db: mmdb,
@@ -80,6 +82,7 @@ describe('loadConfig', () => {
       trustProxy: true,
       sqliteSync: 'normal',
       sqliteCacheMiB: 64,
+      sqliteReadThreads: 0,
       pluginDir: dir,
       enrichers: ['geoip', 'reverse-dns'],
       geoipDb: [mmdb],
@@ -145,6 +148,11 @@ describe('loadConfig', () => {
       /^sqlite_cache_mb \(SCOT_SQLITE_CACHE_MB\) must be a whole number from 1 to 65536/,
     );
     refuses({}, { sqlite_cache_mb: '64 MiB' }, /^sqlite_cache_mb/);
+    refuses(
+      {},
+      { sqlite_read_threads: 17 },
+      /^sqlite_read_threads \(SCOT_SQLITE_READ_THREADS\) must be a whole number from 0 to 16/,
+    );
     refuses({ SCOT_DATABASE_URL: 'mysql://db/scot' }, {}, /^database_url/);
     refuses({}, { host: 8080 }, /^host must be a string/);
     refuses({}, { default_groups: { read: ['ir'] } }, /^default_groups/);
