@@ -118,9 +118,8 @@ export async function openStore(
     const reads = new Kysely<Database>({
       dialect: threads > 0 ? readThreadsDialect(file, threads, cacheMiB) : sqliteDialect(file, { readonly: true }),
     });
-    // A reading thread sets its own cache; the first query starts one (or finds none can start).
-    if (threads > 0) await sql`select 1`.execute(reads);
-    else await limitPageCache(reads, cacheMiB);
+    // Reading threads set their own caches, and start with the first read.
+    if (threads === 0) await limitPageCache(reads, cacheMiB);
     const closeWriter = store.close;
     const close = async () => {
       await reads.destroy();

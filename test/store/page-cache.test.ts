@@ -16,18 +16,18 @@ async function cacheKiB(db: Executor): Promise<number> {
 }
 
 describe('SQLite page cache', () => {
-  it('holds 16 MiB at most on the writer and on the reader of lists, unless told otherwise', async () => {
+  it('holds 16 MiB at most on the writer, and as much on the reading threads together, unless told otherwise', async () => {
     const store = await openStore(path.join(dir, 'default.sqlite'));
     try {
       assert.equal(await cacheKiB(store.db), 16 * 1024);
-      assert.equal(await cacheKiB(store.reads!), 16 * 1024);
+      assert.equal(await cacheKiB(store.reads!), (16 / 2) * 1024);
     } finally {
       await store.close();
     }
   });
 
-  it('holds the size it is given on each connection', async () => {
-    const store = await openStore(path.join(dir, 'small.sqlite'), { sqliteCacheMiB: 3 });
+  it('holds the size it is given on the writer, and on a reader on the calling thread', async () => {
+    const store = await openStore(path.join(dir, 'small.sqlite'), { sqliteCacheMiB: 3, sqliteReadThreads: 0 });
     try {
       assert.equal(await cacheKiB(store.db), 3 * 1024);
       assert.equal(await cacheKiB(store.reads!), 3 * 1024);

@@ -48,6 +48,9 @@ interface Waiting {
   reject(err: Error): void;
 }
 
+/** MiB of young generation a reading thread's V8 heap may grow to. */
+const READER_YOUNG_MIB = 8;
+
 /** Distinct SQL texts each reading thread keeps prepared. */
 const STATEMENTS_PER_THREAD = 500;
 
@@ -60,6 +63,8 @@ class ReadThread {
   constructor(file: string, cacheMiB: number, onLost: (thread: ReadThread) => void) {
     this.worker = new Worker(READER, {
       eval: true,
+      // Its garbage is the rows of one answer at a time: a small young generation keeps it from holding tens of MiB.
+      resourceLimits: { maxYoungGenerationSizeMb: READER_YOUNG_MIB },
       workerData: {
         module: createRequire(import.meta.url).resolve('better-sqlite3'),
         file,
@@ -178,7 +183,8 @@ class ReadThreadsDriver implements Driver {
   private thread(): ReadThread {
     if (this.threads.length < this.count && this.threads.every((t) => t.waiting.size > 0)) {
       this.threads.push(
-        new ReadThread(this.file, this.cacheMiB, (lost) => {
+        // The threads share the page cache one reader had: more threads read more at once, they do not cache more.
+        new ReadThread(this.file, Math.max(1, Math.floor(this.cacheMiB / this.count)), (lost) => {
           const at = this.threads.indexOf(lost);
           if (at >= 0) this.threads.splice(at, 1);
         }),
@@ -188,7 +194,7 @@ class ReadThreadsDriver implements Driver {
   }
 }
 
-/** A Kysely dialect that reads `file` on `threads` threads of its own, each with `cacheMiB` of page cache. */
+/** A Kysely dialect that reads `file` on `threads` threads of its own, sharing `cacheMiB` of page cache. */
 export function readThreadsDialect(file: string, threads: number, cacheMiB: number): SqliteDialect {
   // The driver is all that differs from SQLite's dialect: its config is never read.
   return new (class extends SqliteDialect {
