@@ -20,11 +20,11 @@ try {
     migrate: false,
     sqliteSync: config.sqliteSync,
     sqliteCacheMiB: config.sqliteCacheMiB,
-    // Nothing waits on this thread's event loop: it reads on it.
-    sqliteReadThreads: 0,
     checkpoints: false,
-    // No request waits on this thread's event loop: its transactions need not give it turns.
+    // No request waits on this thread's event loop: its transactions need not give it turns, and it
+    // reads on it rather than on reading threads of its own.
     sliceMs: Number.POSITIVE_INFINITY,
+    sqliteReadThreads: 0,
     shared: { lock: writer, slot: BACKGROUND_SLOT },
   });
   const app = createApp(store, config);
