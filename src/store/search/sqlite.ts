@@ -28,6 +28,9 @@ function ftsMatch(m: TextMatch): string {
 
 const anyOf = (matches: readonly TextMatch[]) => matches.map(ftsMatch).join(' OR ');
 
+/** `(a, b), (c, d)`: the rows of a multi-row VALUES, each value bound. */
+const valueRows = (rows: readonly unknown[][]) => sql.join(rows.map((row) => sql`(${sql.join(row)})`));
+
 /**
  * Entities' values into the trigram table that finds part of an indicator (migration 0013). An entity's
  * value never changes, and `insert or replace` makes writing it again (a reindex, a status change) harmless.
@@ -39,10 +42,7 @@ async function indexValues(db: Executor, docs: readonly SearchDocument[]): Promi
       db,
       `insert entity_trigram x${run.length}`,
       () => ({
-        compile: () =>
-          sql`insert or replace into entity_trigram (rowid, value) values ${sql.join(run.map((row) => sql`(${sql.join(row)})`))}`.compile(
-            db,
-          ),
+        compile: () => sql`insert or replace into entity_trigram (rowid, value) values ${valueRows(run)}`.compile(db),
       }),
       run.flat(),
     );
@@ -87,12 +87,12 @@ export const sqliteSearch: SearchEngine = {
         const terms = [...text.terms, ...d.tags.map(tagToken)];
         return [inserted[i].doc, [...subject.words, ...subject.terms].join(' '), text.words.join(' '), terms.join(' ')];
       });
-      const values = () => sql.join(tokens.map((row) => sql`(${sql.join(row)})`));
       await runShaped(
         db,
         `insert ${fts(name)} x${run.length}`,
         () => ({
-          compile: () => sql`insert into ${sql.table(fts(name))} (rowid, subject, words, terms) values ${values()}`.compile(db),
+          compile: () =>
+            sql`insert into ${sql.table(fts(name))} (rowid, subject, words, terms) values ${valueRows(tokens)}`.compile(db),
         }),
         tokens.flat(),
       );
