@@ -29,8 +29,13 @@ async function labelIds(
   notes: ReadonlyMap<string, string>,
 ): Promise<number[]> {
   const cache = rememberedLabels(unit.app.store)[kind];
-  const missing = names.filter((n) => !cache.has(n));
-  if (missing.length === 0) return names.map((n) => cache.get(n)!);
+  const remembered = new Map<string, number>();
+  for (const name of names) {
+    const id = cache.get(name);
+    if (id !== undefined) remembered.set(name, id);
+  }
+  const missing = names.filter((n) => !remembered.has(n));
+  if (missing.length === 0) return names.map((n) => remembered.get(n)!);
   const { ids, created } = await ensureLabels(unit.db, kind, missing, unit.now, notes);
   // Labels are made by naming them on an object; each one made records its own change.
   for (const label of created) unit.record(kind, label.id, 'create', { name: label.name, description: label.description });
@@ -38,7 +43,7 @@ async function labelIds(
   unit.afterCommit(() => {
     for (const [name, id] of ids) cache.set(name, id);
   });
-  return names.map((n) => cache.get(n) ?? ids.get(n)!);
+  return names.map((n) => remembered.get(n) ?? ids.get(n)!);
 }
 
 /**

@@ -12,12 +12,45 @@ import { rowParameters, runShaped } from './shaped.js';
  * alertgroup, and looking them up each time doubled the cost of ingest. A label deleted by another
  * process makes the link insert fail its foreign key; `retryOnStaleLabel` mends that.
  */
-const known = new WeakMap<Store, Record<LabelKind, Map<string, number>>>();
+const known = new WeakMap<Store, Record<LabelKind, RememberedLabels>>();
+
+/**
+ * Label names remembered per kind at most: the few a detection system repeats stay, while a sender
+ * naming a new tag on every alertgroup (attacker-shaped data) cannot grow the server's memory.
+ */
+export const MAX_REMEMBERED_LABELS = 10_000;
+
+/** Label ids by name, the least recently used forgotten first once `limit` are remembered. */
+export class RememberedLabels {
+  private readonly ids = new Map<string, number>();
+
+  constructor(readonly limit = MAX_REMEMBERED_LABELS) {}
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** The id of `name`, if remembered; it becomes the most recently used. */
+  get(name: string): number | undefined {
+    const id = this.ids.get(name);
+    if (id === undefined) return undefined;
+    // A Map iterates in insertion order: inserting again moves the name to the young end.
+    this.ids.delete(name);
+    this.ids.set(name, id);
+    return id;
+  }
+
+  set(name: string, id: number): void {
+    this.ids.delete(name);
+    this.ids.set(name, id);
+    if (this.ids.size > this.limit) this.ids.delete(this.ids.keys().next().value!);
+  }
+}
 
 /** The remembered label ids of a store, by kind and name. */
 export function rememberedLabels(store: Store) {
   let cache = known.get(store);
-  if (!cache) known.set(store, (cache = { tag: new Map(), source: new Map() }));
+  if (!cache) known.set(store, (cache = { tag: new RememberedLabels(), source: new RememberedLabels() }));
   return cache;
 }
 
