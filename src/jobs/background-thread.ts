@@ -58,7 +58,7 @@ export function relayChanges(app: App, port: MessagePort | Worker) {
  * the event loop that answers requests. The two writers take `lock` in turn. Should the thread fail
  * to start or end unexpectedly, the work runs on this thread instead.
  */
-export async function startBackgroundThread(app: App, lock: ThreadLock): Promise<Background> {
+export async function startBackgroundThread(app: App, lock: ThreadLock): Promise<Background & { readonly thread: Worker }> {
   const thread = startThread(new URL('./background-entry.js', import.meta.url), {
     workerData: { config: app.config, lock: lock.buffer } satisfies BackgroundThreadData,
   });
@@ -88,6 +88,8 @@ export async function startBackgroundThread(app: App, lock: ThreadLock): Promise
   thread.on('exit', (code) => lost(new Error(`it stopped with code ${code}`)));
   await ready.catch(lost);
   return {
+    // Whoever watches the thread sees it (the tests end it, to see its work fall back to this thread).
+    thread,
     async stop() {
       if (fallback) return (await fallback).stop();
       stopping = true;
