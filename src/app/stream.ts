@@ -3,6 +3,7 @@ import { WORKFLOW_TYPES, type WorkflowType } from '../domain/catalog.js';
 import type { PresenceTarget } from '../domain/input/stream.js';
 import { canRead, type Groups, type Principal } from '../domain/principal.js';
 import { changesAfter, changesIn, type ChangeRecord } from '../store/change.js';
+import { readsOf } from '../store/index.js';
 import { groupColumnsOf } from '../store/tracked.js';
 import { groupsOf, readable } from './access.js';
 import type { App } from './context.js';
@@ -264,7 +265,7 @@ export class StreamHub {
     this.incomingSeqs = [];
     if (seqs.length > 0) {
       // A node without clients has nobody to tell: it need not read the changes.
-      if (this.connections.size > 0) changes.push(...(await changesIn(this.app.store.db, seqs)));
+      if (this.connections.size > 0) changes.push(...(await changesIn(readsOf(this.app.store), seqs)));
       else this.lastSeq = seqs.reduce((last, seq) => Math.max(last, seq), this.lastSeq);
     }
     await this.publish(changes);
@@ -277,7 +278,7 @@ export class StreamHub {
   /** After the listening connection was lost: what committed meanwhile. */
   private async catchUp() {
     for (let round = 0; round * REPLAY_PAGE < this.limits.replayLimit; round++) {
-      const page = await changesAfter(this.app.store.db, this.lastSeq, REPLAY_PAGE);
+      const page = await changesAfter(readsOf(this.app.store), this.lastSeq, REPLAY_PAGE);
       await this.publish(page);
       if (page.length < REPLAY_PAGE) return;
     }
@@ -335,7 +336,7 @@ export class StreamHub {
   private async replay(connection: Connection, since: number) {
     let after = since;
     for (let sent = 0; ; sent += REPLAY_PAGE) {
-      const page = await changesAfter(this.app.store.db, after, REPLAY_PAGE);
+      const page = await changesAfter(readsOf(this.app.store), after, REPLAY_PAGE);
       if (page.length === 0) break;
       if (sent + page.length > this.limits.replayLimit) {
         const reason = `more than ${this.limits.replayLimit} changes since ${since}; reload, then reconnect without since`;

@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/principal.js';
 import { appendChanges, type ChangeRecord, type NewChange } from '../store/change.js';
-import type { Executor } from '../store/index.js';
+import { readsOf, type Executor } from '../store/index.js';
 import type { DialectRules } from '../store/dialect/rules.js';
 import type { App } from './context.js';
 import { retryOnStaleLabel } from '../store/label.js';
@@ -65,5 +65,5 @@ export async function transact<T>(
 
 /** A unit that reads outside any transaction, on the store's reading connection where it has one. */
 export function reader(app: App, who: Principal): Unit {
-  return new Unit(app.store.reads ?? app.store.db, app.store.rules, who, app.now(), app);
+  return new Unit(readsOf(app.store), app.store.rules, who, app.now(), app);
 }

@@ -3,6 +3,7 @@ import { transact, Unit } from '../app/unit.js';
 import type { Principal } from '../domain/principal.js';
 import { changesAfter, type ChangeRecord } from '../store/change.js';
 import { advanceCursor, leaseCursor, releaseCursor } from '../store/cursor.js';
+import { readsOf } from '../store/index.js';
 import { nodeName } from './worker.js';
 
 /** Derived work fed from the change log: search indexing, flair, enrichment, hooks. */
@@ -91,7 +92,7 @@ export class CursorReader {
     // Another node reads this cursor: its backlog is not this node's to wait for.
     this.behind = seq !== undefined;
     if (seq === undefined) return undefined;
-    const batch = this.committedRun(seq, await changesAfter(db, seq, this.batchSize), now);
+    const batch = this.committedRun(seq, await changesAfter(readsOf(this.app.store), seq, this.batchSize), now);
     this.behind = batch.length >= this.batchSize;
     if (batch.length === 0) return 0;
     const last = batch.at(-1)!.seq;

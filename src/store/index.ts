@@ -38,6 +38,9 @@ export interface Store {
   listen?: Listener['listen'];
 }
 
+/** Where a read outside any transaction goes: the reading connections where the store has them, else `db`. */
+export const readsOf = (store: Store): Executor => store.reads ?? store.db;
+
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
 /**
