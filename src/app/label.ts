@@ -29,12 +29,14 @@ async function labelIds(
   notes: ReadonlyMap<string, string>,
 ): Promise<number[]> {
   const cache = rememberedLabels(unit.app.store)[kind];
+  // Kept here: remembering the new ones may make the memory forget some of these before the answer.
   const remembered = new Map<string, number>();
+  const missing: string[] = [];
   for (const name of names) {
     const id = cache.get(name);
-    if (id !== undefined) remembered.set(name, id);
+    if (id === undefined) missing.push(name);
+    else remembered.set(name, id);
   }
-  const missing = names.filter((n) => !remembered.has(n));
   if (missing.length === 0) return names.map((n) => remembered.get(n)!);
   const { ids, created } = await ensureLabels(unit.db, kind, missing, unit.now, notes);
   // Labels are made by naming them on an object; each one made records its own change.

@@ -33,14 +33,13 @@ export class RememberedLabels {
   /** The id of `name`, if remembered; it becomes the most recently used. */
   get(name: string): number | undefined {
     const id = this.ids.get(name);
-    if (id === undefined) return undefined;
-    // A Map iterates in insertion order: inserting again moves the name to the young end.
-    this.ids.delete(name);
-    this.ids.set(name, id);
+    if (id !== undefined) this.set(name, id);
     return id;
   }
 
+  /** Remembers `name` as the most recently used. */
   set(name: string, id: number): void {
+    // A Map iterates in insertion order: inserting again moves the name to the young end.
     this.ids.delete(name);
     this.ids.set(name, id);
     if (this.ids.size > this.limit) this.ids.delete(this.ids.keys().next().value!);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,6 +44,7 @@ describe('the background thread of an SQLite file', { timeout: 60_000 }, () => {
       console.error = error;
       await background.stop();
       await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
