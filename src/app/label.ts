@@ -29,7 +29,7 @@ async function labelIds(
   notes: ReadonlyMap<string, string>,
 ): Promise<number[]> {
   const cache = rememberedLabels(unit.app.store)[kind];
-  // Kept here: remembering the new ones may make the memory forget some of these before the answer.
+  // Kept here: while this lookup awaits, other commits may make the memory forget some of these.
   const remembered = new Map<string, number>();
   const missing: string[] = [];
   for (const name of names) {
