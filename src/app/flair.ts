@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
-import type { Worker } from 'node:worker_threads';
+import { isMainThread, type Worker } from 'node:worker_threads';
 import type { AllowKind } from '../domain/entity/allow.js';
 import type { EntitytypeKind } from '../domain/entity/entitytype.js';
 import { entityKey, versionOf, type FlairRules, type PreparedFlair } from '../domain/entity/flair.js';
@@ -64,12 +64,14 @@ export async function flairRules(unit: Unit): Promise<FlairRules> {
 /** Ids per query when loading objects to flair, and per task of the flair thread. */
 const LOAD_CHUNK = 500;
 
-/** Objects flaired on the main thread between two turns of the event loop, when the flair thread is missing. */
+/** Objects flaired in place between two turns of the event loop, when no flair thread runs. */
 const INLINE_SLICE = 25;
 
 /**
  * The flair thread, started on first use. If it cannot start or dies, flair runs on the main thread
- * in small slices instead, still giving the event loop back between them.
+ * in small slices instead, still giving the event loop back between them. Flair running off the main
+ * thread already (the background thread of `scot serve`) extracts in place: no request waits on that
+ * event loop, and a thread of its own would cost another V8 heap and the copying of every text to it.
  */
 class FlairThread {
   private worker?: Worker;
@@ -80,8 +82,10 @@ class FlairThread {
     { task: Omit<FlairTask, 'n'>; resolve(p: Promise<PreparedFlair[]> | PreparedFlair[]): void; reject(e: Error): void }
   >();
 
+  constructor(private readonly inPlace: boolean) {}
+
   async run(task: Omit<FlairTask, 'n'>): Promise<PreparedFlair[]> {
-    const worker = this.started();
+    const worker = this.inPlace ? undefined : this.started();
     if (!worker) return this.inline(task);
     const n = this.next++;
     // A task in progress keeps the process alive (a CLI awaiting it); an idle thread does not.
@@ -133,7 +137,7 @@ class FlairThread {
   }
 }
 
-const flairThread = new FlairThread();
+const flairThread = new FlairThread(!isMainThread);
 
 /**
  * Flairs alerts or entries outside any transaction, reading only, on the flair thread: the slow part
