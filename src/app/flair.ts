@@ -140,7 +140,7 @@ class FlairThread {
 const flairThread = new FlairThread(!isMainThread);
 
 /**
- * Flairs alerts or entries outside any transaction, reading only, on the flair thread: the slow part
+ * Flairs alerts or entries outside any transaction, reading only, on the flair thread (in place off the main thread): the slow part
  * (extraction) never holds the writer nor the event loop. Unless `force`d, an object whose current
  * text was flaired already is left out.
  */
