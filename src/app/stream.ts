@@ -116,15 +116,12 @@ interface Connection {
   held?: Notice[];
   /** Seqs the replay sent, so a notice heard again live is not sent twice. */
   replayed: Set<number>;
+  /** The client's `since`: it has the changes up to it, so none of them is sent live either. */
+  since?: number;
   viewing?: PresenceTarget;
   /** The entry the client edits, within what it views. */
   editing?: number;
 }
-
-/**
- * Fans committed changes out to the connected clients of this node, each hearing only of objects
- * it may read; replays what a reconnecting client missed; tracks who views and edits what.
- */
 
 /**
  * Whether a notice tells of an entity flair stored: flair records one per new indicator, thousands a
@@ -134,6 +131,10 @@ interface Connection {
  */
 const flairedIn = (notice: Notice) => notice.type === 'entity' && notice.action === 'create';
 
+/**
+ * Fans committed changes out to the connected clients of this node, each hearing only of objects
+ * it may read; replays what a reconnecting client missed; tracks who views and edits what.
+ */
 export class StreamHub {
   private readonly connections = new Map<Subscriber, Connection>();
   private readonly groupsCache = new Map<string, Groups>();
@@ -205,6 +206,7 @@ export class StreamHub {
       subscriber,
       readers: readersKeyOf(subscriber.who),
       replayed: new Set(),
+      since,
       held: since === undefined ? undefined : [],
     };
     this.connections.set(subscriber, connection);
@@ -306,13 +308,15 @@ export class StreamHub {
           this.drop(connection, STREAM_CLOSE.slow, 'too many changes arrived while replaying; reconnect with since');
         continue;
       }
-      const { replayed } = connection;
-      if (replayed.size === 0 || !heard.notices.some((notice) => replayed.has(notice.seq))) {
+      // Heard live only after its replay ended, a change the client had, or was replayed, is not sent again.
+      const { replayed, since = 0 } = connection;
+      const sent = (notice: Notice) => notice.seq <= since || replayed.has(notice.seq);
+      if (connection.since === undefined || !heard.notices.some(sent)) {
         heard.frame ??= frameOf(heard.notices);
         this.deliver(connection, heard.frame);
         continue;
       }
-      const fresh = heard.notices.filter((notice) => !replayed.has(notice.seq));
+      const fresh = heard.notices.filter((notice) => !sent(notice));
       if (fresh.length > 0) this.deliver(connection, frameOf(fresh));
     }
   }

@@ -143,6 +143,28 @@ for (const backend of await backends()) {
       );
       hub.disconnect(near);
     });
+
+    it('sends a client that connected with since none of the changes up to it, though they are heard live after its replay', async () => {
+      // A slow frame: the changes after the first are published only once the replay below is over.
+      const slow = new StreamHub(fixture().app, { frameIntervalMs: 400 });
+      await slow.start();
+      try {
+        await createCase(fixture().app, ADMIN, 'event', { subject: 'opens a frame' });
+        await createCase(fixture().app, ADMIN, 'event', { subject: 'had 1' });
+        const had = await createCase(fixture().app, ADMIN, 'event', { subject: 'had 2' });
+        await createCase(fixture().app, ADMIN, 'event', { subject: 'missed' });
+        const changes = await changesAfter(fixture().store.db, 0, 10_000);
+        const since = changes.find((c) => c.type === 'event' && c.target_id === had.id)!.seq;
+        const client = new FakeClient();
+        await slow.connect(client, since);
+        await createCase(fixture().app, ADMIN, 'event', { subject: 'live' });
+        const subjects = () => client.sent.filter((m) => m.type === 'event').map((m) => m.summary.subject);
+        await client.until(() => subjects().includes('live'));
+        assert.deepEqual(subjects(), ['missed', 'live']);
+      } finally {
+        await slow.stop();
+      }
+    });
   });
 }
 
