@@ -14,7 +14,7 @@
  * query `--samples` times, one at a time, as the admin and, where said, as an analyst limited to
  * read groups. `--during-ingest` also posts alertgroups over HTTP at `--rate` alerts/s meanwhile and asks
  * `/health` every 20 ms. It prints the server's peak RSS (VmHWM) and RSS after. `--profile DIR` writes
- * the server's CPU profile there (node --cpu-prof).
+ * the server's CPU profile there (node --cpu-prof); `--node-arg FLAG` (repeatable) passes a flag to its node.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,6 +42,8 @@ const { values: opts } = parseArgs({
     cli: { type: 'string', default: 'dist/cli/main.js' },
     /** A folder for the server's CPU profile (node --cpu-prof), to see where the time goes. */
     profile: { type: 'string' },
+    /** Flags for the server's node, such as `--max-semi-space-size=4`, to compare with and without. */
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const groups = Math.ceil(Number(opts.alerts) / 10);
@@ -260,7 +262,7 @@ async function duringIngest(base: string, key: string, pid: number, lists: strin
 
 async function run(engine: 'sqlite' | 'postgres'): Promise<Run> {
   const { url, dataDir } = await prepare(engine);
-  const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profile)}`] : [];
+  const nodeArgs = [...opts['node-arg']!, ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profile)}`] : [])];
   const server = await startServer({ databaseUrl: url, dataDir, cli: opts.cli, nodeArgs });
   try {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
