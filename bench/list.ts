@@ -262,7 +262,10 @@ async function duringIngest(base: string, key: string, pid: number, lists: strin
 
 async function run(engine: 'sqlite' | 'postgres'): Promise<Run> {
   const { url, dataDir } = await prepare(engine);
-  const nodeArgs = [...opts['node-arg']!, ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profile)}`] : [])];
+  const nodeArgs = [
+    ...opts['node-arg']!,
+    ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profile)}`] : []),
+  ];
   const server = await startServer({ databaseUrl: url, dataDir, cli: opts.cli, nodeArgs });
   try {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

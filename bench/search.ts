@@ -26,7 +26,7 @@ import { createApp } from '../src/app/context.js';
 import { reindexSearch } from '../src/app/search.js';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/store/index.js';
-import { freePort } from './server.js';
+import { freePort, nodeFlagsOf } from './server.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -246,7 +246,10 @@ async function prepare(name: string, url: string, dataDir: string): Promise<Targ
     .trim()
     .split('\n')
     .at(-1)!;
-  const child = spawn(process.execPath, [CLI, 'serve', '--role', 'api'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlagsOf(CLI), CLI, 'serve', '--role', 'api'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
     child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));

@@ -17,11 +17,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The flags the `#!` line of the build `cli` gives node (`#!/usr/bin/env -S node FLAGS`): the server runs as installed. */
+export function nodeFlagsOf(cli: string): string[] {
+  const first = fs.readFileSync(cli, 'utf8').split('\n', 1)[0];
+  return /^#!\/usr\/bin\/env -S node (.+)$/.exec(first)?.[1].trim().split(/\s+/) ?? [];
+}
+
 /**
  * Starts `serve` of the build `cli` in its role on a free loopback port, with an admin API key: on a
  * fresh data folder, removed at cleanup, or on `dataDir`, kept. `startMs` is how long it took to listen.
- * With `workers`, that many `serve --role worker` processes run beside it on the same database. `nodeArgs`
- * go to each server process's node (e.g. `--cpu-prof`); `env` adds settings (`SCOT_CONSUMERS`).
+ * With `workers`, that many `serve --role worker` processes run beside it on the same database. Each
+ * server process's node gets the flags of the build's `#!` line, then `nodeArgs` (e.g. `--cpu-prof`);
+ * `env` adds settings (`SCOT_CONSUMERS`).
  */
 export async function startServer(
   options: {
@@ -58,7 +65,8 @@ export async function startServer(
     ...options.env,
   };
   const serve = (role: string | undefined, ready: string) => {
-    const process_ = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'serve', ...(role ? ['--role', role] : [])], {
+    const nodeArgs = [...nodeFlagsOf(cli), ...(options.nodeArgs ?? [])];
+    const process_ = spawn(process.execPath, [...nodeArgs, cli, 'serve', ...(role ? ['--role', role] : [])], {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// Node's command line is the only place V8 takes this from, so the `#!` line gives it and `npm start`
+// runs this file through it. Each of the young generation's two semi-spaces stops at 4 MiB instead of
+// 16: under ingest V8 grows them to their largest and keeps them resident, about 30 MB of the server's
+// memory, for collections that are more frequent but each shorter.
 import { Command, CommanderError, Option } from 'commander';
 import os from 'node:os';
 import { apikeysOf, createApikey, revokeApikey } from '../app/auth.js';
