@@ -10,6 +10,7 @@ import * as search from './migrations/0009_search.js';
 import * as listIndex from './migrations/0010_list_index.js';
 import * as indicatorTrigram from './migrations/0012_indicator_trigram.js';
 import * as trigramBySearch from './migrations/0013_trigram_by_search.js';
+import * as liveIndex from './migrations/0014_live_index.js';
 
 /** Versioned migrations, applied in name order; the same list serves both backends. */
 const MIGRATIONS = {
@@ -23,6 +24,7 @@ const MIGRATIONS = {
   '0010_list_index': listIndex,
   '0012_indicator_trigram': indicatorTrigram,
   '0013_trigram_by_search': trigramBySearch,
+  '0014_live_index': liveIndex,
 };
 
 function migrator(db: Kysely<any>, kind: StoreKind): Migrator {

@@ -44,6 +44,7 @@ const MIGRATION_NAMES = [
   '0010_list_index',
   '0012_indicator_trigram',
   '0013_trigram_by_search',
+  '0014_live_index',
 ];
 
 const appliedNames = async (db: any): Promise<string[]> =>

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { StoreKind } from '../dialect/rules.js';
 
 /** The workflow tables; each is listed with the same filters and sorts. */
-const TABLES = ['alertgroup', 'alert', 'event', 'incident', 'entry'] as const;
+export const TABLES = ['alertgroup', 'alert', 'event', 'incident', 'entry'] as const;
 
 /**
  * Indexes that follow what lists offer, so that a page is read in index order and stops after its
