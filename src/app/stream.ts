@@ -131,6 +131,10 @@ interface Connection {
  */
 const flairedIn = (notice: Notice) => notice.type === 'entity' && notice.action === 'create';
 
+/** Whether a client that connected with `since` has `notice` already: up to `since`, or sent by its replay. */
+const hadAlready = (connection: Connection, notice: Notice) =>
+  notice.seq <= (connection.since ?? 0) || connection.replayed.has(notice.seq);
+
 /**
  * Fans committed changes out to the connected clients of this node, each hearing only of objects
  * it may read; replays what a reconnecting client missed; tracks who views and edits what.
@@ -308,15 +312,14 @@ export class StreamHub {
           this.drop(connection, STREAM_CLOSE.slow, 'too many changes arrived while replaying; reconnect with since');
         continue;
       }
-      // Heard live only after its replay ended, a change the client had, or was replayed, is not sent again.
-      const { replayed, since = 0 } = connection;
-      const sent = (notice: Notice) => notice.seq <= since || replayed.has(notice.seq);
-      if (connection.since === undefined || !heard.notices.some(sent)) {
+      // A change heard live after the replay ended may be one the client had already.
+      const had = (notice: Notice) => hadAlready(connection, notice);
+      if (connection.since === undefined || !heard.notices.some(had)) {
         heard.frame ??= frameOf(heard.notices);
         this.deliver(connection, heard.frame);
         continue;
       }
-      const fresh = heard.notices.filter((notice) => !sent(notice));
+      const fresh = heard.notices.filter((notice) => !had(notice));
       if (fresh.length > 0) this.deliver(connection, frameOf(fresh));
     }
   }
@@ -358,7 +361,7 @@ export class StreamHub {
     }
     const held = connection.held ?? [];
     connection.held = undefined;
-    const fresh = held.filter((notice) => notice.seq > since && !connection.replayed.has(notice.seq));
+    const fresh = held.filter((notice) => !hadAlready(connection, notice));
     if (fresh.length > 0) this.deliver(connection, frameOf(fresh));
     // Only the newest replayed changes can still be heard live (committed before the replay read them).
     connection.replayed = new Set([...connection.replayed].filter((seq) => seq > after - REPLAY_PAGE));

@@ -251,21 +251,13 @@ export async function listTracked<T extends WorkflowType>(
   }
   // Past the first page, the ids come first, skipped in an index, and then only the page's rows are
   // read: PostgreSQL would otherwise fetch every row it skips (a million for `/alert?offset=999900`).
+  const pageIds = ordered(matching.select(`${type}.id`))
+    .limit(q.limit)
+    .offset(q.offset);
   const page =
     q.offset === 0
       ? ordered(matching.selectAll()).limit(q.limit)
-      : ordered(
-          adb
-            .selectFrom(table)
-            .selectAll()
-            .where(
-              `${type}.id`,
-              'in',
-              ordered(matching.select(`${type}.id`))
-                .limit(q.limit)
-                .offset(q.offset),
-            ),
-        );
+      : ordered(adb.selectFrom(table).selectAll().where(`${type}.id`, 'in', pageIds));
   const rows = (await page.execute()) as RowOf<T>[];
   // A short page tells the total when it is the whole list, or its end read by offset.
   if (!q.after && rows.length < q.limit && (q.offset === 0 || rows.length > 0))
