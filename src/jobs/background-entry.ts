@@ -8,8 +8,8 @@ import { jobWakeups } from '../app/job.js';
 import { ThreadLock } from '../store/dialect/thread-lock.js';
 import { openStore } from '../store/index.js';
 import { startBackground, workOf } from './background.js';
-import { Throttle } from './throttle.js';
-import { BACKGROUND_SLOT, MAIN_SLOT, relayChanges, type BackgroundThreadData, type ThreadMessage } from './background-thread.js';
+import { RateThrottle } from './throttle.js';
+import { BACKGROUND_SLOT, relayChanges, type BackgroundThreadData, type ThreadMessage } from './background-thread.js';
 
 const port = parentPort!;
 const { config, lock } = workerData as BackgroundThreadData;
@@ -29,13 +29,16 @@ try {
   });
   const app = createApp(store, config);
   const relay = relayChanges(app, port);
-  // This thread's event loop is its own: what background work yields to here is the main thread's
-  // want of the one writer (ingest: holding it or waiting for it).
-  const throttle = new Throttle({ now: () => performance.now(), work: () => writer.wanted(MAIN_SLOT), othersOnly: true });
+  // This thread's event loop is its own: what background work yields to here is the work the main
+  // thread gets done for requests, told by the changes it commits.
+  let committed = 0;
+  const throttle = new RateThrottle({ now: () => performance.now(), done: () => committed });
   const background = await startBackground(app, workOf(config), { throttle });
   port.on('message', async (message: ThreadMessage) => {
-    if ('changes' in message) relay.receive(message.changes);
-    else if ('job' in message) jobWakeups(store).emit('job', message.job);
+    if ('changes' in message) {
+      committed += message.changes.length;
+      relay.receive(message.changes);
+    } else if ('job' in message) jobWakeups(store).emit('job', message.job);
     else if ('stop' in message) {
       relay.stop();
       await background.stop();

@@ -8,7 +8,7 @@ import { searchIndexer } from '../app/search.js';
 import { CursorReader, type ChangeConsumer } from './consumer.js';
 import { Loop } from './loop.js';
 import { Scheduler, type Schedule } from './schedule.js';
-import { Throttle } from './throttle.js';
+import { Throttle, type Throttling } from './throttle.js';
 import { Worker } from './worker.js';
 
 /** The background work a node runs: job handlers by kind, cron schedules, change-log consumers. */
@@ -57,7 +57,7 @@ const SCHEDULER_POLL_MS = 15_000;
 export async function startBackground(
   app: App,
   work: BackgroundWork,
-  options: { pollMs?: number; throttle?: Throttle } = {},
+  options: { pollMs?: number; throttle?: Throttling } = {},
 ): Promise<Background> {
   const pollMs = options.pollMs ?? 1000;
   const worker = new Worker(app, work.handlers, { pollMs });

@@ -16,9 +16,6 @@ const HELD = 0;
 const WAITING = 1;
 const TICKET = 2;
 
-/** Where the held times start in a lock's buffer: after its cells, 8-byte aligned. */
-const timesAt = (slots: number) => Math.ceil(((SLOTS_AT + 3 * slots) * Int32Array.BYTES_PER_ELEMENT) / 8) * 8;
-
 /**
  * A lock the threads of one process share through memory, waited for without blocking the event loop.
  * The SQLite writer connections of the main thread and of the background thread take it around each
@@ -29,31 +26,17 @@ const timesAt = (slots: number) => Math.ceil(((SLOTS_AT + 3 * slots) * Int32Arra
  */
 export class ThreadLock {
   private readonly cells: Int32Array;
-  /**
-   * Per slot, the milliseconds its thread has held the lock, then those it has waited for it; each
-   * slot's are written by its own thread only.
-   */
-  private readonly times: Float64Array;
-  /** When this thread took the lock. */
-  private heldSince = 0;
 
   /** A new lock for `slots` threads, or (given its `buffer`) the lock another thread made. */
   constructor(
     slots = 2,
-    readonly buffer = new SharedArrayBuffer(timesAt(slots) + 2 * slots * Float64Array.BYTES_PER_ELEMENT),
+    readonly buffer = new SharedArrayBuffer((SLOTS_AT + 3 * slots) * Int32Array.BYTES_PER_ELEMENT),
   ) {
-    this.cells = new Int32Array(buffer, 0, SLOTS_AT + 3 * slots);
-    this.times = new Float64Array(buffer, timesAt(slots), 2 * slots);
-  }
-
-  /** How many milliseconds the thread of `slot` has held the lock or waited for it, in all: how much it wanted it. */
-  wanted(slot: number): number {
-    return this.times[2 * slot] + this.times[2 * slot + 1];
+    this.cells = new Int32Array(buffer);
   }
 
   /** Resolves once the thread of `slot` holds the lock. */
   async acquire(slot: number): Promise<void> {
-    const asked = performance.now();
     const at = SLOTS_AT + 3 * slot;
     const ticket = Atomics.add(this.cells, NEXT, 1);
     Atomics.store(this.cells, at + TICKET, ticket);
@@ -72,13 +55,10 @@ export class ThreadLock {
     }
     Atomics.store(this.cells, at + HELD, 1);
     Atomics.store(this.cells, at + WAITING, 0);
-    this.heldSince = performance.now();
-    this.times[2 * slot + 1] += this.heldSince - asked;
   }
 
   /** Lets the thread of `slot` go of the lock, which goes to the next ticket. */
   release(slot: number): void {
-    this.times[2 * slot] += performance.now() - this.heldSince;
     Atomics.store(this.cells, SLOTS_AT + 3 * slot + HELD, 0);
     this.next();
   }
