@@ -255,6 +255,28 @@ function tryDotted(text: string, start: number, found: EntityMatch[]): number {
   return dottedEntity(text, text.slice(start, end), prefix, start, found) ? matchEnd : start;
 }
 
+/**
+ * `tryCandidate` for a word that starts with 32 hex digits and holds no `@`, is not followed by `:` or `\`, and is no
+ * CVE id or UUID: then the candidate regex can match there only its hash alternative (the others need a character
+ * that is not hex within the first 32, or a dot after the hex) or its dotted one. A run of hex that ends the word, as
+ * a hash does, is matched by hand as the regex would (the same look-behind, length and look-ahead), without a match
+ * object; anything else is left to the regex.
+ */
+function tryHash(text: string, start: number, found: EntityMatch[]): number {
+  if (start > 0 && isWord(text.charCodeAt(start - 1))) return start;
+  let end = start + 32;
+  while (isHex(text.charCodeAt(end))) end++;
+  // The regex's look-ahead: no `\w`, `@` or `-` after the hex, nor a dot and a `\w`.
+  const after = text.charCodeAt(end);
+  const ended =
+    !isRegexWord(after) && after !== AT && after !== DASH && !(after === DOT && isRegexWord(text.charCodeAt(end + 1)));
+  if (end - start > 128 || !ended) return tryCandidate(text, start, found, CANDIDATE_WITHOUT_EMAIL);
+  const type = HASH_BY_LENGTH[end - start];
+  if (type === undefined) return start;
+  found.push({ type, value: text.slice(start, end).toLowerCase(), start, end });
+  return end;
+}
+
 const SLASH_CODE = 47;
 /** The regex's `\w`: letters, digits, `_`. */
 const isRegexWord = (code: number) => isLabel(code) && code !== DASH;
@@ -291,10 +313,10 @@ function scan(text: string): EntityMatch[] {
       next = tryCandidate(text, at, found, CANDIDATE);
     else if ((start < at || isWord(code)) && !trailing) {
       const after = text.charCodeAt(end);
-      next =
-        email || (dash && startsCveOrUuid(text, start)) || after === COLON || after === BACKSLASH || startsWithHash(text, start)
-          ? tryCandidate(text, start, found, email ? CANDIDATE : CANDIDATE_WITHOUT_EMAIL)
-          : tryDotted(text, start, found);
+      if (email || (dash && startsCveOrUuid(text, start)) || after === COLON || after === BACKSLASH)
+        next = tryCandidate(text, start, found, email ? CANDIDATE : CANDIDATE_WITHOUT_EMAIL);
+      else if (startsWithHash(text, start)) next = tryHash(text, start, found);
+      else next = tryDotted(text, start, found);
     }
     from = Math.max(end, next, at + 1);
     TRIGGER.lastIndex = from;
