@@ -215,10 +215,14 @@ function startsCveOrUuid(text: string, start: number): boolean {
   return text.charCodeAt(start + 8) === DASH;
 }
 
-/** Whether a hash may start at `start`: 32 hex digits. */
-function startsWithHash(text: string, start: number): boolean {
-  for (let i = start; i < start + 32; i++) if (!isHex(text.charCodeAt(i))) return false;
-  return true;
+/**
+ * How many hex digits the word at `start` begins with, when those from its trigger `at` run to `hexEnd`: the scan
+ * has walked them already, so only the ones before the trigger are looked at again.
+ */
+function hexAt(text: string, start: number, at: number, hexEnd: number): number {
+  let i = start;
+  while (i < at && isHex(text.charCodeAt(i))) i++;
+  return (i < at ? i : hexEnd) - start;
 }
 
 /** The characters of a dotted name's labels: letters, digits, `_`, `-` (the regex's `[\w\-]`). */
@@ -256,16 +260,14 @@ function tryDotted(text: string, start: number, found: EntityMatch[]): number {
 }
 
 /**
- * `tryCandidate` for a word that starts with 32 hex digits and holds no `@`, is not followed by `:` or `\`, and is no
+ * `tryCandidate` for a word that starts with 32 hex digits (up to `end`) and holds no `@`, is not followed by `:` or `\`, and is no
  * CVE id or UUID: then the candidate regex can match there only its hash alternative (the others need a character
  * that is not hex within the first 32, or a dot after the hex) or its dotted one. A run of hex that ends the word, as
  * a hash does, is matched by hand as the regex would (the same look-behind, length and look-ahead), without a match
  * object; anything else is left to the regex.
  */
-function tryHash(text: string, start: number, found: EntityMatch[]): number {
+function tryHash(text: string, start: number, end: number, found: EntityMatch[]): number {
   if (start > 0 && isWord(text.charCodeAt(start - 1))) return start;
-  let end = start + 32;
-  while (isHex(text.charCodeAt(end))) end++;
   // The regex's look-ahead: no `\w`, `@` or `-` after the hex, nor a dot and a `\w`.
   const after = text.charCodeAt(end);
   const ended =
@@ -293,6 +295,14 @@ function scan(text: string): EntityMatch[] {
   while (TRIGGER.test(text)) {
     const at = triggerStart(text, TRIGGER.lastIndex);
     const code = text.charCodeAt(at);
+    // A word whose first mark is its last character (`dog.`, `well-`) is prose, not an indicator: the commonest
+    // trigger, a sentence's full stop, is passed over before the word around it is walked.
+    const following = text.charCodeAt(at + 1);
+    if (isWord(code) && !isWord(following) && following !== COLON && following !== BACKSLASH) {
+      from = at + 1;
+      TRIGGER.lastIndex = from;
+      continue;
+    }
     // The word around the trigger, and whether it holds an `@` (else no e-mail address starts there) or a `-`.
     let email = false;
     let dash = false;
@@ -301,22 +311,25 @@ function scan(text: string): EntityMatch[] {
       if (c === AT) email = true;
       else if (c === DASH) dash = true;
     }
-    let end = at;
-    for (let c = code; end < text.length && isWord(c); c = text.charCodeAt(++end)) {
+    // Hex digits are neither: the run of them from the trigger (a hash's) is walked first, and kept for its length.
+    let hexEnd = at;
+    while (isHex(text.charCodeAt(hexEnd))) hexEnd++;
+    let end = hexEnd;
+    for (let c = text.charCodeAt(end); end < text.length && isWord(c); c = text.charCodeAt(++end)) {
       if (c === AT) email = true;
       else if (c === DASH) dash = true;
     }
-    // A word whose first mark is its last character (`dog.`, `well-`) is prose, not an indicator.
-    const trailing = at === end - 1 && text.charCodeAt(end) !== COLON && text.charCodeAt(end) !== BACKSLASH;
     let next = at + 1;
     if (code === LESS_THAN || code === BRACE || (code === COLON && start === at && text.charCodeAt(at + 1) === COLON))
       next = tryCandidate(text, at, found, CANDIDATE);
-    else if ((start < at || isWord(code)) && !trailing) {
+    else if (start < at || isWord(code)) {
       const after = text.charCodeAt(end);
-      if (email || (dash && startsCveOrUuid(text, start)) || after === COLON || after === BACKSLASH)
+      if (email || (dash && startsCveOrUuid(text, start)) || after === COLON || after === BACKSLASH) {
         next = tryCandidate(text, start, found, email ? CANDIDATE : CANDIDATE_WITHOUT_EMAIL);
-      else if (startsWithHash(text, start)) next = tryHash(text, start, found);
-      else next = tryDotted(text, start, found);
+      } else {
+        const hex = hexAt(text, start, at, hexEnd);
+        next = hex >= 32 ? tryHash(text, start, start + hex, found) : tryDotted(text, start, found);
+      }
     }
     from = Math.max(end, next, at + 1);
     TRIGGER.lastIndex = from;
