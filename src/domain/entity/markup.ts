@@ -82,6 +82,7 @@ class MarkupReader implements TokenizerCallbacks, Markup {
   private hidden = 0;
   private openingStart = 0;
   private openingName = '';
+  private openingKind = 0;
 
   constructor(
     private readonly html: string,
@@ -114,12 +115,13 @@ class MarkupReader implements TokenizerCallbacks, Markup {
     this.length += piece.length;
   }
 
-  private addTag(start: number, end: number, name: string, kind: Tag['kind']): void {
+  /** A tag, `sets` saying (by `tagSets`) which of the sets of names its name is in. */
+  private addTag(start: number, end: number, name: string, kind: Tag['kind'], sets: number): void {
     if (this.keepTags) this.tags.push({ start, end, name, kind });
-    if (HIDDEN.has(name) && kind !== 'void') {
+    if ((sets & IN_HIDDEN) !== 0 && kind !== 'void') {
       this.hidden = kind === 'open' ? this.hidden + 1 : Math.max(0, this.hidden - 1);
     }
-    if (!INLINE.has(name)) this.add('\n', start, end, false);
+    if ((sets & IN_INLINE) === 0) this.add('\n', start, end, false);
   }
 
   ontext(from: number, to: number): void {
@@ -141,25 +143,32 @@ class MarkupReader implements TokenizerCallbacks, Markup {
     if (last < data.length) this.add(data.slice(last), from + last, to, true);
   }
 
-  onopentagname(from: number, to: number): void {
+  /** The tokenizer gives only where the name is; the fast path, having looked the name up already, gives it too. */
+  onopentagname(from: number, to: number, name = this.html.slice(from, to).toLowerCase(), sets = tagSets(name)): void {
     this.openingStart = from - 1;
-    this.openingName = this.html.slice(from, to).toLowerCase();
+    this.openingName = name;
+    this.openingKind = sets;
   }
 
   onopentagend(at: number): void {
-    const name = this.openingName;
-    this.addTag(this.openingStart, at + 1, name, VOID.has(name) ? 'void' : 'open');
+    const sets = this.openingKind;
+    this.addTag(this.openingStart, at + 1, this.openingName, (sets & IN_VOID) !== 0 ? 'void' : 'open', sets);
   }
 
   onselfclosingtag(at: number): void {
-    this.addTag(this.openingStart, at + 1, this.openingName, 'void');
+    this.addTag(this.openingStart, at + 1, this.openingName, 'void', this.openingKind);
   }
 
-  onclosetag(from: number, to: number): void {
-    const name = this.html.slice(from, to).toLowerCase();
-    if (VOID.has(name)) return;
-    const end = this.html.indexOf('>', to);
-    this.addTag(this.html.lastIndexOf('<', from), end < 0 ? this.html.length : end + 1, name, 'close');
+  onclosetag(from: number, to: number, name = this.html.slice(from, to).toLowerCase(), sets = tagSets(name)): void {
+    if ((sets & IN_VOID) !== 0) return;
+    const html = this.html;
+    const end = html.indexOf('>', to);
+    // The tag's `<` is nearly always just before its `/`; `lastIndexOf` costs a call into the runtime.
+    const start =
+      html.charCodeAt(from - 1) === SLASH && html.charCodeAt(from - 2) === LT && html.charCodeAt(from) !== LT
+        ? from - 2
+        : html.lastIndexOf('<', from);
+    this.addTag(start, end < 0 ? html.length : end + 1, name, 'close', sets);
   }
 
   onattribdata(): void {}
@@ -260,6 +269,26 @@ const SIMPLE_TAGS = new Set([
   'ul',
 ]);
 
+/**
+ * Which of the sets of tag names above a name is in, one bit a set, looked up once a tag instead of once a set; 0
+ * for a name in none.
+ */
+const IN_INLINE = 1;
+const IN_HIDDEN = 2;
+const IN_VOID = 4;
+const IN_SIMPLE = 8;
+const SETS_OF_NAME = new Map<string, number>();
+for (const [set, bit] of [
+  [INLINE, IN_INLINE],
+  [HIDDEN, IN_HIDDEN],
+  [VOID, IN_VOID],
+  [SIMPLE_TAGS, IN_SIMPLE],
+] as const) {
+  for (const name of set) SETS_OF_NAME.set(name, (SETS_OF_NAME.get(name) ?? 0) | bit);
+}
+const tagSets = (name: string) => SETS_OF_NAME.get(name) ?? 0;
+
+const LT = 60;
 const GT = 62;
 const SLASH = 47;
 const EQUALS = 61;
@@ -334,7 +363,7 @@ function tagEnd(html: string, from: number): number {
  * very positions, htmlparser2's tokenizer gives, several times faster; false at the first thing it does not read
  * that way (a comment, a declaration, `<` not starting a tag, another tag, an unended tag).
  */
-function tokenizeSimply(html: string, listener: TokenizerCallbacks): boolean {
+function tokenizeSimply(html: string, listener: MarkupReader): boolean {
   let at = 0;
   while (at < html.length) {
     const lt = html.indexOf('<', at);
@@ -345,16 +374,18 @@ function tokenizeSimply(html: string, listener: TokenizerCallbacks): boolean {
     const nameStart = closing ? lt + 2 : lt + 1;
     if (!isLetter(html.charCodeAt(nameStart))) return false;
     const end = nameEnd(html, nameStart, !closing);
-    if (!SIMPLE_TAGS.has(html.slice(nameStart, end).toLowerCase())) return false;
+    const name = html.slice(nameStart, end).toLowerCase();
+    const sets = tagSets(name);
+    if ((sets & IN_SIMPLE) === 0) return false;
     if (closing) {
       const gt = html.indexOf('>', end);
       if (gt < 0) return false;
-      listener.onclosetag(nameStart, end);
+      listener.onclosetag(nameStart, end, name, sets);
       at = gt + 1;
     } else {
       const gt = tagEnd(html, end);
       if (gt < 0) return false;
-      listener.onopentagname(nameStart, end);
+      listener.onopentagname(nameStart, end, name, sets);
       if (selfClosing) listener.onselfclosingtag(gt);
       else listener.onopentagend(gt);
       at = gt + 1;
