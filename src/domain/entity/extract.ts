@@ -156,9 +156,21 @@ const CANDIDATE = candidateOf(String.raw`|((?=([\w.%+\-]+))\3@[\w\-]+(?:\.[\w\-]
  */
 const CANDIDATE_WITHOUT_EMAIL = candidateOf('|(?!)()()');
 
-/** The characters of a word, as the candidate regex's look-behind sees them (by UTF-16 code, below 128). */
-const WORD = new Uint8Array(128);
-for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_%+.@-') WORD[c.charCodeAt(0)] = 1;
+/**
+ * A set of ASCII characters as a table by UTF-16 code: one load tells a character, where a chain of comparisons
+ * would branch on each.
+ */
+function tableOf(characters: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (const c of characters) table[c.charCodeAt(0)] = 1;
+  return table;
+}
+const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** The characters of a word, as the candidate regex's look-behind sees them. */
+const WORD = tableOf(`${ALPHANUMERIC}_%+.@-`);
+/** The characters of a dotted name's labels: letters, digits, `_`, `-` (the regex's `[\w\-]`). */
+const LABEL = tableOf(`${ALPHANUMERIC}_-`);
+const HEX = tableOf('0123456789abcdefABCDEF');
 const isWord = (code: number) => code < 128 && WORD[code] === 1;
 const LESS_THAN = 60;
 const BRACE = 123;
@@ -205,7 +217,7 @@ function tryCandidate(text: string, position: number, found: EntityMatch[], cand
   return entities.length > 0 ? candidate.lastIndex : position;
 }
 
-const isHex = (code: number) => (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 102);
+const isHex = (code: number) => code < 128 && HEX[code] === 1;
 
 /** Whether a CVE id (`cve-`) or a UUID (eight hex digits, then `-`) may start at `start`. */
 function startsCveOrUuid(text: string, start: number): boolean {
@@ -225,8 +237,7 @@ function hexAt(text: string, start: number, at: number, hexEnd: number): number 
   return (i < at ? i : hexEnd) - start;
 }
 
-/** The characters of a dotted name's labels: letters, digits, `_`, `-` (the regex's `[\w\-]`). */
-const isLabel = (code: number) => code < 128 && WORD[code] === 1 && code !== DOT && code !== AT && code !== 37 && code !== 43;
+const isLabel = (code: number) => code < 128 && LABEL[code] === 1;
 
 /**
  * `tryCandidate` for a word that holds no `@`, is not followed by `:` or `\`, and does not start with 32 hex
