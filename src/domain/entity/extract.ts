@@ -441,7 +441,8 @@ function urlEntities(written: string, start: number): EntityMatch[] {
 /** An e-mail address and its domain. */
 function emailEntities(written: string, start: number): EntityMatch[] {
   const at = written.lastIndexOf('@');
-  const local = written.slice(0, at).replace(/^\.+/, '');
+  // Dots before an address are prose (`...bob@example.com`); most addresses start without one.
+  const local = written.charCodeAt(0) === DOT ? written.slice(0, at).replace(/^\.+/, '') : written.slice(0, at);
   const domain = domainOf(written.slice(at + 1));
   if (!domain || local.length === 0) return [];
   const localStart = start + at - local.length;
@@ -462,14 +463,17 @@ function ipv6Of(written: string): ipaddr.IPv6 | undefined {
 
 /** An IPv6 address or block, compressed the standard way (RFC 5952), when it is one. */
 function ipv6Entities(written: string, start: number): EntityMatch[] {
-  const [address, prefix] = written.split('/');
+  const slash = written.indexOf('/');
+  const address = slash < 0 ? written : written.slice(0, slash);
   // `cafe::` or `be::ef` in code is more likely a C++ name than an address: ask for a digit or three groups.
   if (!/\d/.test(address) && address.split(':').filter(Boolean).length < 3) return [];
   const parsed = ipv6Of(address);
   if (!parsed) return [];
-  const value = parsed.isIPv4MappedAddress() ? `::ffff:${parsed.toIPv4Address().toString()}` : parsed.toRFC5952String();
+  // ipaddr.js's `isIPv4MappedAddress` is its `range()` once more: the range, read from the same table, tells it.
   const range = ipv6Range(parsed);
-  if (prefix === undefined) return [{ type: 'ipv6', value, start, end: start + written.length, range }];
+  const value = range === 'ipv4Mapped' ? `::ffff:${parsed.toIPv4Address().toString()}` : parsed.toRFC5952String();
+  if (slash < 0) return [{ type: 'ipv6', value, start, end: start + written.length, range }];
+  const prefix = written.slice(slash + 1);
   if (Number(prefix) > 128) return [];
   return [{ type: 'cidr', value: `${value}/${Number(prefix)}`, start, end: start + written.length, range }];
 }
