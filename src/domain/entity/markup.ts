@@ -83,6 +83,9 @@ class MarkupReader implements TokenizerCallbacks, Markup {
   private openingStart = 0;
   private openingName = '';
   private openingKind = 0;
+  /** The first `&` at or after `ampersandFrom` (the HTML's length when there is none), kept between text pieces. */
+  private ampersand = -1;
+  private ampersandFrom = -1;
 
   constructor(
     private readonly html: string,
@@ -127,8 +130,14 @@ class MarkupReader implements TokenizerCallbacks, Markup {
   ontext(from: number, to: number): void {
     if (this.hidden > 0) return;
     const html = this.html;
-    const ampersand = html.indexOf('&', from);
-    if (ampersand < 0 || ampersand >= to) {
+    // `indexOf` looks past the piece, to the next `&` or the end of the HTML: searched again for each piece, a
+    // document without one would be read once a piece.
+    if (from < this.ampersandFrom || from > this.ampersand) {
+      const found = html.indexOf('&', from);
+      this.ampersand = found < 0 ? html.length : found;
+      this.ampersandFrom = from;
+    }
+    if (this.ampersand >= to) {
       this.add(html.slice(from, to), from, to, true);
       return;
     }
