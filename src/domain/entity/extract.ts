@@ -382,22 +382,28 @@ const MESSAGE_ID_HEADER = /(?:message-id|in-reply-to|references)\s*:\s*(?:<[^<>\
 /** Characters a URL or registry key does not end with when written in prose. */
 const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"', ')', '*']);
 
+/** The name is a bare lower-case host, and addresses were taken before: tldts need not look for either. */
+const BARE_HOST = { extractHostname: false, allowPrivateDomains: false, detectIp: false, mixedInputs: false } as const;
+
 /** The domain `name` names, lower-cased, when it ends in a real public suffix (ICANN's part of the list). */
 function domainOf(name: string): string | undefined {
   if (name.length > 253) return undefined;
   const lower = name.toLowerCase();
-  // The name is a bare lower-case host, and addresses were taken before: tldts need not look for either.
-  const parsed = parseDomain(lower, { extractHostname: false, allowPrivateDomains: false, detectIp: false, mixedInputs: false });
+  const parsed = parseDomain(lower, BARE_HOST);
   return parsed.isIcann && parsed.domain !== null ? lower : undefined;
 }
+
+const OPEN_PARENTHESIS = 40;
+const CLOSE_PARENTHESIS = 41;
 
 /** `text` without the punctuation prose puts after it; a closing parenthesis stays when it closes one inside. */
 function trimTrailing(text: string): string {
   let opened = 0;
   let closed = 0;
-  for (const c of text) {
-    if (c === '(') opened++;
-    else if (c === ')') closed++;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === OPEN_PARENTHESIS) opened++;
+    else if (code === CLOSE_PARENTHESIS) closed++;
   }
   let end = text.length;
   while (end > 0 && TRAILING.has(text[end - 1])) {
