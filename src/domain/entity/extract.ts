@@ -271,11 +271,11 @@ function tryDotted(text: string, start: number, found: EntityMatch[]): number {
 }
 
 /**
- * `tryCandidate` for a word that starts with 32 hex digits (up to `end`) and holds no `@`, is not followed by `:` or `\`, and is no
- * CVE id or UUID: then the candidate regex can match there only its hash alternative (the others need a character
- * that is not hex within the first 32, or a dot after the hex) or its dotted one. A run of hex that ends the word, as
- * a hash does, is matched by hand as the regex would (the same look-behind, length and look-ahead), without a match
- * object; anything else is left to the regex.
+ * `tryCandidate` for a word that starts with 32 or more hex digits (up to `end`), holds no `@`, is not followed by
+ * `:` or `\`, and is no CVE id or UUID: then the candidate regex can match there only its hash alternative (the
+ * others need a character that is not hex within the first 32, or a dot after the hex) or its dotted one. A run of
+ * hex that ends the word, as a hash does, is matched by hand as the regex would (the same look-behind, length and
+ * look-ahead), without a match object; anything else is left to the regex.
  */
 function tryHash(text: string, start: number, end: number, found: EntityMatch[]): number {
   if (start > 0 && isWord(text.charCodeAt(start - 1))) return start;

@@ -82,7 +82,7 @@ class MarkupReader implements TokenizerCallbacks, Markup {
   private hidden = 0;
   private openingStart = 0;
   private openingName = '';
-  private openingKind = 0;
+  private openingSets = 0;
   /** The first `&` at or after `ampersandFrom` (the HTML's length when there is none), kept between text pieces. */
   private ampersand = -1;
   private ampersandFrom = -1;
@@ -156,16 +156,16 @@ class MarkupReader implements TokenizerCallbacks, Markup {
   onopentagname(from: number, to: number, name = this.html.slice(from, to).toLowerCase(), sets = tagSets(name)): void {
     this.openingStart = from - 1;
     this.openingName = name;
-    this.openingKind = sets;
+    this.openingSets = sets;
   }
 
   onopentagend(at: number): void {
-    const sets = this.openingKind;
+    const sets = this.openingSets;
     this.addTag(this.openingStart, at + 1, this.openingName, (sets & IN_VOID) !== 0 ? 'void' : 'open', sets);
   }
 
   onselfclosingtag(at: number): void {
-    this.addTag(this.openingStart, at + 1, this.openingName, 'void', this.openingKind);
+    this.addTag(this.openingStart, at + 1, this.openingName, 'void', this.openingSets);
   }
 
   onclosetag(from: number, to: number, name = this.html.slice(from, to).toLowerCase(), sets = tagSets(name)): void {
