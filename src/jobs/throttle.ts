@@ -123,9 +123,7 @@ export class Throttle extends Rests {
     if (--this.active === 0) this.quietSince = { at: now, work: this.clock.work() };
     if (!work) return;
     if (this.requestBusy >= this.saturated) this.restAfter(now - startedAt, this.share, this.maxRestMs);
-    else if (now - this.sampledAt >= this.probeEveryMs) {
-      this.restTill(now + this.probeMs);
-    }
+    else if (now - this.sampledAt >= this.probeEveryMs) this.restTill(now + this.probeMs);
   }
 }
 
