@@ -1,0 +1,72 @@
+import {
+  BinaryOperationNode,
+  OperationNodeTransformer,
+  OperatorNode,
+  PrimitiveValueListNode,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
+
+/** Lists this long or shorter keep their length: their few texts are worth a statement each. */
+const SHORT_LIST = 4;
+
+/** Above this, a list grows to a multiple of it rather than to a power of two. */
+const LIST_STEP = 1024;
+
+/** Longer lists keep their length, so that padding never takes a statement past SQLite's 32,766 parameters. */
+const LONG_LIST = 16 * LIST_STEP;
+
+/**
+ * The length a list of `n` values is padded to: `n` up to SHORT_LIST, then the next power of two,
+ * then the next multiple of LIST_STEP, up to LONG_LIST. A query shape with lists of any length up to
+ * 10,000 then has at most 17 texts.
+ */
+export function paddedLength(n: number): number {
+  if (n <= SHORT_LIST || n > LONG_LIST) return n;
+  if (n > LIST_STEP) return Math.ceil(n / LIST_STEP) * LIST_STEP;
+  return 2 ** Math.ceil(Math.log2(n));
+}
+
+/** `values` padded to `paddedLength` by repeating the last, for an `in (...)` list written by hand; the same list to `in`. */
+export function paddedList<T>(values: readonly T[]): readonly T[] {
+  const length = paddedLength(values.length);
+  if (length === values.length) return values;
+  const last = values[values.length - 1];
+  return [...values, ...Array.from({ length: length - values.length }, () => last)];
+}
+
+class PadInLists extends OperationNodeTransformer {
+  protected override transformBinaryOperation(node: BinaryOperationNode): BinaryOperationNode {
+    const transformed = super.transformBinaryOperation(node);
+    const { operator, rightOperand: list } = transformed;
+    if (!OperatorNode.is(operator) || (operator.operator !== 'in' && operator.operator !== 'not in')) return transformed;
+    if (!PrimitiveValueListNode.is(list)) return transformed;
+    const values = paddedList(list.values);
+    if (values === list.values) return transformed;
+    // A value repeated in the list changes neither `in` nor `not in`.
+    return BinaryOperationNode.create(transformed.leftOperand, operator, PrimitiveValueListNode.create(values));
+  }
+}
+
+/**
+ * Pads each `in (...)` list of values to one of a few lengths by repeating its last value. SQLite
+ * connections keep a prepared statement per SQL text, and statements are large: 300 texts of the
+ * label lookup, with lists of 1 to 300 ids, held 10 MiB. With a text for every length, the background
+ * thread's batches (the ids of whatever a batch holds) filled its statement cache with hundreds of
+ * texts, and its memory grew by tens of MiB over the first minutes of a steady ingest.
+ */
+export class InListPlugin implements KyselyPlugin {
+  private readonly transformer = new PadInLists();
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return this.transformer.transformNode(args.node);
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
