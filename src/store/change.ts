@@ -1,7 +1,7 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { WorkflowType } from '../domain/catalog.js';
 import type { Executor } from './index.js';
-import { rowParameters, runShaped } from './shaped.js';
+import { rowParameters, runShaped, shapedRuns } from './shaped.js';
 
 export interface NewChange {
   at: number;
@@ -17,16 +17,19 @@ export interface ChangeRecord extends NewChange {
 }
 
 /**
- * Rows per insert into the change log: 6 values a row stays far below the bind-parameter limits
- * (SQLite 32,766, PostgreSQL 65,535) that one statement for, say, closing 12,000 alerts would exceed.
+ * Rows per insert into the change log at most: 6 values a row stays far below the bind-parameter
+ * limits (SQLite 32,766, PostgreSQL 65,535) that one statement for, say, closing 12,000 alerts would
+ * exceed. Runs are as long as a power of two, so that an insert has a few shapes, each prepared once:
+ * with a text for each count of changes, the background thread's appends held 40 statements of up to
+ * 4,000 parameters in its statement cache, each taking hundreds of KiB.
  */
-const CHANGE_INSERT_CHUNK = 1000;
+const CHANGE_RUN = 1024;
 
 /** Appends to the change log; the caller's transaction makes the append atomic with the change itself. */
 export async function appendChanges(db: Executor, changes: readonly NewChange[]): Promise<number[]> {
   const seqs: number[] = [];
-  for (let i = 0; i < changes.length; i += CHANGE_INSERT_CHUNK) {
-    const values = changes.slice(i, i + CHANGE_INSERT_CHUNK).map((c) => ({
+  for (const run of shapedRuns(changes, CHANGE_RUN)) {
+    const values = run.map((c) => ({
       at: c.at,
       who: c.who,
       type: c.type,
@@ -183,8 +186,8 @@ export async function changesAfter(db: Executor, seq: number, limit: number): Pr
 /** The changes with these seqs, in seq order: what an announcement from another node names. */
 export async function changesIn(db: Executor, seqs: readonly number[]): Promise<ChangeRecord[]> {
   const found: ChangeRecord[] = [];
-  for (let i = 0; i < seqs.length; i += CHANGE_INSERT_CHUNK) {
-    const chunk = seqs.slice(i, i + CHANGE_INSERT_CHUNK);
+  for (let i = 0; i < seqs.length; i += CHANGE_RUN) {
+    const chunk = seqs.slice(i, i + CHANGE_RUN);
     const rows = await db.selectFrom('change').selectAll().where('seq', 'in', chunk).orderBy('seq').execute();
     found.push(...rows.map((r) => ({ ...r, seq: Number(r.seq), diff: JSON.parse(r.diff) })));
   }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { TextMatch } from '../../domain/search/query.js';
 import { tagToken } from '../../domain/search/text.js';
+import { paddedList } from '../dialect/in-lists.js';
 import { createSearchIndex } from '../migrations/0009_search.js';
 import type { Executor } from '../index.js';
 import { rowParameters, runShaped, shapedRuns } from '../shaped.js';
@@ -60,7 +61,7 @@ export const sqliteSearch: SearchEngine = {
   async replace(db, name, keys, docs) {
     for (const [type, ids] of idsByType(keys)) {
       for (const run of inRuns(ids, INSERT_BATCH)) {
-        await sql`delete from ${sql.table(fts(name))} where rowid in (select doc from ${sql.table(name)} where type = ${type} and object_id in (${sql.join(run)}))`.execute(
+        await sql`delete from ${sql.table(fts(name))} where rowid in (select doc from ${sql.table(name)} where type = ${type} and object_id in (${sql.join(paddedList(run))}))`.execute(
           db,
         );
         await (db as Executor)
