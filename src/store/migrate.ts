@@ -11,6 +11,7 @@ import * as listIndex from './migrations/0010_list_index.js';
 import * as indicatorTrigram from './migrations/0012_indicator_trigram.js';
 import * as trigramBySearch from './migrations/0013_trigram_by_search.js';
 import * as liveIndex from './migrations/0014_live_index.js';
+import * as liveCount from './migrations/0015_live_count.js';
 
 /** Versioned migrations, applied in name order; the same list serves both backends. */
 const MIGRATIONS = {
@@ -25,6 +26,7 @@ const MIGRATIONS = {
   '0012_indicator_trigram': indicatorTrigram,
   '0013_trigram_by_search': trigramBySearch,
   '0014_live_index': liveIndex,
+  '0015_live_count': liveCount,
 };
 
 function migrator(db: Kysely<any>, kind: StoreKind): Migrator {

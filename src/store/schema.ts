@@ -258,6 +258,16 @@ export interface SearchDocTable {
   text: string;
 }
 
+/**
+ * PostgreSQL only: live (not deleted) rows of a workflow table, counted by triggers, in shards; the
+ * table's count is the sum of its shards.
+ */
+export interface LiveCountTable {
+  type: WorkflowType;
+  shard: number;
+  n: number;
+}
+
 export interface Database {
   alertgroup: AlertgroupTable;
   alert: AlertTable;
@@ -284,6 +294,7 @@ export interface Database {
   entity_allow: EntityAllowTable;
   entitytype: EntitytypeTable;
   search_doc: SearchDocTable;
+  live_count: LiveCountTable;
 }
 
 /** An alertgroup as stored. */

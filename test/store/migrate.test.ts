@@ -4,7 +4,7 @@ import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import { createApp } from '../../src/app/context.js';
 import { getObject } from '../../src/app/object.js';
 import { Migrator, sql, type Kysely } from 'kysely';
-import { openStore } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import * as initial from '../../src/store/migrations/0001_initial.js';
 import { LATEST_SCHEMA_VERSION, migrateToLatest } from '../../src/store/migrate.js';
 import { backends } from '../helpers/backend.js';
@@ -45,10 +45,24 @@ const MIGRATION_NAMES = [
   '0012_indicator_trigram',
   '0013_trigram_by_search',
   '0014_live_index',
+  '0015_live_count',
 ];
 
 const appliedNames = async (db: any): Promise<string[]> =>
   (await db.selectFrom('schema_migration').select('name').orderBy('name').execute()).map((r: { name: string }) => r.name);
+
+/** Brings a new database to the schema as 0001 left it. */
+async function migrateToFirst(store: Store): Promise<void> {
+  const firstOnly = new Migrator({
+    db: store.db,
+    provider: {
+      getMigrations: async () => ({ '0001_initial': { up: (db: Kysely<any>) => initial.up(db, store.kind) } }),
+    },
+    migrationTableName: 'schema_migration',
+    migrationLockTableName: 'schema_migration_lock',
+  });
+  assert.equal((await firstOnly.migrateToLatest()).error, undefined);
+}
 
 for (const backend of await backends()) {
   describe(backend.name, { skip: backend.skip }, () => {
@@ -111,21 +125,41 @@ for (const backend of await backends()) {
         const store = await openStore(old.url, { migrate: false });
         try {
           // The schema as 0001 left it, with one event in it.
-          const firstOnly = new Migrator({
-            db: store.db,
-            provider: {
-              getMigrations: async () => ({ '0001_initial': { up: (db: Kysely<any>) => initial.up(db, store.kind) } }),
-            },
-            migrationTableName: 'schema_migration',
-            migrationLockTableName: 'schema_migration_lock',
-          });
-          assert.equal((await firstOnly.migrateToLatest()).error, undefined);
+          await migrateToFirst(store);
           await sql`insert into event (status, owner, created, updated, read_groups, modify_groups, subject) values ('open', 'alice', 1, 1, '[]', '[]', 'old event')`.execute(
             store.db,
           );
           assert.deepEqual(await migrateToLatest(store.db, store.kind), MIGRATION_NAMES.slice(1));
           const event = await store.db.selectFrom('event').select(['subject', 'tlp']).executeTakeFirstOrThrow();
           assert.deepEqual(event, { subject: 'old event', tlp: 'unset' });
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await old.dispose();
+      }
+    });
+
+    it('counts the live rows already there once, deleted ones left out', {
+      skip: backend.name === 'sqlite' && 'SQLite keeps no live counts',
+    }, async () => {
+      const old = await backend.create();
+      try {
+        const store = await openStore(old.url, { migrate: false });
+        try {
+          await migrateToFirst(store);
+          await sql`insert into event (status, owner, created, updated, read_groups, modify_groups, subject, deleted_at)
+            values ('open', 'alice', 1, 1, '[]', '[]', 'live', null), ('open', 'alice', 1, 1, '[]', '[]', 'live', null),
+                   ('open', 'alice', 1, 1, '[]', '[]', 'deleted', 2)`.execute(store.db);
+          await migrateToLatest(store.db, store.kind);
+          const counts = await store.db.selectFrom('live_count').select(['type', 'n']).orderBy('type').execute();
+          assert.deepEqual(counts, [
+            { type: 'alert', n: 0 },
+            { type: 'alertgroup', n: 0 },
+            { type: 'entry', n: 0 },
+            { type: 'event', n: 2 },
+            { type: 'incident', n: 0 },
+          ]);
         } finally {
           await store.close();
         }
