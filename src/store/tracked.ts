@@ -37,7 +37,7 @@ export interface ListQuery {
   /** Only rows readable by these groups; null means no restriction (admin). */
   readableBy: readonly string[] | null;
   deleted: boolean;
-  /** Matches counted exactly at most; above it the total is an estimate. */
+  /** Matches counted exactly at most; above it the total is an estimate, unless the dialect's live counts count the list. */
   countBound: number;
 }
 
@@ -221,6 +221,14 @@ async function countMatches(
   return { total: Math.max(found, estimate), exact: false };
 }
 
+/** True when the list is every live row, as the admin lists them unfiltered: the dialect's live counts count it. */
+const countedLive = (rules: DialectRules, q: ListQuery) =>
+  rules.liveCounts && q.filters.length === 0 && q.labels.length === 0 && !q.deleted && q.readableBy === null;
+
+/** The live rows of `type`, summed over the counter's shards: a subquery, read in the snapshot of the statement it is in. */
+const liveCount = (db: AnyDb, type: WorkflowType) =>
+  db.selectFrom('live_count').select(sql<number>`coalesce(sum(n), 0)::bigint`.as('n')).where('type', '=', type);
+
 /** One page of rows matching the query, and how many match in all. */
 export async function listTracked<T extends WorkflowType>(
   db: Executor,
@@ -232,8 +240,9 @@ export async function listTracked<T extends WorkflowType>(
   const table: WorkflowType = type;
   const where = whereClause(rules, type, q, await labelTerms(adb, type, q.labels));
   const terms = orderTerms(q.sort);
-  const ordered = <S extends SelectQueryBuilder<any, any, any>>(select: S): S => {
-    for (const t of terms) {
+  const live = countedLive(rules, q) ? Number((await liveCount(adb, type).executeTakeFirstOrThrow()).n) : undefined;
+  const ordered = <S extends SelectQueryBuilder<any, any, any>>(select: S, by = terms): S => {
+    for (const t of by) {
       const ref = sql.ref(`${type}.${t.column}`);
       // Only nullable columns say where nulls go: an explicit NULLS on the others would keep PostgreSQL off their indexes.
       select = (
@@ -254,14 +263,30 @@ export async function listTracked<T extends WorkflowType>(
   const pageIds = ordered(matching.select(`${type}.id`))
     .limit(q.limit)
     .offset(q.offset);
+  // Nearer the end of `<table>_live` than its start, a page of every live row in id order is read from
+  // the end, in the reverse order, skipping the fewer entries after it. Its statement counts the rows
+  // again, so that the count and the page come from one snapshot. The ids go in an array: PostgreSQL
+  // guesses that a subquery whose limit it learns only as it runs yields a tenth of the table, and
+  // joined it by reading the whole table (232,000 rows, 70 ms, for a page of 334,000 alerts; 8.5 ms
+  // from the array).
+  const fromEnd =
+    live !== undefined && !q.after && terms.length === 1 && terms[0].column === 'id' && live - q.offset - q.limit < q.offset;
+  const count = liveCount(adb, type);
+  const idsFromEnd = ordered(
+    matching.select(`${type}.id`),
+    terms.map((t) => ({ ...t, desc: !t.desc })),
+  )
+    .limit(sql<number>`least(${q.limit}, greatest(${count} - ${q.offset}, 0))`)
+    .offset(sql<number>`greatest(${count} - ${q.offset + q.limit}, 0)`);
+  const onPage = (eb: Where) =>
+    fromEnd ? sql<SqlBool>`${eb.ref(`${type}.id`)} = any(array(${idsFromEnd}))` : eb(`${type}.id`, 'in', pageIds);
   const page =
-    q.offset === 0
-      ? ordered(matching.selectAll()).limit(q.limit)
-      : ordered(adb.selectFrom(table).selectAll().where(`${type}.id`, 'in', pageIds));
+    q.offset === 0 ? ordered(matching.selectAll()).limit(q.limit) : ordered(adb.selectFrom(table).selectAll().where(onPage));
   const rows = (await page.execute()) as RowOf<T>[];
   // A short page tells the total when it is the whole list, or its end read by offset.
   if (!q.after && rows.length < q.limit && (q.offset === 0 || rows.length > 0))
     return { rows, total: q.offset + rows.length, exact: true };
+  if (live !== undefined) return { rows, total: live, exact: true };
   return { rows, ...(await countMatches(adb, type, where, q.countBound)) };
 }
 

@@ -57,6 +57,19 @@ for (const backend of await backends()) {
       assert.deepEqual([all.totalRecordCount, all.totalRecordCountExact, all.nextCursor], [made.length, true, null]);
     });
 
+    it('counts every alertgroup exactly for the admin, above the bound, where the database keeps live counts', async () => {
+      await corpus('live');
+      const all = ids(expectStatus(await scot().admin.get('/alertgroup?limit=1000'), 200));
+      const page = expectStatus(await scot().admin.get('/alertgroup?limit=2'), 200);
+      if (backend.name === 'postgres') assert.deepEqual([page.totalRecordCount, page.totalRecordCountExact], [all.length, true]);
+      else assert.equal(page.totalRecordCountExact, false);
+      const deep = expectStatus(await scot().admin.get(`/alertgroup?offset=${all.length - 3}&limit=5`), 200);
+      assert.deepEqual([ids(deep), deep.totalRecordCount], [all.slice(-3), all.length]);
+      // A user's list holds only what their groups may read: counted up to the bound, as every filtered list is.
+      const user = await scot().user('live-reader', ['ir']);
+      assert.equal(expectStatus(await user.get('/alertgroup?limit=2'), 200).totalRecordCountExact, false);
+    });
+
     it('pages through every sort with after=, each row once and in the order of one big page', async () => {
       await corpus('paged');
       const sorts = [

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import { CompiledQuery, sql, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import { ingestAlertgroup } from '../../src/app/alertgroup.js';
 import { parseListQuery } from '../../src/app/list.js';
 import { listTracked } from '../../src/store/tracked.js';
 import { backends } from '../helpers/backend.js';
-import { openFixture, type StoreFixture } from '../helpers/store.js';
+import { ADMIN, openFixture, type StoreFixture } from '../helpers/store.js';
 
 /** Keeps every query the store runs, to explain it afterwards. */
 class Recorder implements KyselyPlugin {
@@ -35,7 +36,9 @@ for (const type of ['alertgroup', 'alert', 'event', 'incident', 'entry'] as cons
     INDEXED.push([type, { sort: field }], [type, { sort: `-${field}` }]);
 }
 
-const sqlite = (await backends()).find((b) => b.name === 'sqlite')!;
+const stores = await backends();
+const sqlite = stores.find((b) => b.name === 'sqlite')!;
+const postgres = stores.find((b) => b.name === 'postgres')!;
 
 describe('sqlite list plans', () => {
   let fixture: StoreFixture;
@@ -108,4 +111,57 @@ describe('sqlite list plans', () => {
       plan.join(' | '),
     );
   });
+});
+
+/** A step of a plan PostgreSQL explained in JSON, with what it did as the query ran. */
+interface PlanNode {
+  'Actual Rows': number;
+  'Actual Loops': number;
+  Plans?: PlanNode[];
+}
+
+describe('postgres deep page plans', { skip: postgres.skip }, () => {
+  const ALERTS = 20_000;
+  let fixture: StoreFixture;
+  before(async () => {
+    fixture = await openFixture(postgres);
+    const { id } = await ingestAlertgroup(fixture.app, ADMIN, { subject: 'many', data: [{ n: 1 }] });
+    // Alerts of a few hundred bytes each, as mail ingest stores them, so the planner weighs reading the table as it would.
+    await sql`insert into alert (status, owner, created, updated, read_groups, modify_groups, alertgroup_id, data)
+      select 'open', 'bulk', 1, 1, '[]', '[]', ${id}, json_build_object('n', i, 'line', repeat('x', 300))::text
+      from generate_series(2, ${ALERTS}) as i`.execute(fixture.store.db);
+    await sql`analyze alert`.execute(fixture.store.db);
+  });
+  after(async () => fixture.close());
+
+  /** The plan of `listTracked`'s page query for `q`, as PostgreSQL ran it. */
+  async function pagePlan(q: Record<string, string>): Promise<PlanNode> {
+    const recorder = new Recorder();
+    const db = fixture.store.db.withPlugin(recorder);
+    const { rows } = await listTracked(db, fixture.store.rules, 'alert', {
+      ...parseListQuery('alert', q),
+      after: undefined,
+      readableBy: null,
+      countBound: 5,
+    });
+    assert.equal(rows.length, 50);
+    // The last: the subqueries of a page are recorded as they are built, before the page runs.
+    const page = recorder.nodes.filter((n) => n.kind === 'SelectQueryNode' && JSON.stringify(n).includes('"limit"')).at(-1)!;
+    const compiled = fixture.store.db.getExecutor().compileQuery(page, { queryId: 'plan' } as never);
+    const explained = await fixture.store.db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+      CompiledQuery.raw(`explain (analyze, format json) ${compiled.sql}`, [...compiled.parameters]),
+    );
+    return explained.rows[0]['QUERY PLAN'][0].Plan;
+  }
+
+  /** The most rows any step of `plan` passed on. */
+  const mostRows = (plan: PlanNode): number =>
+    Math.max(plan['Actual Rows'] * plan['Actual Loops'], ...(plan.Plans ?? []).map(mostRows));
+
+  for (const sort of ['-id', 'id'])
+    it(`reads /alert?sort=${sort}&offset=19900 of ${ALERTS} from the end: its page and the 50 rows after it, counted in its statement`, async () => {
+      const plan = await pagePlan({ sort, offset: '19900' });
+      assert.equal(mostRows(plan), 100);
+      assert.ok(JSON.stringify(plan).includes('"Relation Name":"live_count"'), 'the page reads the counters');
+    });
 });

@@ -40,6 +40,7 @@ function prepareNamedTexts(client: pg.PoolClient) {
 export const postgresRules: DialectRules = {
   kind: 'postgres',
   singleWriter: false,
+  liveCounts: true,
   jsonArrayHasAny(column: Expression<string>, values: readonly string[]): RawBuilder<boolean> {
     if (values.length === 0) return sql<boolean>`false`;
     return sql<boolean>`(${column})::jsonb ?| array[${sql.join(values)}]::text[]`;

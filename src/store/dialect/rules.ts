@@ -11,6 +11,12 @@ export interface DialectRules {
    * change-log seqs become visible in order.
    */
   singleWriter: boolean;
+  /**
+   * True when the database counts the live rows of each workflow table in the transaction of every
+   * write (`live_count`, 0015_live_count): a list of every live row is counted without reading it,
+   * and a deep page of it by offset is read from its nearer end.
+   */
+  liveCounts: boolean;
   /** True when the JSON array of strings in `column` holds any of `values`. */
   jsonArrayHasAny(column: Expression<string>, values: readonly string[]): RawBuilder<boolean>;
   /** Case-insensitive substring match. */
