@@ -4,7 +4,7 @@ import type { PresenceTarget } from '../domain/input/stream.js';
 import { canRead, type Groups, type Principal } from '../domain/principal.js';
 import { changesAfter, changesIn, type ChangeRecord } from '../store/change.js';
 import { readsOf } from '../store/index.js';
-import { groupColumnsOf } from '../store/tracked.js';
+import { groupColumnsOf, type TrackedRow } from '../store/tracked.js';
 import { groupsOf, readable } from './access.js';
 import type { App } from './context.js';
 import { reader } from './unit.js';
@@ -66,8 +66,15 @@ const readersKeyOf = (who: Principal): string => (who.admin ? '*admin' : [...new
 const SUMMARY_FIELDS = ['status', 'subject', 'owner', 'class'] as const;
 /** A subject longer than this is cut in a notice: a notice is a hint to refetch, not the object. */
 const SUMMARY_TEXT_MAX = 200;
-/** Objects whose groups the hub remembers; the oldest are forgotten first. */
-const GROUPS_CACHE_MAX = 10_000;
+/**
+ * Objects whose groups the hub remembers; the oldest are forgotten first. What it needs again is the
+ * objects changed in the last few seconds (an alertgroup's flair follows its creation); one that
+ * fell out costs a row in the next publishing's query. A cache of 10,000 took 50 s of a steady
+ * 200 alertgroups/s to fill, the main thread's heap growing all along.
+ */
+const GROUPS_CACHE_MAX = 2_000;
+/** Distinct lists of groups the hub holds once, however many objects have them. */
+const GROUP_LISTS_MAX = 1_000;
 /** Changes read per query when replaying. */
 const REPLAY_PAGE = 500;
 /**
@@ -142,6 +149,11 @@ const hadAlready = (connection: Connection, notice: Notice) =>
 export class StreamHub {
   private readonly connections = new Map<Subscriber, Connection>();
   private readonly groupsCache = new Map<string, Groups>();
+  /**
+   * The groups of the cached objects, one record for each list of groups, by its stored JSON: most
+   * objects have the groups of a few others, and the cache kept a record and two arrays for each.
+   */
+  private readonly groupLists = new Map<string, Groups>();
   private readonly limits: StreamLimits;
   /** Changes heard and not yet published: committed here (SQLite), or announced by seq by any node (PostgreSQL). */
   private incoming: ChangeRecord[] = [];
@@ -385,12 +397,23 @@ export class StreamHub {
     }
     for (const [type, ids] of missing) {
       for (const [id, row] of await groupColumnsOf(this.app.store.db, type, [...ids])) {
-        const groups = groupsOf(row);
+        const groups = this.groupListOf(row);
         found.set(keyOf(type, id), groups);
         this.remember(keyOf(type, id), groups);
       }
     }
     return found;
+  }
+
+  private groupListOf(row: Pick<TrackedRow, 'read_groups' | 'modify_groups'>): Groups {
+    const key = `${row.read_groups}\n${row.modify_groups}`;
+    let groups = this.groupLists.get(key);
+    if (!groups) {
+      if (this.groupLists.size >= GROUP_LISTS_MAX) this.groupLists.clear();
+      groups = groupsOf(row);
+      this.groupLists.set(key, groups);
+    }
+    return groups;
   }
 
   private remember(key: string, groups: Groups) {
