@@ -20,8 +20,8 @@ export interface ChangeRecord extends NewChange {
  * Rows per insert into the change log at most: 6 values a row stays far below the bind-parameter
  * limits (SQLite 32,766, PostgreSQL 65,535) that one statement for, say, closing 12,000 alerts would
  * exceed. Runs are as long as a power of two, so that an insert has a few shapes, each prepared once:
- * with a text for each count of changes, the background thread's appends held 40 statements of up to
- * 4,000 parameters in its statement cache, each taking hundreds of KiB.
+ * with a text for each count of changes, the background thread's appends kept 40 texts of up to 4,000
+ * parameters in its statement cache, and heaptrack put 27 MiB of the thread's memory in prepared statements.
  */
 const CHANGE_RUN = 1024;
 

@@ -23,7 +23,7 @@ const LONG_LIST = 16 * LIST_STEP;
 /**
  * The length a list of `n` values is padded to: `n` up to SHORT_LIST, then the next power of two,
  * then the next multiple of LIST_STEP, up to LONG_LIST. A query shape with lists of any length up to
- * 10,000 then has at most 17 texts.
+ * 10,000 then has at most 21 texts.
  */
 export function paddedLength(n: number): number {
   if (n <= SHORT_LIST || n > LONG_LIST) return n;
