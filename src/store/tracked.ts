@@ -240,7 +240,10 @@ export async function listTracked<T extends WorkflowType>(
   const table: WorkflowType = type;
   const where = whereClause(rules, type, q, await labelTerms(adb, type, q.labels));
   const terms = orderTerms(q.sort);
-  const live = countedLive(rules, q) ? Number((await liveCount(adb, type).executeTakeFirstOrThrow()).n) : undefined;
+  const counted = countedLive(rules, q);
+  const readLive = async () => Number((await liveCount(adb, type).executeTakeFirstOrThrow()).n);
+  // Past the first page, the count decides which end the page is read from.
+  const live = counted && q.offset > 0 ? await readLive() : undefined;
   const ordered = <S extends SelectQueryBuilder<any, any, any>>(select: S, by = terms): S => {
     for (const t of by) {
       const ref = sql.ref(`${type}.${t.column}`);
@@ -271,22 +274,24 @@ export async function listTracked<T extends WorkflowType>(
   // from the array).
   const fromEnd =
     live !== undefined && !q.after && terms.length === 1 && terms[0].column === 'id' && live - q.offset - q.limit < q.offset;
-  const count = liveCount(adb, type);
-  const idsFromEnd = ordered(
-    matching.select(`${type}.id`),
-    terms.map((t) => ({ ...t, desc: !t.desc })),
-  )
-    .limit(sql<number>`least(${q.limit}, greatest(${count} - ${q.offset}, 0))`)
-    .offset(sql<number>`greatest(${count} - ${q.offset + q.limit}, 0)`);
+  const idsFromEnd = () => {
+    const count = liveCount(adb, type);
+    return ordered(
+      matching.select(`${type}.id`),
+      terms.map((t) => ({ ...t, desc: !t.desc })),
+    )
+      .limit(sql<number>`least(${q.limit}, greatest(${count} - ${q.offset}, 0))`)
+      .offset(sql<number>`greatest(${count} - ${q.offset + q.limit}, 0)`);
+  };
   const onPage = (eb: Where) =>
-    fromEnd ? sql<SqlBool>`${eb.ref(`${type}.id`)} = any(array(${idsFromEnd}))` : eb(`${type}.id`, 'in', pageIds);
+    fromEnd ? sql<SqlBool>`${eb.ref(`${type}.id`)} = any(array(${idsFromEnd()}))` : eb(`${type}.id`, 'in', pageIds);
   const page =
     q.offset === 0 ? ordered(matching.selectAll()).limit(q.limit) : ordered(adb.selectFrom(table).selectAll().where(onPage));
   const rows = (await page.execute()) as RowOf<T>[];
   // A short page tells the total when it is the whole list, or its end read by offset.
   if (!q.after && rows.length < q.limit && (q.offset === 0 || rows.length > 0))
     return { rows, total: q.offset + rows.length, exact: true };
-  if (live !== undefined) return { rows, total: live, exact: true };
+  if (counted) return { rows, total: live ?? (await readLive()), exact: true };
   return { rows, ...(await countMatches(adb, type, where, q.countBound)) };
 }
 
