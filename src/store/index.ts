@@ -6,7 +6,6 @@ import type { DialectRules, StoreKind } from './dialect/rules.js';
 import { sqliteDialect, sqliteRules, type SharedWriter, type SqliteSync } from './dialect/sqlite.js';
 import { postgresDialect, postgresRules } from './dialect/postgres.js';
 import { readThreadsDialect } from './dialect/read-threads.js';
-import { InListPlugin } from './dialect/in-lists.js';
 import { migrateToLatest } from './migrate.js';
 import { listenForChanges, sharedListener, type ChangeListener, type ChangeWatch, type Listener } from './listen.js';
 
@@ -97,7 +96,6 @@ export async function openStore(
     const file = databaseUrl.replace(/^sqlite:(\/\/)?/, '');
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const db = new Kysely<Database>({
-      plugins: [new InListPlugin()],
       dialect: sqliteDialect(file, {
         synchronous: options.sqliteSync,
         checkpoints: options.checkpoints,
@@ -121,7 +119,6 @@ export async function openStore(
     // Opened once the schema is there: a read-only connection cannot make the file WAL.
     const threads = options.sqliteReadThreads ?? DEFAULT_SQLITE_READ_THREADS;
     const reads = new Kysely<Database>({
-      plugins: [new InListPlugin()],
       dialect: threads > 0 ? readThreadsDialect(file, threads, cacheMiB) : sqliteDialect(file, { readonly: true }),
     });
     // Reading threads set their own caches, and start with the first read.

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { CompiledQuery, type SqliteDialect, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { InListSqliteDialect } from './in-lists.js';
 import { sqliteDialect } from './sqlite.js';
 
 /**
@@ -197,7 +198,7 @@ class ReadThreadsDriver implements Driver {
 /** A Kysely dialect that reads `file` on `threads` threads of its own, sharing `cacheMiB` of page cache. */
 export function readThreadsDialect(file: string, threads: number, cacheMiB: number): SqliteDialect {
   // The driver is all that differs from SQLite's dialect: its config is never read.
-  return new (class extends SqliteDialect {
+  return new (class extends InListSqliteDialect {
     override createDriver(): Driver {
       return new ReadThreadsDriver(file, threads, cacheMiB);
     }

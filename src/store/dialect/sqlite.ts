@@ -7,7 +7,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   SelectQueryNode,
-  SqliteDialect,
   SqliteDriver,
   sql,
   type DatabaseConnection,
@@ -18,6 +17,7 @@ import {
   type SelectQueryBuilder,
   type SqliteDialectConfig,
 } from 'kysely';
+import { InListSqliteDialect } from './in-lists.js';
 import type { DialectRules } from './rules.js';
 import type { ThreadLock } from './thread-lock.js';
 
@@ -88,9 +88,9 @@ export function sqliteDialect(file: string, options: SqliteOptions = {}) {
     },
   };
   const config = { database };
-  if (readonly) return new SqliteDialect(config);
+  if (readonly) return new InListSqliteDialect(config);
   const durable = synchronous === 'full' && onDisk ? sharedSync(() => syncFile(`${file}-wal`)) : undefined;
-  return new (class extends SqliteDialect {
+  return new (class extends InListSqliteDialect {
     override createDriver(): Driver {
       return new WriterDriver(config, db, durable, options, checkpointer, file);
     }
